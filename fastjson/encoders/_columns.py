@@ -1,0 +1,148 @@
+"""Column-wise assembly of tabular JSON without a Python loop per row.
+
+Tables (DataFrames, structured arrays) are encoded one column at a time into
+*tokens*, the JSON text of each cell, and rows are then stitched together by
+:func:`assemble`, which places constant separators and token lists into one
+flat list by slice assignment and joins it once. Both steps run in C; Python
+only loops over columns.
+
+How tokens are cut out of one encoded column without parsing it again:
+
+- numbers, booleans and ``null`` never contain commas, so the compact array
+  ``[1,2.5,null]`` splits on ``,``;
+- a list of scalars that may hold strings is encoded with two-space indent,
+  which puts every element on its own line; a JSON string never holds a raw
+  newline, so the text splits on ``",\\n  "`` exactly between elements.
+
+Only cells that are themselves containers or arbitrary objects (mixed object
+columns) are encoded one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+if TYPE_CHECKING:
+    from ..core import Context
+
+__all__ = (
+    "assemble",
+    "check_unique",
+    "key_slots",
+    "keys_of",
+    "object_from_tokens",
+    "object_rows",
+    "records_from_columns",
+    "rows_from_columns",
+    "split_tokens",
+)
+
+Slot = bytes | list[bytes]
+
+
+def assemble(n: int, slots: Sequence[Slot]) -> bytes:
+    """Join ``n`` rows, each the concatenation of ``slots`` (a constant, or one item per row)."""
+    stride = len(slots)
+    flat: list[bytes] = [b""] * (n * stride)
+    for j, slot in enumerate(slots):
+        flat[j::stride] = slot if isinstance(slot, list) else [slot] * n
+    return b"".join(flat)
+
+
+def token_context(ctx: Context) -> Context:
+    """The orjson context tokens are made with: same options, compact, fragments allowed."""
+    from ..core import get_context
+
+    if ctx.fragments and ctx.options.indent is None:
+        return ctx
+    return get_context(ctx.options, backend="orjson", indent=None)
+
+
+def split_tokens(values: Any, ctx: Context, *, scalars: bool = False) -> list[bytes]:
+    """The JSON text of every element of a 1-D column (numpy array or list).
+
+    ``scalars=True`` promises the elements are str/int/bool/None only, so the
+    whole list is encoded in one call; numpy numeric arrays are always
+    encoded whole; anything else is encoded element by element.
+    """
+    if len(values) == 0:
+        return []
+    tctx = token_context(ctx)
+    kind = getattr(getattr(values, "dtype", None), "kind", "O")
+    if kind in "biuf":
+        from . import numpy as _np_encoders
+
+        return _np_encoders.numeric(values, tctx).data[1:-1].split(b",")
+    if kind != "O":
+        from . import numpy as _np_encoders
+
+        values = _np_encoders.json_ready(values, tctx).tolist()
+        scalars = True
+    if scalars:
+        try:
+            text = orjson.dumps(values, option=orjson.OPT_INDENT_2)
+        except TypeError:
+            pass  # e.g. a lone surrogate: the per-element route escapes it
+        else:
+            return text[4:-2].split(b",\n  ")
+    return [tctx.dumpb(v) for v in values]
+
+
+def keys_of(names: Sequence[Any]) -> list[bytes]:
+    """JSON object keys for column or index labels (non-strings via ``str``)."""
+    return [orjson.dumps(name if isinstance(name, str) else str(name)) for name in names]
+
+
+def records_from_columns(names: Sequence[str], columns: Sequence[list[bytes]], n: int) -> bytes:
+    """``[{"a":1,"b":2},...]`` from per-column tokens."""
+    return b"[" + object_rows(keys_of(names), columns, n)[1:] + b"]"
+
+
+def key_slots(tokens: list[bytes], quoted: bool) -> list[Slot]:
+    """Slots writing ``tokens`` as object keys: strings as they are, numbers inside quotes."""
+    return [tokens, b":"] if quoted else [b'"', tokens, b'":']
+
+
+def object_rows(
+    keys: Sequence[bytes], columns: Sequence[list[bytes]], n: int, lead: Sequence[Slot] = ()
+) -> bytes:
+    """Rows as objects, each preceded by ``,`` and the ``lead`` slots (e.g. an index key)."""
+    if not keys:
+        return assemble(n, [b",", *lead, b"{}"])
+    slots: list[Slot] = [b",", *lead, b"{" + keys[0] + b":", columns[0]]
+    for key, column in zip(keys[1:], columns[1:], strict=True):
+        slots += [b"," + key + b":", column]
+    slots.append(b"}")
+    return assemble(n, slots)
+
+
+def rows_from_columns(columns: Sequence[list[bytes]], n: int) -> bytes:
+    """``[[1,2],[3,4],...]`` from per-column tokens."""
+    if not columns:
+        return b"[" + b",".join([b"[]"] * n) + b"]"
+    slots: list[Slot] = [b",[", columns[0]]
+    for column in columns[1:]:
+        slots += [b",", column]
+    slots.append(b"]")
+    return b"[" + assemble(n, slots)[1:] + b"]"
+
+
+def object_from_tokens(keys: list[bytes], quoted: bool, values: list[bytes]) -> bytes:
+    """``{"k1":v1,...}`` from key tokens (see :func:`key_slots`) and value tokens."""
+    return b"{" + assemble(len(values), [b",", *key_slots(keys, quoted), values])[1:] + b"}"
+
+
+def check_unique(labels: Sequence[Any], what: str, orient: str) -> None:
+    """Object keys must be unique: refuse, as pandas does, rather than drop data."""
+    seen: set[str] = set()
+    for label in labels:
+        key = label if isinstance(label, str) else str(label)
+        if key in seen:
+            raise ValueError(
+                f"{what} {key!r} is duplicated; orient={orient!r} needs unique {what}s "
+                "(rename them, or use orient='split' or 'values')"
+            )
+        seen.add(key)

@@ -1,0 +1,275 @@
+"""Encoders keyed by type: the single place where fastjson learns new types.
+
+A :class:`Registry` maps a type (or a predicate over types) to an encoder, a
+callable that turns an object into something encodable: a ``dict``, a
+``list``, a ``str``, a number, a numpy array, a :class:`~fastjson.Raw`
+fragment... The result is encoded again, so encoders compose.
+
+Registries are layered. Lookup asks the registry's own entries first, then its
+parent's, and so on down to the plugins contributed by installed packages
+(entry-point group ``fastjson.encoders``) and finally fastjson's built-ins.
+Within one layer the most specific class in the MRO wins; a higher
+``priority`` beats a more specific class; predicates come after type entries
+of the same priority. The answer per type is cached and the cache is dropped
+whenever any registry changes, so the lookup is computed once per type, not on
+every call.
+
+Built-in numpy and pandas encoders load lazily: the first time an object whose
+class comes from ``numpy`` or ``pandas`` is looked up, the matching module in
+:mod:`fastjson.encoders` is imported. ``import fastjson`` therefore imports
+neither library.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ._types import qualname
+
+__all__ = ("Encoder", "Registry", "default_registry", "encoder", "register", "unregister")
+
+Encoder = Callable[[Any], Any]
+"""An encoder takes the object and returns a replacement that fastjson encodes."""
+
+Predicate = Callable[[type], bool]
+"""A predicate is called with a *type* (never an instance), so its answer can be cached."""
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_lock = threading.RLock()
+_order = itertools.count()
+_generation = 0
+"""Bumped on every change to any registry; caches compare against it."""
+
+_LAZY_MODULES = {
+    "numpy": "fastjson.encoders.numpy",
+    "pandas": "fastjson.encoders.pandas",
+}
+"""Top-level package of an unknown class -> fastjson module registering its built-ins."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One registration. ``with_options`` encoders also receive the encoding options."""
+
+    key: type | Predicate
+    func: Callable[..., Any]
+    priority: int
+    order: int
+    with_options: bool = False
+
+    def rank(self, mro: tuple[type, ...]) -> tuple[int, int, int] | None:
+        """Sort key for this entry against a class's MRO, or None if it does not match."""
+        if isinstance(self.key, type):
+            try:
+                distance = mro.index(self.key)
+            except ValueError:
+                return None
+            return (-self.priority, distance, self.order)
+        if self.key(mro[0]):
+            return (-self.priority, len(mro), self.order)
+        return None
+
+
+def _bump() -> None:
+    global _generation
+    _generation += 1
+
+
+class Registry:
+    """A layer of encoders over a parent registry.
+
+    ``Registry()`` layers over the global registry (the one :func:`register`
+    writes to), so an app or a :class:`~fastjson.ns.Namespace` can add or
+    override encoders without touching other apps. Pass another registry as
+    ``parent`` to stack layers.
+    """
+
+    def __init__(self, parent: Registry | None = None, *, name: str = "") -> None:
+        self.parent: Registry | None = parent if parent is not None else default_registry
+        self.name = name or "registry"
+        self._entries: tuple[Entry, ...] = ()
+        self._cache: dict[type, Entry | None] = {}
+        self._cache_generation = -1
+
+    def __repr__(self) -> str:
+        return f"<fastjson.Registry {self.name!r} with {len(self._entries)} encoders>"
+
+    def register(
+        self,
+        key: type | Predicate,
+        func: Encoder,
+        *,
+        priority: int = 0,
+        force: bool = False,
+    ) -> None:
+        """Register ``func`` for instances of ``key`` (a type, or a predicate over types).
+
+        Registering the same key twice in one registry raises ``KeyError``
+        unless ``force=True``, which replaces the earlier encoder.
+        """
+        self._add(key, func, priority=priority, force=force, with_options=False)
+
+    def _add(
+        self,
+        key: type | Predicate,
+        func: Callable[..., Any],
+        *,
+        priority: int,
+        force: bool,
+        with_options: bool,
+    ) -> None:
+        if not callable(func):
+            raise TypeError(f"encoder must be callable, got {type(func).__qualname__}")
+        if not isinstance(key, type) and not callable(key):
+            raise TypeError(f"key must be a type or a predicate, got {type(key).__qualname__}")
+        entry = Entry(key, func, priority, next(_order), with_options)
+        with _lock:
+            existing = [e for e in self._entries if e.key == key]
+            if existing and not force:
+                raise KeyError(f"an encoder for {_name(key)} is already registered in {self!r}")
+            self._entries = (*[e for e in self._entries if e.key != key], entry)
+            _bump()
+
+    def encoder(
+        self, key: type | Predicate, *, priority: int = 0, force: bool = False
+    ) -> Callable[[_F], _F]:
+        """Decorator form of :meth:`register`; returns the function unchanged."""
+
+        def decorate(func: _F) -> _F:
+            self.register(key, func, priority=priority, force=force)
+            return func
+
+        return decorate
+
+    def unregister(self, key: type | Predicate) -> None:
+        """Remove the encoder registered for ``key`` in this registry (``KeyError`` if none)."""
+        with _lock:
+            kept = tuple(e for e in self._entries if e.key != key)
+            if len(kept) == len(self._entries):
+                raise KeyError(f"no encoder for {_name(key)} is registered in {self!r}")
+            self._entries = kept
+            _bump()
+
+    def lookup(self, cls: type) -> Entry | None:
+        """The entry that encodes instances of ``cls``, searching the parent layers too."""
+        if self._cache_generation != _generation:
+            self._cache = {}
+            self._cache_generation = _generation
+        cache = self._cache
+        try:
+            return cache[cls]
+        except KeyError:
+            pass
+        _ensure_plugins_loaded()
+        found = self._find(cls)
+        cache[cls] = found
+        return found
+
+    def _find(self, cls: type) -> Entry | None:
+        mro = cls.__mro__
+        layer: Registry | None = self
+        while layer is not None:
+            found = layer._best(mro)
+            if found is not None:
+                return found
+            layer = layer.parent
+        return None
+
+    def _best(self, mro: tuple[type, ...]) -> Entry | None:
+        ranked = [(r, e) for e in self._entries if (r := e.rank(mro)) is not None]
+        return min(ranked, key=lambda pair: pair[0])[1] if ranked else None
+
+
+class _Builtins(Registry):
+    """fastjson's own encoders; numpy and pandas modules are imported on first need."""
+
+    def __init__(self) -> None:
+        self.parent = None
+        self.name = "builtins"
+        self._entries = ()
+        self._cache = {}
+        self._cache_generation = -1
+        self._loaded: set[str] = set()
+
+    def _best(self, mro: tuple[type, ...]) -> Entry | None:
+        found = super()._best(mro)
+        if found is not None:
+            return found
+        for root in {c.__module__.partition(".")[0] for c in mro}:
+            module = _LAZY_MODULES.get(root)
+            if module is not None and module not in self._loaded:
+                with _lock:
+                    self._loaded.add(module)
+                    importlib.import_module(module)
+                return self._best(mro)
+        return None
+
+
+builtins = _Builtins()
+_plugins = Registry(parent=builtins, name="plugins")
+default_registry = Registry(parent=_plugins, name="global")
+_plugins_loaded = False
+
+
+def _ensure_plugins_loaded() -> None:
+    """Load the entry-point group ``fastjson.encoders`` once, on the first lookup.
+
+    Each entry point names a callable that receives the plugin registry and
+    registers its encoders there, e.g. ``def setup(registry): registry.register(...)``.
+    """
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    with _lock:
+        if _plugins_loaded:
+            return
+        _plugins_loaded = True
+        from importlib.metadata import entry_points
+
+        for ep in entry_points(group="fastjson.encoders"):
+            setup = ep.load()
+            setup(_plugins)
+
+
+def builtin(key: type | Predicate, *, priority: int = 0) -> Callable[[_F], _F]:
+    """Register a built-in encoder that receives ``(obj, options)``; fastjson internal."""
+
+    def decorate(func: _F) -> _F:
+        builtins._add(key, func, priority=priority, force=False, with_options=True)
+        return func
+
+    return decorate
+
+
+def register(
+    key: type | Predicate, func: Encoder, *, priority: int = 0, force: bool = False
+) -> None:
+    """Register ``func`` in the global registry; see :meth:`Registry.register`."""
+    default_registry.register(key, func, priority=priority, force=force)
+
+
+def encoder(
+    key: type | Predicate, *, priority: int = 0, force: bool = False
+) -> Callable[[_F], _F]:
+    """Decorator registering a function in the global registry.
+
+    >>> @fastjson.encoder(Money)
+    ... def _money(m):
+    ...     return {"amount": str(m.amount), "currency": m.currency}
+    """
+    return default_registry.encoder(key, priority=priority, force=force)
+
+
+def unregister(key: type | Predicate) -> None:
+    """Remove an encoder from the global registry; see :meth:`Registry.unregister`."""
+    default_registry.unregister(key)
+
+
+def _name(key: type | Predicate) -> str:
+    return qualname(key) if isinstance(key, type) else f"predicate {key!r}"

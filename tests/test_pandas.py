@@ -1,0 +1,277 @@
+"""pandas: every dtype and orient, on the polars path and the pure path alike."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import strict_loads
+
+import fastjson
+from fastjson import dumpb
+from fastjson.encoders import _polars
+
+
+@pytest.fixture
+def pure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Force the pure (no polars) path."""
+    monkeypatch.setattr(_polars, "records", lambda df, ctx: None)
+
+
+def both_paths(df: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, **options: Any) -> Any:
+    """Encode on both paths, check they agree, return the parsed value."""
+    fast = strict_loads(dumpb(df, **options))
+    with monkeypatch.context() as m:
+        m.setattr(_polars, "records", lambda df, ctx: None)
+        slow = strict_loads(dumpb(df, **options))
+    assert fast == slow
+    return fast
+
+
+N = 7
+COLUMNS: dict[str, Any] = {
+    "int64": np.arange(N, dtype=np.int64) * 10**15,
+    "uint8": np.arange(N, dtype=np.uint8),
+    "float64": [0.1, 1 / 3, np.nan, np.inf, -np.inf, 1e-300, 1.7976931348623157e308],
+    "float32": np.array([0.1, 2.5, np.nan, 1e30, -1, 0, 3], dtype=np.float32),
+    "bool": [True, False] * 3 + [True],
+    "str": ["a", None, "é", 'q"uote', "new\nline", "", "😀"],
+    "datetime64[ns]": pd.to_datetime(
+        ["2024-01-01", "2024-01-01 00:00:00.5", None, "1969-12-31 23:59:59.000000001"]
+        + ["2024-06-30 12:00"] * 3,
+        format="ISO8601",
+    ).as_unit("ns"),
+    "datetime64[us, tz]": pd.to_datetime(
+        ["2024-01-01", "2024-07-01", None] + ["2024-03-31 03:00"] * 4, format="ISO8601"
+    )
+    .tz_localize("Europe/Berlin")
+    .as_unit("us"),
+    "timedelta": pd.to_timedelta([1.5, None, -2, 0, 86400, 0.000001, 3], unit="s"),
+    "Int64": pd.array([1, None, 3, 2**62, -5, 0, None], dtype="Int64"),
+    "Float64": pd.array([0.1, None, 2.5, 1e300, 0, -1, None], dtype="Float64"),
+    "boolean": pd.array([True, None, False, True, None, False, True], dtype="boolean"),
+    "string": pd.array(["x", None, "y", "z", "", "é", "q"], dtype="string"),
+    "category": pd.Categorical(["lo", "hi", None, "lo", "hi", "lo", "lo"]),
+}
+EXPECTED_ROW_1 = {
+    "int64": 10**15,
+    "uint8": 1,
+    "float64": 1 / 3,
+    "float32": 2.5,
+    "bool": False,
+    "str": None,
+    "datetime64[ns]": "2024-01-01T00:00:00.500000",
+    "datetime64[us, tz]": "2024-07-01T00:00:00+02:00",
+    "timedelta": None,
+    "Int64": None,
+    "Float64": None,
+    "boolean": None,
+    "string": None,
+    "category": "hi",
+}
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return pd.DataFrame(COLUMNS)
+
+
+def test_records_every_dtype_on_both_paths(frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch):
+    rows = both_paths(frame, monkeypatch)
+    assert rows[1] == EXPECTED_ROW_1
+    assert rows[0]["datetime64[us, tz]"] == "2024-01-01T00:00:00+01:00"
+    assert rows[3]["datetime64[ns]"] == "1969-12-31T23:59:59.000000001"
+    assert [r["float64"] for r in rows[2:5]] == [None, None, None]
+    assert rows[6]["float64"] == 1.7976931348623157e308
+    assert rows[0]["float32"] == 0.1
+    assert rows[5]["timedelta"] == 0.000001
+    assert rows[3]["Int64"] == 2**62
+
+
+@pytest.mark.parametrize("name", list(COLUMNS))
+def test_each_dtype_alone_on_both_paths(name: str, monkeypatch: pytest.MonkeyPatch):
+    rows = both_paths(pd.DataFrame({name: COLUMNS[name]}), monkeypatch)
+    assert rows[1] == {name: EXPECTED_ROW_1[name]}
+
+
+def test_floats_are_bit_exact_unlike_to_json(monkeypatch: pytest.MonkeyPatch):
+    values = np.random.default_rng(1).standard_normal(1000) * 10.0 ** np.arange(-150, 150, 0.3)
+    df = pd.DataFrame({"x": values})
+    rows = both_paths(df, monkeypatch)
+    assert [r["x"] for r in rows] == values.tolist()
+    assert [r["x"] for r in json.loads(df.to_json(orient="records"))] != values.tolist()
+
+
+def test_mixed_object_columns_take_the_pure_path(monkeypatch: pytest.MonkeyPatch):
+    df = pd.DataFrame({"o": [1, "a", None, {"k": np.int64(2)}, [1.5], np.nan, pd.Timestamp(0)]})
+    assert [r["o"] for r in both_paths(df, monkeypatch)] == [
+        1,
+        "a",
+        None,
+        {"k": 2},
+        [1.5],
+        None,
+        "1970-01-01T00:00:00",
+    ]
+
+
+def test_object_column_of_strings(monkeypatch: pytest.MonkeyPatch):
+    df = pd.DataFrame({"s": pd.Series(["a", None, np.nan, "b"], dtype=object)})
+    assert both_paths(df, monkeypatch) == [{"s": "a"}, {"s": None}, {"s": None}, {"s": "b"}]
+
+
+def test_non_string_column_names_become_strings(monkeypatch: pytest.MonkeyPatch):
+    df = pd.DataFrame({1: [1], 2.5: [2], ("a", "b"): [3]})
+    assert both_paths(df, monkeypatch) == [{"1": 1, "2.5": 2, "('a', 'b')": 3}]
+
+
+@pytest.mark.parametrize("orient", ["records", "columns", "index"])
+def test_duplicate_column_names_are_a_clear_error(orient: str):
+    df = pd.DataFrame([[1, 2]], columns=["a", "a"])
+    with pytest.raises(ValueError, match="column name 'a' is duplicated"):
+        dumpb({"df": df}, orient=orient)
+
+
+def test_duplicate_column_names_are_fine_in_split_and_values():
+    df = pd.DataFrame([[1, 2]], columns=["a", "a"])
+    assert dumpb(df, orient="values") == b"[[1,2]]"
+    assert json.loads(dumpb(df, orient="split"))["columns"] == ["a", "a"]
+
+
+def test_empty_frames(monkeypatch: pytest.MonkeyPatch):
+    assert both_paths(pd.DataFrame(), monkeypatch) == []
+    assert both_paths(pd.DataFrame({"a": []}), monkeypatch) == []
+    assert both_paths(pd.DataFrame(index=[0, 1]), monkeypatch) == [{}, {}]
+    for orient in ["split", "columns", "index", "values"]:
+        assert strict_loads(dumpb(pd.DataFrame(), orient=orient)) is not None
+
+
+@pytest.mark.parametrize("orient", ["split", "columns", "index", "values", "records"])
+@pytest.mark.parametrize(
+    "index",
+    [
+        None,
+        ["x", "y", "z"],
+        pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]),
+        [0.5, 1.5, 2.5],
+        pd.MultiIndex.from_tuples([("a", 1), ("a", 2), ("b", 1)]),
+    ],
+    ids=["range", "str", "datetime", "float", "multi"],
+)
+def test_orients_match_pandas_meanings(orient: str, index: Any):
+    df = pd.DataFrame({"a": [1, 2, 3], "b": ["p", "q", None]}, index=index)
+    ours = strict_loads(dumpb(df, orient=orient))
+    theirs = json.loads(df.to_json(orient=orient, date_format="iso"))
+    if orient == "split" and isinstance(df.index, pd.DatetimeIndex):
+        theirs["index"] = [t.isoformat() for t in df.index]
+    if orient in ("columns", "index") and isinstance(df.index, pd.DatetimeIndex):
+        return  # pandas writes epoch milliseconds as keys there; ours are ISO
+    if orient in ("columns", "index") and isinstance(df.index, pd.MultiIndex):
+        return  # pandas refuses a MultiIndex for these orients; ours uses str(label)
+    assert ours == theirs
+
+
+def test_index_orient_with_datetime_keys():
+    df = pd.DataFrame({"a": [1]}, index=pd.to_datetime(["2024-01-01 00:00:00.5"]))
+    assert strict_loads(dumpb(df, orient="index")) == {"2024-01-01T00:00:00.500000": {"a": 1}}
+
+
+def test_duplicate_index_labels_refused_for_keyed_orients():
+    df = pd.DataFrame({"a": [1, 2]}, index=["x", "x"])
+    with pytest.raises(ValueError, match="index label 'x'"):
+        dumpb(df, orient="index")
+
+
+class TestSeries:
+    s = pd.Series([1.5, np.nan, 3.0], index=["a", "b", "c"], name="x")
+
+    def test_default_is_a_list_of_values(self):
+        assert strict_loads(dumpb({"s": self.s})) == {"s": [1.5, None, 3.0]}
+
+    def test_orients(self):
+        assert strict_loads(dumpb(self.s, orient="index")) == {"a": 1.5, "b": None, "c": 3.0}
+        assert strict_loads(dumpb(self.s, orient="split")) == {
+            "name": "x",
+            "index": ["a", "b", "c"],
+            "data": [1.5, None, 3.0],
+        }
+        assert strict_loads(dumpb(self.s, orient="values")) == [1.5, None, 3.0]
+
+    def test_nan_policies(self):
+        assert strict_loads(dumpb(self.s, nan="string")) == [1.5, "NaN", 3.0]
+        with pytest.raises(ValueError, match=r"at \$\.s\[1\]"):
+            dumpb({"s": self.s}, nan="error")
+
+    def test_datetime_and_categorical_series(self):
+        s = pd.Series(pd.to_datetime(["2024-01-01", None]))
+        assert strict_loads(dumpb(s)) == ["2024-01-01T00:00:00", None]
+        c = pd.Series(pd.Categorical([1, 2, None, 1]))
+        assert strict_loads(dumpb(c)) == [1, 2, None, 1]
+
+
+def test_frame_nan_policies(frame: pd.DataFrame):
+    sub = frame[["float64", "Float64"]]
+    rows = strict_loads(dumpb(sub, nan="string"))
+    assert [r["float64"] for r in rows[2:5]] == ["NaN", "Infinity", "-Infinity"]
+    assert rows[1]["Float64"] is None
+    with pytest.raises(ValueError, match=r"at \$\.df\[2\]\.float64"):
+        dumpb({"df": sub}, nan="error")
+    assert strict_loads(dumpb(frame[["Float64"]], nan="error"))[1] == {"Float64": None}
+
+
+def test_index_and_multiindex():
+    assert dumpb(pd.Index([1, 2])) == b"[1,2]"
+    assert strict_loads(dumpb(pd.DatetimeIndex(["2024-01-01", None]))) == [
+        "2024-01-01T00:00:00",
+        None,
+    ]
+    assert dumpb(pd.MultiIndex.from_tuples([(1, "a"), (2, "b")])) == b'[[1,"a"],[2,"b"]]'
+
+
+def test_scalars():
+    values = [
+        pd.Timestamp("2024-01-01T00:00:00.000000001", tz="UTC"),
+        pd.Timestamp("2024-01-01 12:00"),
+        pd.NaT,
+        pd.NA,
+        pd.Timedelta(seconds=1.5),
+        pd.Period("2024-01", freq="M"),
+    ]
+    assert strict_loads(dumpb(values)) == [
+        "2024-01-01T00:00:00.000000001+00:00",
+        "2024-01-01T12:00:00",
+        None,
+        None,
+        1.5,
+        "2024-01",
+    ]
+    assert dumpb([pd.Timestamp("2024-01-01", tz="UTC")], datetime_format="http") == (
+        b'["Mon, 01 Jan 2024 00:00:00 GMT"]'
+    )
+
+
+def test_extension_arrays():
+    assert dumpb(pd.array([1, None], dtype="Int64")) == b"[1,null]"
+    assert dumpb(pd.Categorical(["a", None])) == b'["a",null]'
+
+
+@pytest.mark.parametrize("backend", ["json", "ujson"])
+def test_other_backends_give_the_same_values(frame: pd.DataFrame, backend: str):
+    assert strict_loads(dumpb(frame, backend=backend)) == strict_loads(dumpb(frame))
+
+
+def test_pandas_is_only_imported_when_needed():
+    import subprocess
+    import sys
+
+    code = "import fastjson, sys; fastjson.dumpb([1]); print('pandas' in sys.modules)"
+    assert subprocess.check_output([sys.executable, "-c", code], text=True).strip() == "False"
+
+
+def test_frames_inside_structures(frame: pd.DataFrame):
+    out = strict_loads(fastjson.dumpb({"meta": {"n": len(frame)}, "rows": frame.head(2)}))
+    assert out["meta"] == {"n": len(frame)}
+    assert out["rows"][1] == EXPECTED_ROW_1

@@ -1,0 +1,171 @@
+"""The encoder registry: registration rules, precedence, caching, layers, entry points."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import fastjson
+from fastjson import Registry, dumpb, registry
+
+
+class Base:
+    def __init__(self, v: int = 1):
+        self.v = v
+
+
+class Child(Base):
+    pass
+
+
+@pytest.fixture
+def reg() -> Registry:
+    return Registry(name="test")
+
+
+def test_register_and_encode(reg: Registry):
+    reg.register(Base, lambda o: {"v": o.v})
+    assert dumpb([Base(3)], registry=reg) == b'[{"v":3}]'
+
+
+def test_decorator_returns_the_function(reg: Registry):
+    @reg.encoder(Base)
+    def enc(o: Base) -> Any:
+        return o.v
+
+    assert enc(Base(5)) == 5
+    assert dumpb(Base(5), registry=reg) == b"5"
+
+
+def test_most_specific_class_wins_then_priority(reg: Registry):
+    reg.register(Base, lambda o: "base")
+    reg.register(Child, lambda o: "child")
+    assert dumpb([Base(), Child()], registry=reg) == b'["base","child"]'
+    reg.register(Base, lambda o: "loud base", priority=10, force=True)
+    assert dumpb([Base(), Child()], registry=reg) == b'["loud base","loud base"]'
+
+
+def test_predicates_receive_the_type(reg: Registry):
+    seen: list[Any] = []
+
+    def is_base(cls: type) -> bool:
+        seen.append(cls)
+        return issubclass(cls, Base)
+
+    reg.register(is_base, lambda o: "pred")
+    assert dumpb([Base(), Child(), Base()], registry=reg) == b'["pred","pred","pred"]'
+    assert seen.count(Base) == 1, "the answer per type is cached"
+    assert all(isinstance(c, type) for c in seen)
+
+
+def test_duplicates_raise_unless_forced(reg: Registry):
+    reg.register(Base, str)
+    with pytest.raises(KeyError, match="already registered"):
+        reg.register(Base, repr)
+    reg.register(Base, repr, force=True)
+
+
+def test_validation_at_registration(reg: Registry):
+    with pytest.raises(TypeError, match="encoder must be callable"):
+        reg.register(Base, "nope")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="type or a predicate"):
+        reg.register(3, str)  # type: ignore[arg-type]
+
+
+def test_unregister(reg: Registry):
+    reg.register(Base, lambda o: 1)
+    reg.unregister(Base)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        dumpb(Base(), registry=reg)
+    with pytest.raises(KeyError):
+        reg.unregister(Base)
+
+
+def test_user_encoders_win_over_builtins(reg: Registry):
+    import decimal
+
+    reg.register(decimal.Decimal, float)
+    assert dumpb(decimal.Decimal("1.5"), registry=reg) == b"1.5"
+    assert dumpb(decimal.Decimal("1.5")) == b'"1.5"', "other registries are untouched"
+
+
+def test_global_register_is_seen_by_layers():
+    layer = Registry()
+    fastjson.register(Base, lambda o: "global")
+    try:
+        assert dumpb(Base()) == b'"global"'
+        assert dumpb(Base(), registry=layer) == b'"global"'
+        layer.register(Base, lambda o: "layer")
+        assert dumpb(Base(), registry=layer) == b'"layer"'
+        assert dumpb(Base()) == b'"global"'
+    finally:
+        fastjson.unregister(Base)
+
+
+def test_global_decorator():
+    @fastjson.encoder(Child)
+    def _child(o: Child) -> str:
+        return "c"
+
+    try:
+        assert dumpb(Child()) == b'"c"'
+    finally:
+        fastjson.unregister(Child)
+
+
+def test_lookup_is_cached_until_something_changes(reg: Registry):
+    reg.register(Base, lambda o: 1)
+    first = reg.lookup(Base)
+    assert reg.lookup(Base) is first
+    assert reg._cache[Base] is first
+    reg.register(Base, lambda o: 2, force=True)
+    assert reg.lookup(Base) is not first, "a registration invalidates the cache"
+    assert dumpb(Base(), registry=reg) == b"2"
+
+
+def test_encoders_may_return_other_encodable_values(reg: Registry):
+    import numpy
+
+    reg.register(Base, lambda o: numpy.arange(o.v))
+    reg.register(Child, lambda o: fastjson.Raw(b'{"raw":true}'))
+    assert dumpb([Base(3), Child()], registry=reg) == b'[[0,1,2],{"raw":true}]'
+
+
+def test_entry_point_plugins_load_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An installed package contributes encoders through the ``fastjson.encoders`` group."""
+    (tmp_path / "fj_plugin.py").write_text(
+        textwrap.dedent(
+            """
+            CALLS = []
+
+            class Thing:
+                pass
+
+            def setup(registry):
+                CALLS.append(registry)
+                registry.register(Thing, lambda o: "from plugin")
+            """
+        )
+    )
+    dist = tmp_path / "fj_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fj-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[fastjson.encoders]\nthing = fj_plugin:setup\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(registry, "_plugins_loaded", False)
+    import fj_plugin
+
+    try:
+        assert dumpb(fj_plugin.Thing()) == b'"from plugin"'
+        assert dumpb(fj_plugin.Thing()) == b'"from plugin"'
+        assert len(fj_plugin.CALLS) == 1
+        fastjson.register(fj_plugin.Thing, lambda o: "user wins")
+        assert dumpb(fj_plugin.Thing()) == b'"user wins"'
+    finally:
+        fastjson.unregister(fj_plugin.Thing)
+        registry._plugins.unregister(fj_plugin.Thing)
+        sys.modules.pop("fj_plugin", None)
