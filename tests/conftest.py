@@ -1,12 +1,9 @@
-"""Shared helpers: a strict JSON parser and hypothesis settings."""
+"""Hypothesis settings for the test suite (``HYPOTHESIS_PROFILE=dev`` for quicker runs)."""
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -18,17 +15,3 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-
-def _reject(token: str) -> Any:
-    raise ValueError(f"invalid JSON token {token}")
-
-
-def strict_loads(data: bytes | str) -> Any:
-    """Parse as browsers' JSON.parse does: NaN/Infinity tokens are errors."""
-    return json.loads(data, parse_constant=_reject)
-
-
-@pytest.fixture
-def strict() -> Any:
-    return strict_loads

@@ -12,7 +12,7 @@ from collections import namedtuple
 from typing import Any, ClassVar
 
 import pytest
-from conftest import strict_loads
+from strictjson import strict_loads
 
 import fastjson
 from fastjson import EncodeError, Raw, dumpb, dumps, loads

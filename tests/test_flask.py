@@ -13,7 +13,7 @@ import flask
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import strict_loads
+from strictjson import strict_loads
 from werkzeug.http import http_date
 
 import fastjson

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import strict_loads
+from strictjson import strict_loads
 
 from fastjson import EncodeError, dumpb
 

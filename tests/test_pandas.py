@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import strict_loads
+from strictjson import strict_loads
 
 import fastjson
 from fastjson import dumpb

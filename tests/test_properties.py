@@ -9,11 +9,11 @@ from typing import Any
 import flask
 import numpy as np
 import pandas as pd
-from conftest import strict_loads
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from hypothesis.extra import pandas as hpd
+from strictjson import strict_loads
 
 from fastjson import dumpb, dumps
 
