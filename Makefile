@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format bench bench-report clean
+.PHONY: run test lint format browser bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "fastjson needs Python 3.11+"'
@@ -13,8 +13,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-test: $(STAMP) lint
+run: $(STAMP)
+	$(PY) -m examples.hello_rest
+
+test: $(STAMP) lint browser
 	$(PY) -m pytest tests bench --benchmark-disable -q
+
+# Debian's chromium for the browser test: installed when missing and when we may (root + apt).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  echo "installing Debian's chromium for the browser test" && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	} || echo "WARNING: chromium is missing and could not be installed: the browser test will be SKIPPED"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,1 @@
+"""Runnable examples of fastjson namespaces (``python -m examples.hello_rest``)."""

@@ -1,0 +1,109 @@
+"""The tutorial's REST namespace, mounted at ``/api/hello_rest``.
+
+``GET /`` says hello; ``/greet/<name>`` greets in English, German or Spanish;
+the ``/data/...`` endpoints return numpy and pandas payloads, which is what
+fastjson is for. Run it with ``make run`` or ``python -m examples.hello_rest``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastjson.ns import Namespace, abort, etag, json_response, jsonify, no_cache, request
+
+app = Namespace(__name__)
+_log = logging.getLogger(__name__)
+
+GREETINGS = {"en": "Hello {name}", "de": "Hallo {name}", "es": "Hola {name}"}
+ORIENTS = ("records", "split", "columns", "index", "values")
+MAX_ARRAY = 10_000_000
+MAX_ROWS = 1_000_000
+
+
+@app.route("/")
+def _hello() -> Any:
+    return jsonify({"message": "Hello Rest"})
+
+
+@app.route("/greet/<path:name>", methods=["GET", "POST"])
+@no_cache
+def _greet(name: str) -> Any:
+    """``lang`` comes from the query string or a form (``request.values``), default ``en``."""
+    lang = request.values.get("lang", "en")
+    template = GREETINGS.get(lang)
+    if template is None:
+        abort(400, "invalid language: " + lang)
+    return jsonify({"message": template.format(name=name)})
+
+
+def _bounded_int(name: str, default: int, low: int, high: int) -> int:
+    """A query parameter as an int in [low, high], or a 400 that says what was wrong."""
+    raw = request.args.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(400, f"{name} must be an integer, got {raw!r}")
+    if not low <= value <= high:
+        abort(400, f"{name} must be between {low:,} and {high:,}, got {value:,}")
+    return value
+
+
+@app.route("/data/array")
+@etag
+def _array() -> Any:
+    """``?n=`` float64 values (1 to 10,000,000): encoded whole by orjson."""
+    import numpy as np
+
+    n = _bounded_int("n", 1000, 1, MAX_ARRAY)
+    return jsonify(values=np.random.default_rng(0).random(n))
+
+
+@app.route("/data/frame")
+def _frame() -> Any:
+    """A DataFrame of ``?rows=`` rows (1 to 1,000,000) in ``?orient=`` (default records)."""
+    import numpy as np
+    import pandas as pd
+
+    rows = _bounded_int("rows", 10, 1, MAX_ROWS)
+    orient = request.args.get("orient", "records")
+    if orient not in ORIENTS:
+        abort(400, f"orient must be one of {', '.join(ORIENTS)}, got {orient!r}")
+    rng = np.random.default_rng(0)
+    value = rng.normal(size=rows)
+    value[::7] = np.nan
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(rows),
+            "when": pd.date_range("2024-01-01", periods=rows, freq="min"),
+            "value": value,
+            "label": pd.Categorical(rng.choice(["low", "mid", "high"], rows)),
+            "count": pd.array(
+                np.where(rng.random(rows) < 0.1, None, rng.integers(0, 9, rows)), dtype="Int64"
+            ),
+        }
+    )
+    return json_response(frame, orient=orient)
+
+
+@app.route("/data/series")
+def _series() -> Any:
+    """A Series with NaN: written as ``null``, valid JSON (Flask would write ``NaN``)."""
+    import numpy as np
+    import pandas as pd
+
+    return jsonify(pd.Series([1.5, np.nan, 3.0, np.inf], index=["a", "b", "c", "d"]))
+
+
+@app.route("/data/dates")
+def _dates() -> Any:
+    """``?n=`` days of numpy datetime64 (1 to 100,000) as ISO 8601 strings."""
+    import numpy as np
+
+    n = _bounded_int("n", 7, 1, 100_000)
+    return jsonify(np.datetime64("2024-01-01") + np.arange(n))
+
+
+def create() -> Namespace:
+    """The factory the server calls once at start-up."""
+    return app

@@ -1,0 +1,196 @@
+"""Namespaces: small Flask apps mounted under ``/api/<id>/`` by :mod:`fastjson.server`.
+
+A plugin module needs nothing but this module::
+
+    from fastjson.ns import Namespace, abort, jsonify, request
+
+    app = Namespace(__name__)
+
+    @app.route("/greet/<path:name>")
+    def greet(name):
+        return jsonify({"message": f"Hello {name}"})
+
+    def create():
+        return app
+
+The server strips the mount prefix (moving it into ``SCRIPT_NAME``, so
+``url_for`` still builds full URLs): the plugin sees ``/greet/tom`` for
+``/api/hello_rest/greet/tom``.
+
+Every error a namespace answers is JSON, in one shape::
+
+    {"status": 400, "error": "Bad Request", "message": "invalid language: xx"}
+
+Uncaught exceptions answer 500 with a generic message; the traceback is
+added (as ``"traceback"``) only in debug mode.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import (
+    Flask,
+    Response,
+    abort,
+    make_response,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
+from werkzeug.datastructures import ResponseCacheControl
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .core import get_context
+from .flask import FastJSONProvider, json_response, jsonify
+
+__all__ = (
+    "MAX_CONTENT_LENGTH",
+    "Namespace",
+    "NamespaceJSONProvider",
+    "Response",
+    "abort",
+    "cache_control",
+    "error_body",
+    "etag",
+    "json_response",
+    "jsonify",
+    "make_response",
+    "no_cache",
+    "request",
+    "send_file",
+    "send_from_directory",
+    "url_for",
+)
+
+MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+"""Default request body limit (16 MiB); set ``app.config["MAX_CONTENT_LENGTH"]`` to change it."""
+
+_log = logging.getLogger(__name__)
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+class NamespaceJSONProvider(FastJSONProvider):
+    """fastjson's defaults rather than Flask's: compact, UTF-8, insertion order, ISO dates."""
+
+    ensure_ascii = False
+    sort_keys = False
+    compact = True
+
+
+class Namespace(Flask):
+    """A Flask app meant to be mounted under ``/api/<id>/``, with JSON everywhere.
+
+    Responses use fastjson (:class:`NamespaceJSONProvider`); errors, including
+    404, 405, 413 and uncaught exceptions, answer JSON in the shape of
+    :func:`error_body`; every response carries ``X-Content-Type-Options: nosniff``;
+    request bodies are limited to :data:`MAX_CONTENT_LENGTH` unless configured.
+    """
+
+    json_provider_class = NamespaceJSONProvider
+
+    def __init__(self, import_name: str, **kwargs: Any):
+        super().__init__(import_name, **kwargs)
+        self.config.setdefault("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH)
+        if self.config["MAX_CONTENT_LENGTH"] is None:
+            self.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+        self.register_error_handler(HTTPException, _http_error)
+        self.register_error_handler(Exception, _unexpected_error)
+        self.after_request(_nosniff)
+
+
+def error_body(status: int, error: str, message: str, **extra: Any) -> dict[str, Any]:
+    """The one shape of every error a namespace answers."""
+    return {"status": status, "error": error, "message": message, **extra}
+
+
+def _http_error(exc: HTTPException) -> Response:
+    """Abort, 404, 405, 413...: keep the exception's status and headers, answer JSON."""
+    response = exc.get_response()
+    status = exc.code or 500
+    body = error_body(status, exc.name, exc.description or exc.name)
+    response.set_data(get_context().dumpb(body))
+    response.content_type = "application/json"
+    return response
+
+
+def _unexpected_error(exc: Exception) -> Response:
+    """Uncaught exceptions: 500, logged, with the traceback in the body only in debug mode."""
+    from flask import current_app
+
+    _log.exception("unhandled error in %s %s", request.method, request.path)
+    extra = {"traceback": traceback.format_exc()} if current_app.debug else {}
+    generic = InternalServerError()
+    body = error_body(500, generic.name, generic.description or generic.name, **extra)
+    return json_response(body, status=500)
+
+
+def _nosniff(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+def no_cache(view: _View) -> _View:
+    """Forbid caching of the view's responses (``Cache-Control: no-store``, ``Pragma``)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        response = make_response(view(*args, **kwargs))
+        response.cache_control.no_store = True
+        response.cache_control.no_cache = True
+        response.cache_control.must_revalidate = True
+        response.cache_control.max_age = 0
+        response.headers["Pragma"] = "no-cache"
+        response.expires = 0  # type: ignore[assignment]
+        return response
+
+    return wrapper  # type: ignore[return-value]
+
+
+def cache_control(**directives: Any) -> Callable[[_View], _View]:
+    """Set ``Cache-Control`` directives, e.g. ``@cache_control(max_age=60, public=True)``.
+
+    Names are those of Werkzeug's ``ResponseCacheControl`` (``max_age``,
+    ``public``, ``private``, ``no_cache``, ``immutable``...); unknown ones
+    raise ``TypeError`` when the decorator is applied, not at request time.
+    """
+    unknown = [name for name in directives if not hasattr(ResponseCacheControl, name)]
+    if unknown:
+        raise TypeError(f"unknown Cache-Control directive(s): {', '.join(unknown)}")
+
+    def decorate(view: _View) -> _View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            response = make_response(view(*args, **kwargs))
+            for name, value in directives.items():
+                setattr(response.cache_control, name, value)
+            return response
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def etag(view: _View) -> _View:
+    """A strong ETag over the encoded body; ``If-None-Match`` then answers 304 with no body.
+
+    Applies to successful GET and HEAD responses. The view still runs (the
+    tag is a hash of what it returns), but an unchanged payload costs the
+    client no transfer.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        response = make_response(view(*args, **kwargs))
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            response.set_etag(hashlib.sha256(response.get_data()).hexdigest())
+            response.make_conditional(request)
+        return response
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,330 @@
+"""fastjson.ns and examples/hello_rest through Flask's test client: routes, errors, decorators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from strictjson import strict_loads
+from werkzeug.test import Client
+
+from examples import hello_rest
+from fastjson import ns
+from fastjson.server import create_app
+
+
+@pytest.fixture
+def client() -> Client:
+    """The server app with hello_rest mounted, as `make run` serves it."""
+    return Client(create_app({"/api/hello_rest": hello_rest.create}, discover_installed=False))
+
+
+def get(client: Client, url: str, **kwargs: Any) -> tuple[int, Any]:
+    response = client.get(url, **kwargs)
+    assert response.mimetype == "application/json"
+    return response.status_code, strict_loads(response.get_data())
+
+
+class TestHelloRest:
+    def test_hello(self, client: Client):
+        assert get(client, "/api/hello_rest/") == (200, {"message": "Hello Rest"})
+
+    def test_prefix_without_trailing_slash(self, client: Client):
+        assert get(client, "/api/hello_rest") == (200, {"message": "Hello Rest"})
+
+    @pytest.mark.parametrize(
+        ("query", "message"),
+        [
+            ("", "Hello tom"),
+            ("?lang=en", "Hello tom"),
+            ("?lang=de", "Hallo tom"),
+            ("?lang=es", "Hola tom"),
+        ],
+    )
+    def test_greet_languages(self, client: Client, query: str, message: str):
+        assert get(client, f"/api/hello_rest/greet/tom{query}") == (200, {"message": message})
+
+    def test_greet_from_a_form_post(self, client: Client):
+        response = client.post("/api/hello_rest/greet/ana", data={"lang": "es"})
+        assert strict_loads(response.get_data()) == {"message": "Hola ana"}
+
+    def test_greet_path_names(self, client: Client):
+        assert get(client, "/api/hello_rest/greet/tom/jones") == (
+            200,
+            {"message": "Hello tom/jones"},
+        )
+
+    def test_unknown_language_is_a_json_400(self, client: Client):
+        assert get(client, "/api/hello_rest/greet/tom?lang=fr") == (
+            400,
+            {"status": 400, "error": "Bad Request", "message": "invalid language: fr"},
+        )
+
+    def test_greetings_are_not_cached(self, client: Client):
+        response = client.get("/api/hello_rest/greet/tom")
+        assert "no-store" in response.headers["Cache-Control"]
+
+    def test_array(self, client: Client):
+        status, body = get(client, "/api/hello_rest/data/array?n=5")
+        assert status == 200 and len(body["values"]) == 5
+        assert all(0 <= v < 1 for v in body["values"])
+
+    @pytest.mark.parametrize("n", ["0", "10000001", "-3", "abc", "1e3"])
+    def test_array_size_is_bounded(self, client: Client, n: str):
+        status, body = get(client, f"/api/hello_rest/data/array?n={n}")
+        assert status == 400 and body["message"].startswith("n must be")
+
+    @pytest.mark.parametrize("orient", ["records", "split", "columns", "index", "values"])
+    def test_frame_orients(self, client: Client, orient: str):
+        status, body = get(client, f"/api/hello_rest/data/frame?rows=8&orient={orient}")
+        assert status == 200
+        if orient == "records":
+            assert (
+                len(body) == 8 and body[0]["value"] is None and body[1]["when"].endswith(":01:00")
+            )
+
+    def test_frame_orient_is_validated(self, client: Client):
+        status, body = get(client, "/api/hello_rest/data/frame?orient=table")
+        assert status == 400 and "orient must be one of" in body["message"]
+
+    def test_series_with_nan_is_valid_json(self, client: Client):
+        assert get(client, "/api/hello_rest/data/series") == (200, [1.5, None, 3.0, None])
+
+    def test_dates(self, client: Client):
+        assert get(client, "/api/hello_rest/data/dates?n=3") == (
+            200,
+            ["2024-01-01", "2024-01-02", "2024-01-03"],
+        )
+
+
+class TestServerApp:
+    def test_healthz(self, client: Client):
+        assert get(client, "/healthz") == (
+            200,
+            {"status": "ok", "namespaces": ["/api/hello_rest"]},
+        )
+
+    def test_index_page(self):
+        from pathlib import Path
+
+        static = Path(hello_rest.__file__).with_name("static")
+        app = create_app(
+            {"/api/hello_rest": hello_rest.create}, discover_installed=False, static_folder=static
+        )
+        response = Client(app).get("/")
+        assert response.status_code == 200
+        assert b"/api/hello_rest/greet/" in response.get_data()
+
+    def test_root_lists_namespaces_without_a_static_folder(self, client: Client):
+        assert get(client, "/") == (200, {"namespaces": ["/api/hello_rest"]})
+
+    @pytest.mark.parametrize("url", ["/api/hello_restx", "/api/other/x", "/nope"])
+    def test_unknown_paths_are_json_404(self, client: Client, url: str):
+        status, body = get(client, url)
+        assert status == 404 and body["status"] == 404
+
+    def test_script_name_lets_url_for_build_full_urls(self):
+        space = ns.Namespace("urls")
+
+        @space.get("/where")
+        def where() -> Any:
+            return ns.jsonify(url=ns.url_for("where"), root=ns.request.script_root)
+
+        client = Client(create_app({"/api/urls": lambda: space}, discover_installed=False))
+        assert get(client, "/api/urls/where") == (
+            200,
+            {"url": "/api/urls/where", "root": "/api/urls"},
+        )
+        nested = client.get("/api/urls/where", environ_overrides={"SCRIPT_NAME": "/app"})
+        assert strict_loads(nested.get_data()) == {
+            "url": "/app/api/urls/where",
+            "root": "/app/api/urls",
+        }
+
+    def test_longest_prefix_wins(self):
+        outer, inner = ns.Namespace("outer"), ns.Namespace("inner")
+        outer.get("/<path:p>")(lambda p: ns.jsonify(app="outer", p=p))
+        inner.get("/")(lambda: ns.jsonify(app="inner"))
+        client = Client(
+            create_app(
+                {"/api/a": lambda: outer, "/api/a/b": lambda: inner}, discover_installed=False
+            )
+        )
+        assert get(client, "/api/a/b/")[1] == {"app": "inner"}
+        assert get(client, "/api/a/bc")[1] == {"app": "outer", "p": "bc"}
+
+
+class TestNamespaceErrors:
+    @pytest.fixture
+    def app(self) -> ns.Namespace:
+        app = ns.Namespace("errors")
+
+        @app.post("/body")
+        def body() -> Any:
+            return ns.jsonify(size=len(ns.request.get_data()))
+
+        @app.get("/boom")
+        def boom() -> Any:
+            raise RuntimeError("secret internals")
+
+        @app.get("/abort")
+        def aborted() -> Any:
+            ns.abort(403, "no entry")
+
+        return app
+
+    def json_of(self, client: FlaskClient, method: str, url: str, **kw: Any) -> tuple[int, Any]:
+        response = client.open(url, method=method, **kw)
+        assert response.mimetype == "application/json"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        return response.status_code, strict_loads(response.get_data())
+
+    def test_abort(self, app: ns.Namespace):
+        assert self.json_of(app.test_client(), "GET", "/abort") == (
+            403,
+            {"status": 403, "error": "Forbidden", "message": "no entry"},
+        )
+
+    def test_404_and_405(self, app: ns.Namespace):
+        client = app.test_client()
+        assert self.json_of(client, "GET", "/missing")[0] == 404
+        status, body = self.json_of(client, "GET", "/body")
+        assert (status, body["error"]) == (405, "Method Not Allowed")
+        assert "POST" in client.get("/body").headers["Allow"]
+
+    def test_413_with_the_default_limit(self, app: ns.Namespace):
+        assert app.config["MAX_CONTENT_LENGTH"] == 16 * 1024 * 1024
+        app.config["MAX_CONTENT_LENGTH"] = 10
+        status, body = self.json_of(app.test_client(), "POST", "/body", data=b"x" * 11)
+        assert (status, body["error"]) == (413, "Request Entity Too Large")
+
+    def test_500_hides_internals(self, app: ns.Namespace):
+        status, body = self.json_of(app.test_client(), "GET", "/boom")
+        assert status == 500
+        assert body["error"] == "Internal Server Error"
+        assert "secret" not in str(body) and "traceback" not in body
+
+    def test_500_in_debug_has_the_traceback(self, app: ns.Namespace):
+        app.debug = True
+        status, body = self.json_of(app.test_client(), "GET", "/boom")
+        assert status == 500 and "RuntimeError: secret internals" in body["traceback"]
+
+    def test_namespace_uses_fastjson_defaults(self):
+        app = ns.Namespace("defaults")
+        app.get("/")(lambda: {"é": float("nan"), "b": 1, "a": 2})
+        assert app.test_client().get("/").data == '{"é":null,"b":1,"a":2}'.encode()
+
+    def test_reexports(self):
+        import flask
+
+        import fastjson
+
+        assert ns.jsonify is fastjson.jsonify and ns.jsonify is not flask.jsonify
+        for name in (
+            "request",
+            "abort",
+            "json_response",
+            "Response",
+            "make_response",
+            "send_file",
+            "send_from_directory",
+            "url_for",
+        ):
+            assert getattr(ns, name) is not None
+
+
+class TestDecorators:
+    @pytest.fixture
+    def client(self) -> FlaskClient:
+        app = ns.Namespace("decorators")
+
+        @app.get("/cached")
+        @ns.cache_control(max_age=60, public=True)
+        def cached() -> Any:
+            return ns.jsonify(x=1)
+
+        @app.get("/fresh")
+        @ns.no_cache
+        def fresh() -> Any:
+            return ns.jsonify(x=1)
+
+        @app.get("/tagged")
+        @ns.etag
+        def tagged() -> Any:
+            return ns.jsonify(values=list(range(10)))
+
+        return app.test_client()
+
+    def test_cache_control(self, client: FlaskClient):
+        header = client.get("/cached").headers["Cache-Control"]
+        assert "max-age=60" in header and "public" in header
+
+    def test_cache_control_validates_names(self):
+        with pytest.raises(TypeError, match="max_agee"):
+            ns.cache_control(max_agee=1)
+
+    def test_no_cache(self, client: FlaskClient):
+        response = client.get("/fresh")
+        assert "no-store" in response.headers["Cache-Control"]
+        assert response.headers["Pragma"] == "no-cache"
+
+    def test_etag_and_304(self, client: FlaskClient):
+        first = client.get("/tagged")
+        tag = first.headers["ETag"]
+        assert first.status_code == 200 and tag.startswith('"') and not tag.startswith("W/")
+        again = client.get("/tagged", headers={"If-None-Match": tag})
+        assert again.status_code == 304 and again.data == b""
+        other = client.get("/tagged", headers={"If-None-Match": '"other"'})
+        assert other.status_code == 200 and other.data == first.data
+
+
+class TestMounting:
+    def test_prefixes_outside_api_are_refused(self):
+        from fastjson.server import NamespaceError
+
+        for bad in ["/hello", "/api", "/api/", "/apix/y", "/api/../etc"]:
+            with pytest.raises(NamespaceError):
+                create_app({bad: hello_rest.create}, discover_installed=False)
+
+    def test_duplicate_prefixes_are_refused(self):
+        from fastjson.server import NamespaceError
+
+        with pytest.raises(NamespaceError, match="twice"):
+            create_app(
+                [("/api/x", hello_rest.create), ("/api/x/", hello_rest.create)],
+                discover_installed=False,
+            )
+
+    def test_factories_are_called_once_at_start_up(self):
+        calls = []
+
+        def factory() -> ns.Namespace:
+            calls.append(1)
+            return hello_rest.create()
+
+        client = Client(create_app({"/api/once": factory}, discover_installed=False))
+        for _ in range(3):
+            client.get("/api/once/")
+        assert calls == [1]
+
+    def test_string_factories_and_bad_ones(self):
+        from fastjson.server import NamespaceError
+
+        app = create_app({"/api/h": "examples.hello_rest:create"}, discover_installed=False)
+        assert get(Client(app), "/api/h/")[1] == {"message": "Hello Rest"}
+        with pytest.raises(NamespaceError, match="cannot load"):
+            create_app({"/api/h": "examples.nope:create"}, discover_installed=False)
+
+    def test_entry_point_discovery(self, tmp_path: Any, monkeypatch: pytest.MonkeyPatch):
+        dist = tmp_path / "demo_ns-1.0.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: demo-ns\nVersion: 1.0\n")
+        (dist / "entry_points.txt").write_text(
+            "[fastjson.namespaces]\n/api/demo = examples.hello_rest:create\n"
+        )
+        monkeypatch.syspath_prepend(str(tmp_path))
+        from fastjson.server import discover
+
+        assert discover()["/api/demo"] == "examples.hello_rest:create"
+        assert get(Client(create_app()), "/api/demo/")[1] == {"message": "Hello Rest"}

@@ -1,0 +1,68 @@
+"""The real service over HTTP: the development server and gunicorn, as separate processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from serving import ROOT, fetch, serving
+
+
+def check_service(base: str) -> None:
+    assert fetch(base + "/api/hello_rest/") == (200, {"message": "Hello Rest"})
+    assert fetch(base + "/api/hello_rest/greet/tom?lang=de") == (200, {"message": "Hallo tom"})
+    status, body = fetch(base + "/api/hello_rest/greet/tom?lang=fr")
+    assert (status, body["message"]) == (400, "invalid language: fr")
+    status, body = fetch(base + "/api/hello_rest/data/array?n=100000")
+    assert status == 200 and len(body["values"]) == 100000
+
+
+def test_development_server():
+    with serving() as base:
+        check_service(base)
+
+
+def test_gunicorn_workers():
+    with serving("--workers", "2") as base:
+        check_service(base)
+        assert fetch(base + "/healthz") == (
+            200,
+            {"status": "ok", "namespaces": ["/api/hello_rest"]},
+        )
+
+
+def test_fastjson_server_module_with_ns_flag():
+    with serving(
+        "--ns", "/api/hello_rest=examples.hello_rest:create", module="fastjson.server"
+    ) as base:
+        check_service(base)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--ns", "/hello=examples.hello_rest:create"], "must be under /api/"),
+        (
+            [
+                "--ns",
+                "/api/a=examples.hello_rest:create",
+                "--ns",
+                "/api/a/=examples.hello_rest:create",
+            ],
+            "declared twice",
+        ),
+        (["--ns", "/api/a=examples.missing:create"], "cannot load"),
+        (["--ns", "/api/a"], "PREFIX=module:factory"),
+    ],
+)
+def test_start_up_errors_are_clear(args: list[str], message: str):
+    result = subprocess.run(
+        [sys.executable, "-m", "fastjson.server", "--port", "1", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
