@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
@@ -61,40 +60,90 @@ class Raw:
         return hash(self.data)
 
 
-@dataclass(frozen=True, slots=True)
+_CHOICES: dict[str, tuple[object, ...]] = {
+    "nan": ("null", "error", "string"),
+    "indent": (None, 2),
+    "datetime_format": ("iso", "http"),
+    "orient": ("records", "split", "columns", "index", "values"),
+    "backend": ("orjson", "ujson", "json"),
+}
+
+
 class Options:
-    """Every encoding option, with fastjson's defaults. Validated on construction."""
+    """Every encoding option, with fastjson's defaults; immutable, validated on construction.
 
-    nan: NanPolicy = "null"
-    """Non-finite floats become ``null``, an error, or ``"NaN"``/``"Infinity"`` strings."""
-    sort_keys: bool = False
-    indent: int | None = None
-    ensure_ascii: bool = False
-    default: Callable[[Any], Any] | None = None
-    """Last-resort hook for objects no encoder knows, like ``json.dumps(default=...)``."""
-    datetime_format: DatetimeFormat = "iso"
-    orient: Orient = "records"
-    backend: Backend = "orjson"
-    registry: Registry | None = None
+    A plain slotted class rather than a dataclass: ``import dataclasses``
+    alone would double the cost of ``import fastjson``.
+    """
 
-    def __post_init__(self) -> None:
-        _choice("nan", self.nan, ("null", "error", "string"))
-        _choice("datetime_format", self.datetime_format, ("iso", "http"))
-        _choice("orient", self.orient, ("records", "split", "columns", "index", "values"))
-        _choice("backend", self.backend, ("orjson", "ujson", "json"))
-        _choice("indent", self.indent, (None, 2))
-        if self.default is not None and not callable(self.default):
+    __slots__ = (
+        "backend",
+        "datetime_format",
+        "default",
+        "ensure_ascii",
+        "indent",
+        "nan",
+        "orient",
+        "registry",
+        "sort_keys",
+    )
+
+    nan: NanPolicy
+    sort_keys: bool
+    indent: int | None
+    ensure_ascii: bool
+    default: Callable[[Any], Any] | None
+    datetime_format: DatetimeFormat
+    orient: Orient
+    backend: Backend
+    registry: Registry | None
+
+    def __init__(
+        self,
+        *,
+        nan: NanPolicy = "null",
+        sort_keys: bool = False,
+        indent: int | None = None,
+        ensure_ascii: bool = False,
+        default: Callable[[Any], Any] | None = None,
+        datetime_format: DatetimeFormat = "iso",
+        orient: Orient = "records",
+        backend: Backend = "orjson",
+        registry: Registry | None = None,
+    ):
+        values = locals()
+        for name, allowed in _CHOICES.items():
+            _choice(name, values[name], allowed)
+        if default is not None and not callable(default):
             raise TypeError("default must be callable or None")
+        for name in self.__slots__:
+            object.__setattr__(self, name, values[name])
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Options are immutable; use .replace(...)")
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Options) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Options({fields})"
 
     def replace(self, **changes: Any) -> Options:
         """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""
         unknown = set(changes) - OPTION_NAMES
         if unknown:
             raise TypeError(f"unknown fastjson option(s): {', '.join(sorted(unknown))}")
-        return Options(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **changes})
+        return Options(**{**{name: getattr(self, name) for name in self.__slots__}, **changes})
 
 
-OPTION_NAMES = frozenset(f.name for f in fields(Options))
+OPTION_NAMES = frozenset(Options.__slots__)
 
 
 def qualname(cls: type) -> str:

@@ -20,7 +20,6 @@ never walked element by element, their encoders work on whole columns.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import enum
 import json
@@ -32,6 +31,7 @@ import orjson
 
 from ._types import EncodeError, Raw
 from ._types import qualname as _qualname
+from .encoders.stdlib import dataclass_fields, is_dataclass_type
 
 if TYPE_CHECKING:
     from .core import Context
@@ -180,26 +180,16 @@ class _Walker:
             return o
         if type(o) is uuid.UUID:
             return str(o)
-        if dataclasses.is_dataclass(o) and not isinstance(o, type):
-            fields = {f.name: getattr(o, f.name) for f in dataclasses.fields(o)}
-            return self._container({k: v for k, v in fields.items() if k[0] != "_"}, depth)
+        if is_dataclass_type(type(o)):
+            return self._container(dataclass_fields(o), depth)
         return self._encode(o, depth)
 
     def _encode(self, o: Any, depth: int) -> Any:
         """Hand ``o`` to its encoder (or ``default``) and walk what comes back."""
         ctx = self.ctx
         for _ in range(_ENCODER_CHAIN):
-            entry = ctx.registry.lookup(type(o))
             try:
-                if entry is not None:
-                    result = entry.func(o, ctx) if entry.with_options else entry.func(o)
-                elif ctx.options.default is not None:
-                    result = ctx.options.default(o)
-                else:
-                    raise EncodeError(
-                        f"Object of type {_qualname(type(o))} is not JSON serializable",
-                        self.where(),
-                    )
+                result = ctx.convert(o)
             except NonFiniteError as exc:
                 raise ValueError(f"{exc} at {self.where()}{exc.where}") from None
             except EncodeError as exc:
@@ -208,9 +198,11 @@ class _Walker:
                 raise EncodeError(str(exc), self.where()) from exc.__cause__
             except ValueError as exc:
                 raise ValueError(f"{exc} at {self.where()}") from exc
-            except TypeError as exc:
-                what = "default" if entry is None else f"encoder for {_qualname(type(o))}"
-                raise EncodeError(f"{what} failed: {exc}", self.where()) from exc
+            except Exception as exc:  # an encoder's own bug still names the type and path
+                raise EncodeError(
+                    f"encoding {_qualname(type(o))} failed: {type(exc).__name__}: {exc}",
+                    self.where(),
+                ) from exc
             if result is o or type(result) is type(o):
                 raise EncodeError(
                     f"encoder for {_qualname(type(o))} returned another "
@@ -250,17 +242,20 @@ class _Walker:
         if t in _NATIVE_TIME:
             return orjson.dumps(k).decode()[1:-1]
         entry = self.ctx.registry.lookup(t)
-        converted = None
-        if entry is not None:
-            converted = entry.func(k, self.ctx) if entry.with_options else entry.func(k)
+        if entry is None:
+            raise self._bad_key(t)
+        converted = entry.func(k, self.ctx) if entry.with_options else entry.func(k)
         if isinstance(converted, Raw):
             text = converted.data.decode()
             return json.loads(text) if text.startswith('"') else text
         if converted is None or type(converted) in (str, bool, int, float):
             return self._key(converted)
-        raise EncodeError(
+        raise self._bad_key(t)
+
+    def _bad_key(self, t: type) -> EncodeError:
+        return EncodeError(
             f"dict key of type {_qualname(t)} is not supported "
-            "(keys must be str, int, float, bool, None, a date or an enum)",
+            "(keys must be str, int, float, bool, None, a date, an enum or a numpy scalar)",
             self.where(),
         )
 
@@ -299,4 +294,4 @@ def _needs_encoder(o: Any, walker: _Walker) -> bool:
         return False
     if type(o) in _NATIVE_TIME and walker.time_native:
         return False
-    return not (dataclasses.is_dataclass(o) and not isinstance(o, type))
+    return not is_dataclass_type(type(o))

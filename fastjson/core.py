@@ -4,8 +4,8 @@ Encoding takes one of two routes, which must give identical bytes:
 
 1. **Fast path.** ``orjson.dumps`` with a ``default`` hook that asks the
    registry about every type orjson does not know. numpy arrays come back from
-   their encoder as pre-encoded :class:`orjson.Fragment` objects, so no Python
-   code ever touches their elements.
+   their encoder already encoded (a :class:`~fastjson.Raw` fragment), so no
+   Python code ever touches their elements.
 2. **Walk** (:mod:`fastjson._walk`). A complete normaliser in Python that
    also handles what orjson refuses (integers beyond 64 bits, nesting deeper
    than 254 levels, lone surrogates, numpy scalars as keys), tracks the path
@@ -21,10 +21,8 @@ values that need it.
 from __future__ import annotations
 
 import functools
-import json
-import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -33,11 +31,18 @@ from ._types import Backend, DatetimeFormat, EncodeError, NanPolicy, Options, Or
 from ._types import qualname as _qualname
 from .registry import Registry
 
+if TYPE_CHECKING:
+    import re
+
 __all__ = ("Context", "dumpb", "dumps", "get_context", "loads")
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_LONG_DIGITS = re.compile(rb"\d{20}")
-_LONG_DIGITS_STR = re.compile(r"\d{20}")
+
+@functools.cache
+def _pattern(pattern: str | bytes) -> re.Pattern[Any]:
+    """Compiled on first use: importing :mod:`re` is a noticeable part of start-up."""
+    import re
+
+    return re.compile(pattern)
 
 
 class Context:
@@ -45,11 +50,11 @@ class Context:
 
     Built-in encoders receive the context as their second argument so that
     they can honour the options (``ctx.options``), know whether they may
-    return :class:`orjson.Fragment` objects (``ctx.fragments``) and encode
-    sub-values through the same machinery (``ctx.dumpb``).
+    return pre-encoded :class:`~fastjson.Raw` values (``ctx.fragments``: the
+    output goes to orjson) and encode sub-values the same way (``ctx.dumpb``).
     """
 
-    __slots__ = ("_flags", "_hook", "fast", "fragments", "options", "registry")
+    __slots__ = ("_flags", "fast", "fragments", "options", "registry")
 
     def __init__(self, options: Options):
         self.options = options
@@ -64,26 +69,20 @@ class Context:
         if options.datetime_format != "iso":
             flags |= orjson.OPT_PASSTHROUGH_DATETIME
         self._flags = flags
-        self._hook = self._make_hook()
 
-    def _make_hook(self) -> Callable[[Any], Any]:
-        lookup = self.registry.lookup
-        default = self.options.default
+    def convert(self, obj: Any) -> Any:
+        """One step for an object orjson does not know: its encoder, else ``default``.
 
-        def hook(obj: Any) -> Any:
-            entry = lookup(type(obj))
-            if entry is not None:
-                return entry.func(obj, self) if entry.with_options else entry.func(obj)
-            if default is not None:
-                return default(obj)
-            raise EncodeError(f"Object of type {_qualname(type(obj))} is not JSON serializable")
-
-        return hook
-
-    @property
-    def hook(self) -> Callable[[Any], Any]:
-        """Registry lookup, then ``options.default``, then :class:`EncodeError`."""
-        return self._hook
+        This is orjson's ``default`` hook, and the walk's and the provider's
+        too: the single place where the registry and ``default`` are consulted.
+        Raises :class:`EncodeError` when neither knows the type.
+        """
+        entry = self.registry.lookup(type(obj))
+        if entry is not None:
+            return entry.func(obj, self) if entry.with_options else entry.func(obj)
+        if self.options.default is not None:
+            return self.options.default(obj)
+        raise EncodeError(f"Object of type {_qualname(type(obj))} is not JSON serializable")
 
     def dumpb(self, obj: Any) -> bytes:
         """Encode ``obj`` with these options."""
@@ -93,7 +92,7 @@ class Context:
                 if type(obj) is Raw:
                     return self._ascii(obj.data)
             try:
-                out = orjson.dumps(obj, default=self._hook, option=self._flags)
+                out = orjson.dumps(obj, default=self.convert, option=self._flags)
             except TypeError:
                 pass  # the walk knows what orjson refused, and says where
             else:
@@ -110,11 +109,8 @@ class Context:
         any error the object is returned as it was and the usual route
         reports the problem with its path.
         """
-        entry = self.registry.lookup(type(obj))
-        if entry is None:
-            return obj
         try:
-            return entry.func(obj, self) if entry.with_options else entry.func(obj)
+            return self.convert(obj)
         except Exception:
             return obj
 
@@ -141,6 +137,8 @@ class Context:
                 return text.encode()
             except (UnicodeEncodeError, OverflowError):
                 pass  # lone surrogates: the stdlib escapes them below
+        import json
+
         separators = (",", ":") if opts.indent is None else (",", ": ")
         kwargs = {"sort_keys": opts.sort_keys, "indent": opts.indent, "separators": separators}
         text = json.dumps(tree, ensure_ascii=opts.ensure_ascii, allow_nan=False, **kwargs)
@@ -154,7 +152,7 @@ def _escape_non_ascii(out: bytes) -> bytes:
     """``ensure_ascii`` for orjson output: non-ASCII only occurs inside strings."""
     if out.isascii():
         return out
-    return _NON_ASCII.sub(_u_escape, out.decode()).encode()
+    return _pattern(r"[^\x00-\x7f]").sub(_u_escape, out.decode()).encode()
 
 
 def _u_escape(match: re.Match[str]) -> str:
@@ -233,20 +231,39 @@ def dumpb(
     return get_context(options).dumpb(obj)
 
 
+def _reject_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    """As orjson: a number too large for a double is an error, not infinity."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text} is infinity when parsed as double")
+    return value
+
+
 def dumps(obj: Any, **options: Any) -> str:
     """Like :func:`dumpb` but returns ``str``."""
     return dumpb(obj, **options).decode()
 
 
 def loads(data: str | bytes | bytearray | memoryview) -> Any:
-    """Parse JSON, losslessly. Raises ``json.JSONDecodeError`` (a ``ValueError``).
+    """Parse JSON losslessly and strictly. Raises a ``ValueError`` for invalid input.
 
-    orjson parses integers beyond 64 bits as floats; input holding a run of
-    20 or more digits (where such an integer could be) goes to :func:`json.loads`,
-    which keeps them exact.
+    Strict as orjson is: no ``NaN``/``Infinity`` tokens, no number beyond a
+    double's range. orjson parses integers beyond 64 bits as floats, so input
+    holding a run of 20 or more digits (where such an integer could be) goes
+    to :func:`json.loads` with the same strictness, which keeps them exact.
     """
     if isinstance(data, memoryview):
         data = data.tobytes()
-    if (_LONG_DIGITS_STR if isinstance(data, str) else _LONG_DIGITS).search(data):
-        return json.loads(data)
+    if _pattern(r"\d{20}" if isinstance(data, str) else rb"\d{20}").search(data):
+        import json
+
+        try:
+            return json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
+        except RecursionError:  # hostile nesting must stay a ValueError (HTTP 400)
+            text = data if isinstance(data, str) else bytes(data).decode(errors="replace")
+            raise json.JSONDecodeError("nesting too deep", text, 0) from None
     return orjson.loads(data)

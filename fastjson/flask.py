@@ -26,6 +26,8 @@ from flask.json.provider import DefaultJSONProvider, JSONProvider
 from ._types import Backend, DatetimeFormat, NanPolicy, Options, Orient
 from .core import Context, get_context, loads
 
+_DEFAULT = get_context()
+
 if TYPE_CHECKING:
     from flask import Flask, Response
 
@@ -119,7 +121,7 @@ class FastJSONProvider(JSONProvider):
         kwargs.setdefault("ensure_ascii", ctx.options.ensure_ascii)
         kwargs.setdefault("sort_keys", ctx.options.sort_keys)
         try:
-            return json.dumps(obj, default=ctx.hook, allow_nan=False, **kwargs)
+            return json.dumps(obj, default=ctx.convert, allow_nan=False, **kwargs)
         except (TypeError, ValueError):
             return json.dumps(walk(obj, ctx), allow_nan=False, **kwargs)
 
@@ -129,9 +131,8 @@ class FastJSONProvider(JSONProvider):
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """``jsonify``: Flask's argument rules, fastjson's encoder, no trailing newline."""
-        obj = self._prepare_response_obj(args, kwargs)
         indent = self.compact is False or (self.compact is None and self._app.debug)
-        body = self.context(indent).dumpb(obj)
+        body = self.context(indent).dumpb(_response_obj(args, kwargs))
         return self._app.response_class(body, content_type=self.mimetype)
 
 
@@ -149,8 +150,19 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
     provider = app.json
     if isinstance(provider, FastJSONProvider):
         return provider.response(*args, **kwargs)
-    obj = provider._prepare_response_obj(args, kwargs)
-    return app.response_class(get_context().dumpb(obj), content_type="application/json")
+    body = _DEFAULT.dumpb(_response_obj(args, kwargs))
+    return app.response_class(body, content_type="application/json")
+
+
+def _response_obj(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Flask's argument rules (``JSONProvider._prepare_response_obj``), on the hot path."""
+    if kwargs:
+        if args:
+            raise TypeError("jsonify() takes either args or kwargs, not both")
+        return kwargs
+    if len(args) == 1:
+        return args[0]
+    return list(args) if args else None
 
 
 def json_response(

@@ -26,7 +26,6 @@ import importlib
 import itertools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ._types import qualname
@@ -53,15 +52,27 @@ _LAZY_MODULES = {
 """Top-level package of an unknown class -> fastjson module registering its built-ins."""
 
 
-@dataclass(frozen=True, slots=True)
 class Entry:
-    """One registration. ``with_options`` encoders also receive the encoding options."""
+    """One registration. ``with_options`` encoders also receive the encoding context."""
 
-    key: type | Predicate
-    func: Callable[..., Any]
-    priority: int
-    order: int
-    with_options: bool = False
+    __slots__ = ("func", "key", "order", "priority", "with_options")
+
+    def __init__(
+        self,
+        key: type | Predicate,
+        func: Callable[..., Any],
+        priority: int,
+        order: int,
+        with_options: bool = False,
+    ):
+        self.key = key
+        self.func = func
+        self.priority = priority
+        self.order = order
+        self.with_options = with_options
+
+    def __repr__(self) -> str:
+        return f"<Entry {_name(self.key)} -> {self.func!r} priority={self.priority}>"
 
     def rank(self, mro: tuple[type, ...]) -> tuple[int, int, int] | None:
         """Sort key for this entry against a class's MRO, or None if it does not match."""

@@ -328,3 +328,48 @@ class TestMounting:
 
         assert discover()["/api/demo"] == "examples.hello_rest:create"
         assert get(Client(create_app()), "/api/demo/")[1] == {"message": "Hello Rest"}
+
+
+class TestRequestBodies:
+    """Routes reading JSON bodies answer bad input with a 4xx JSON error, never a 500."""
+
+    url = "/api/hello_rest/data/summary"
+
+    def post(self, client: Client, **kwargs: Any) -> tuple[int, Any]:
+        response = client.post(self.url, **kwargs)
+        assert response.mimetype == "application/json"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        body = strict_loads(response.get_data())
+        assert "Traceback" not in str(body)
+        return response.status_code, body
+
+    def test_good_body(self, client: Client):
+        status, body = self.post(client, json={"values": [1, 2, 3.5]})
+        assert (status, body) == (200, {"n": 3, "mean": 6.5 / 3, "min": 1.0, "max": 3.5})
+
+    @pytest.mark.parametrize(
+        "data", [b"{", b'{"values": [1, 2,]}', b"\xff\xfe", b"", b"NaN", b'{"values": [1e999]}']
+    )
+    def test_malformed_json_is_400(self, client: Client, data: bytes):
+        status, body = self.post(client, data=data, content_type="application/json")
+        assert status == 400 and body["status"] == 400
+
+    def test_wrong_content_type_is_415(self, client: Client):
+        status, body = self.post(client, data=b'{"values": [1]}', content_type="text/plain")
+        assert (status, body["error"]) == (415, "Unsupported Media Type")
+
+    @pytest.mark.parametrize("body", [[], {"values": []}, {"values": [True]}, {"values": "x"}])
+    def test_wrong_shape_is_400(self, client: Client, body: Any):
+        assert self.post(client, json=body)[0] == 400
+
+    def test_oversize_body_is_413(self, client: Client):
+        data = b'{"values": [' + b"1," * (9 * 1024 * 1024) + b"1]}"
+        status, body = self.post(client, data=data, content_type="application/json")
+        assert (status, body["error"]) == (413, "Request Entity Too Large")
+
+    @pytest.mark.parametrize("depth", [2_000, 100_000])
+    def test_absurdly_deep_json_is_400(self, client: Client, depth: int):
+        for leaf in (b"1", b"12345678901234567890123"):  # the second goes through json.loads
+            data = b"[" * depth + leaf + b"]" * depth
+            status, _ = self.post(client, data=data, content_type="application/json")
+            assert status == 400

@@ -275,3 +275,21 @@ def test_frames_inside_structures(frame: pd.DataFrame):
     out = strict_loads(fastjson.dumpb({"meta": {"n": len(frame)}, "rows": frame.head(2)}))
     assert out["meta"] == {"n": len(frame)}
     assert out["rows"][1] == EXPECTED_ROW_1
+
+
+def test_common_dtypes_are_encoded_per_column_not_per_cell(
+    frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+):
+    """Only mixed object columns may encode cell by cell; a 1,000-row frame needs few calls."""
+    from fastjson.core import Context
+
+    calls = []
+    original = Context.dumpb
+    monkeypatch.setattr(Context, "dumpb", lambda self, o: calls.append(o) or original(self, o))
+    big = pd.concat([frame] * 150, ignore_index=True)
+    for orient in ("records", "split", "columns", "index", "values"):
+        calls.clear()
+        with monkeypatch.context() as m:
+            m.setattr(_polars, "records", lambda df, ctx: None)
+            fastjson.dumpb(big, orient=orient)
+        assert len(calls) < 50, (orient, len(calls))

@@ -104,6 +104,21 @@ def _dates() -> Any:
     return jsonify(np.datetime64("2024-01-01") + np.arange(n))
 
 
+@app.route("/data/summary", methods=["POST"])
+def _summary() -> Any:
+    """Statistics of a JSON body ``{"values": [numbers]}``; bad bodies answer 4xx JSON."""
+    import numpy as np
+
+    body = request.get_json()  # 400 if malformed, 415 if not JSON, 413 if too large
+    values = body.get("values") if isinstance(body, dict) else None
+    if not isinstance(values, list) or not values:
+        abort(400, 'the body must be {"values": [number, ...]} with at least one number')
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        abort(400, "every value must be a number")
+    a = np.asarray(values, dtype=np.float64)
+    return jsonify(n=a.size, mean=a.mean(), min=a.min(), max=a.max())
+
+
 def create() -> Namespace:
     """The factory the server calls once at start-up."""
     return app

@@ -82,6 +82,8 @@ def split_tokens(values: Any, ctx: Context, *, scalars: bool = False) -> list[by
         values = _np_encoders.json_ready(values, tctx).tolist()
         scalars = True
     if scalars:
+        if not isinstance(values, list):
+            values = values.tolist()  # orjson takes lists, not object arrays
         try:
             text = orjson.dumps(values, option=orjson.OPT_INDENT_2)
         except TypeError:

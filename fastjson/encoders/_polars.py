@@ -47,11 +47,12 @@ def records(df: pd.DataFrame, ctx: Context) -> bytes | None:
         frame = pl.from_pandas(df, include_index=False, nan_to_null=True)
     except Exception:  # polars or pyarrow missing, or a column it cannot convert
         return None
-    exprs = [_expression(pl, name, dtype) for name, dtype in frame.schema.items()]
+    whole = {n for n in names if _is_datetime(df[n].dtype) and _whole_seconds(df[n])}
+    exprs = [_expression(pl, name, dtype, name in whole) for name, dtype in frame.schema.items()]
     buffer = io.BytesIO()
     frame.select(exprs).write_ndjson(buffer)
-    body = buffer.getvalue()
-    return b"[" + body.rstrip(b"\n").replace(b"\n", b",") + b"]"
+    rows = buffer.getvalue().replace(b"\n", b",")  # every row ends with a newline
+    return b"".join((b"[", memoryview(rows)[:-1], b"]")) if rows else b"[]"
 
 
 def _supported(dtype: Any) -> bool:
@@ -65,10 +66,25 @@ def _supported(dtype: Any) -> bool:
     )
 
 
-def _expression(pl: Any, name: str, dtype: Any) -> Any:
+def _is_datetime(dtype: Any) -> bool:
+    return isinstance(dtype, pd.DatetimeTZDtype) or getattr(dtype, "kind", "") == "M"
+
+
+def _whole_seconds(column: pd.Series) -> bool:
+    """No value has a sub-second part: then one format string does (the common case)."""
+    ticks = column.array.asi8
+    per_second = 10 ** {"s": 0, "ms": 3, "us": 6, "ns": 9}[column.array.unit]
+    valid = ticks != np.iinfo(np.int64).min  # NaT
+    return not (ticks[valid] % per_second).any()
+
+
+def _expression(pl: Any, name: str, dtype: Any, whole_seconds: bool) -> Any:
     col = pl.col(name)
     if isinstance(dtype, pl.Datetime):
-        return _iso(pl, col, with_offset=dtype.time_zone is not None).alias(name)
+        offset = dtype.time_zone is not None
+        if whole_seconds:
+            return col.dt.to_string("%Y-%m-%dT%H:%M:%S" + ("%:z" if offset else "")).alias(name)
+        return _iso(pl, col, with_offset=offset).alias(name)
     return col
 
 

@@ -155,27 +155,28 @@ def datetime_strings(a: np.ndarray) -> np.ndarray:
     unit, _ = np.datetime_data(a.dtype)
     nat = np.isnat(a)
     if unit in _DATE_UNITS:
-        out = np.datetime_as_string(a, unit="D" if unit == "W" else unit).astype(object)
+        text = np.datetime_as_string(a, unit="D" if unit == "W" else unit)
     elif unit in ("h", "m", "s") or unit in _SUBSECOND:
         seconds = a.astype("M8[s]")
-        out = np.datetime_as_string(seconds, unit="s").astype(object)
+        text = np.datetime_as_string(seconds, unit="s")
         if unit in _SUBSECOND:
-            out = out + _fractions((a - seconds).astype("m8[ns]").astype(np.int64), nat)
+            ns = (a - seconds).astype("m8[ns]").astype(np.int64)
+            ns[nat] = 0
+            if ns.any():
+                text = np.strings.add(text, _fractions(ns))
     else:
-        out = np.datetime_as_string(a).astype(object)
+        text = np.datetime_as_string(a)
+    out = text.astype(object)
     out[nat] = None
     return out
 
 
-def _fractions(ns: np.ndarray, nat: np.ndarray) -> np.ndarray:
+def _fractions(ns: np.ndarray) -> np.ndarray:
     """``""``, ``".ffffff"`` or ``".fffffffff"`` per element, from sub-second nanoseconds."""
-    ns = np.where(nat, 0, ns)
     micro = ns % 1000 == 0
-    text = np.where(micro, ns // 1000, ns).astype(str)
-    text = np.where(micro, np.char.zfill(text, 6), np.char.zfill(text, 9))
-    out = np.char.add(".", text).astype(object)
-    out[ns == 0] = ""
-    return out
+    digits = np.where(micro, ns // 1000, ns).astype(str)
+    digits = np.where(micro, np.strings.zfill(digits, 6), np.strings.zfill(digits, 9))
+    return np.where(ns == 0, "", np.strings.add(".", digits))
 
 
 def timedelta_seconds(a: np.ndarray) -> np.ndarray:

@@ -8,7 +8,6 @@ change the output (``datetime_format="http"``, the json/ujson backends).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import decimal
 import enum
@@ -69,10 +68,22 @@ def _enum(o: enum.Enum, ctx: Context) -> Any:
     return o.value
 
 
-@builtin(lambda cls: dataclasses.is_dataclass(cls))
-def _dataclass(o: Any, ctx: Context) -> dict[str, Any]:
-    """Dataclasses: their fields, skipping ``_private`` ones, as orjson writes them."""
+def is_dataclass_type(cls: type) -> bool:
+    """``dataclasses.is_dataclass`` for a class, without importing :mod:`dataclasses`."""
+    return hasattr(cls, "__dataclass_fields__")
+
+
+def dataclass_fields(o: Any) -> dict[str, Any]:
+    """The fields of a dataclass instance as orjson writes them: ``_private`` ones skipped."""
+    import dataclasses
+
     return {f.name: getattr(o, f.name) for f in dataclasses.fields(o) if f.name[0] != "_"}
+
+
+@builtin(is_dataclass_type)
+def _dataclass(o: Any, ctx: Context) -> dict[str, Any]:
+    """Dataclasses (reached with the json backend; orjson writes them natively)."""
+    return dataclass_fields(o)
 
 
 @builtin(tuple)
