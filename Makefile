@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format browser bench clean
+.PHONY: run test lint format browser bench bench-report load fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "fastjson needs Python 3.11+"'
@@ -37,6 +37,20 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pytest bench --benchmark-only --benchmark-json=bench/results/latest.json
+
+bench-report: $(STAMP)
+	$(PY) bench/report.py bench/results/latest.json
+
+# Load test on loopback; wrk from Debian when it can be installed, else a Python client.
+load: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+	  echo "wrk is not available: using the Python client"
+	$(PY) bench/load.py
+
+# The hostile-input fuzz suite with many more examples than make test runs.
+fuzz: $(STAMP)
+	FASTJSON_FUZZ_EXAMPLES=50000 $(PY) -m pytest tests/test_fuzz.py -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,71 @@
+"""Benchmark payloads, generated in code with fixed seeds (shared by conftest and tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+SEED = 20240517
+
+
+def make_records(n: int) -> list[dict[str, Any]]:
+    """``n`` plain records (list of dicts) with the usual field types."""
+    rng = np.random.default_rng(SEED)
+    scores = rng.random(n).tolist()
+    start = dt.datetime(2024, 1, 1)
+    return [
+        {
+            "id": i,
+            "name": f"item-{i}",
+            "score": scores[i],
+            "active": i % 3 == 0,
+            "created": start + dt.timedelta(minutes=i),
+            "tags": ["a", "b"] if i % 2 else [],
+            "parent": None if i % 5 else i // 5,
+        }
+        for i in range(n)
+    ]
+
+
+def make_arrays() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(SEED)
+    nan = rng.random(1_000_000)
+    nan[rng.random(nan.size) < 0.05] = np.nan
+    square = rng.random((1000, 1000))
+    return {
+        "float64 1e6": rng.random(1_000_000),
+        "float32 1e6": rng.random(1_000_000).astype(np.float32),
+        "int64 1e6": rng.integers(-(10**12), 10**12, 1_000_000),
+        "float64 1000x1000": square,
+        "view a[::2] of 2e6": rng.random(2_000_000)[::2],
+        "view a.T 1000x1000": square.T,
+        "bool 1e6": rng.random(1_000_000) < 0.5,
+        "float64 1e6 5% NaN": nan,
+    }
+
+
+ARRAYS = make_arrays()
+
+
+def make_frame(n: int = 100_000) -> pd.DataFrame:
+    """The 8-column frame of the measured facts: every common dtype, with missing values."""
+    rng = np.random.default_rng(SEED)
+    with_nan = rng.normal(size=n)
+    with_nan[rng.random(n) < 0.05] = np.nan
+    return pd.DataFrame(
+        {
+            "int64": rng.integers(0, 10**9, n),
+            "float64": rng.normal(size=n),
+            "float64_nan": with_nan,
+            "str": [f"name-{i}" for i in range(n)],
+            "bool": rng.random(n) < 0.5,
+            "datetime64": pd.date_range("2024-01-01", periods=n, freq="s"),
+            "Int64_na": pd.array(
+                np.where(rng.random(n) < 0.1, None, rng.integers(0, 100, n)), dtype="Int64"
+            ),
+            "category": pd.Categorical(rng.choice(["red", "green", "blue"], n)),
+        }
+    )

@@ -1,0 +1,73 @@
+"""Peak extra memory while encoding, and the cost of ``import fastjson``.
+
+Measured in fresh interpreters so that nothing else is resident. These are
+budgets, not timings: they hold on any machine, so CI checks them too.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+MEMORY_PROBE = """
+import json, tracemalloc
+import numpy as np
+import fastjson
+
+a = np.random.default_rng(0).random(1_000_000)
+{prepare}
+fastjson.dumpb(obj)  # warm up: lazy imports and caches are not part of the budget
+tracemalloc.start()
+out = fastjson.dumpb(obj)
+current, peak = tracemalloc.get_traced_memory()
+print(json.dumps({{"peak": peak, "output": len(out)}}))
+"""
+
+
+def probe(prepare: str) -> dict[str, int]:
+    code = MEMORY_PROBE.format(prepare=prepare)
+    return json.loads(subprocess.check_output([sys.executable, "-c", code], text=True))
+
+
+@pytest.mark.parametrize(
+    ("payload", "prepare", "budget"),
+    [
+        ("top-level array", "obj = a", 3.0),
+        ("non-contiguous view", "obj = np.random.default_rng(0).random(2_000_000)[::2]", 3.0),
+        # Reported, not held to the target: the array's encoded bytes are copied into
+        # orjson's growing outer buffer (see bench/README.md, "Memory").
+        ("array inside a dict", "obj = {'values': a}", 4.0),
+    ],
+)
+def test_peak_memory_while_encoding_1e6_float64(
+    benchmark: Any, payload: str, prepare: str, budget: float
+):
+    """Peak traced allocation during the encode, as a multiple of the output size."""
+    benchmark.group = "memory: peak while encoding 1e6 float64"
+    result = benchmark.pedantic(probe, args=(prepare,), rounds=1, iterations=1)
+    ratio = result["peak"] / result["output"]
+    benchmark.extra_info.update(result, ratio=round(ratio, 2))
+    assert ratio <= budget, f"{payload}: peak {ratio:.2f}x the output size"
+
+
+IMPORT_PROBE = (
+    "import time; t = time.perf_counter(); import fastjson; "
+    "print(time.perf_counter() - t, __import__('sys').modules.get('pandas') is None)"
+)
+
+
+def import_once() -> tuple[float, bool]:
+    out = subprocess.check_output([sys.executable, "-c", IMPORT_PROBE], text=True).split()
+    return float(out[0]), out[1] == "True"
+
+
+def test_import_time(benchmark: Any):
+    """``import fastjson`` in a fresh interpreter (target < 30 ms, and no pandas)."""
+    benchmark.group = "import fastjson (fresh interpreter, seconds)"
+    seconds, no_pandas = benchmark.pedantic(import_once, rounds=5, iterations=1)
+    benchmark.extra_info["seconds"] = seconds
+    assert no_pandas
