@@ -1,7 +1,9 @@
 """The hello_rest endpoints the load test uses, written with Flask's own jsonify.
 
-What a Flask user writes without fastjson: ``.tolist()`` before ``jsonify``.
-Served side by side with the fastjson service by ``bench/load.py``.
+What a Flask user writes without fastjson: a plain ``Flask`` app and
+``.tolist()`` before ``jsonify``. Everything else matches hello_rest (same
+server, mount, decorators), so the load test compares the JSON work alone.
+Served by ``bench/load.py`` as ``--ns /api/hello_rest=bench.flask_baseline:create``.
 """
 
 from __future__ import annotations
@@ -11,16 +13,14 @@ from typing import Any
 import flask
 import numpy as np
 
+from fastjson.ns import etag, no_cache
+
 app = flask.Flask(__name__)
 GREETINGS = {"en": "Hello {name}", "de": "Hallo {name}", "es": "Hola {name}"}
 
 
-@app.get("/healthz")
-def healthz() -> Any:
-    return flask.jsonify(status="ok")
-
-
-@app.get("/api/hello_rest/greet/<path:name>")
+@app.get("/greet/<path:name>")
+@no_cache
 def greet(name: str) -> Any:
     lang = flask.request.values.get("lang", "en")
     if lang not in GREETINGS:
@@ -28,7 +28,12 @@ def greet(name: str) -> Any:
     return flask.jsonify({"message": GREETINGS[lang].format(name=name)})
 
 
-@app.get("/api/hello_rest/data/array")
+@app.get("/data/array")
+@etag
 def array() -> Any:
     n = min(max(int(flask.request.args.get("n", 1000)), 1), 10_000_000)
     return flask.jsonify(values=np.random.default_rng(0).random(n).tolist())
+
+
+def create() -> flask.Flask:
+    return app

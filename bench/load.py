@@ -5,8 +5,8 @@
 Starts both services on 127.0.0.1 (free ports), drives a small and a large
 endpoint with a bounded number of requests (wrk when installed, else a
 Python client), and reports requests/s, p50/p99 latency, errors (must be 0)
-and the workers' RSS before and after 100,000 small requests (must stay
-flat). The results replace the "Load" section of bench/README.md.
+and the workers' RSS after a warm-up and again after 100,000 small requests
+(must stay flat). The results replace the "Load" section of bench/README.md.
 Loopback only; every run is bounded in count and in time.
 """
 
@@ -31,8 +31,8 @@ START, END = "<!-- load:start -->", "<!-- load:end -->"
 WORKERS = 2
 SMALL = "/api/hello_rest/greet/tom?lang=de"
 LARGE = "/api/hello_rest/data/array?n=100000"
-SOAK_REQUESTS = 100_000
-LARGE_REQUESTS = 1_000
+SOAK_REQUESTS = int(os.environ.get("FASTJSON_LOAD_REQUESTS", "100000"))
+LARGE_REQUESTS = max(SOAK_REQUESTS // 100, 100)
 TIME_LIMIT_S = 120
 
 
@@ -56,18 +56,24 @@ def free_port() -> int:
 
 
 def start(args: list[str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 30
+    last: object = None
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
+            response = conn.getresponse()
+            if response.status == 200:
                 return process
-        except OSError:
-            time.sleep(0.2)
+            last = (response.status, response.getheader("Server"), response.read()[:200])
+        except (OSError, http.client.HTTPException) as exc:
+            last = exc
+        time.sleep(0.2)
     process.kill()
-    raise RuntimeError(f"service on port {port} did not start: {process.stderr.read()!r}")  # type: ignore[union-attr]
+    raise RuntimeError(f"service on port {port} did not answer /healthz: {last!r}")
 
 
 def workers_rss_mb(master: int) -> float:
@@ -123,7 +129,7 @@ def python_client(port: int, path: str, requests: int, threads: int = 4) -> Resu
 def wrk_client(port: int, path: str, requests: int) -> Result:
     """wrk for a duration long enough for about ``requests`` requests (capped in time)."""
     probe = python_client(port, path, 200, threads=2)
-    duration = max(3, min(TIME_LIMIT_S, round(requests / max(probe.rate * 2, 1))))
+    duration = max(3, min(TIME_LIMIT_S, round(requests / max(probe.rate, 1))))  # wrk is faster
     out = subprocess.run(
         ["wrk", "-t2", "-c8", f"-d{duration}s", "--latency", f"http://127.0.0.1:{port}{path}"],
         capture_output=True,
@@ -132,7 +138,7 @@ def wrk_client(port: int, path: str, requests: int) -> Result:
         timeout=duration + 30,
     ).stdout
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    seconds = float(re.search(r"requests in ([\d.]+)s", out).group(1))  # type: ignore[union-attr]
+    seconds = _wrk_ms(re.search(r"requests in ([\d.]+\w+),", out).group(1)) / 1e3  # type: ignore[union-attr]
     bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     bad += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     p50 = _wrk_ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1))  # type: ignore[union-attr]
@@ -147,37 +153,18 @@ def _wrk_ms(text: str) -> float:
 
 def main() -> None:
     client = wrk_client if shutil.which("wrk") else python_client
+    server = [sys.executable, "-m", "fastjson.server", "--no-discover", "--workers", str(WORKERS)]
     services = {
-        "fastjson (hello_rest)": [
-            sys.executable,
-            "-m",
-            "examples.hello_rest",
-            "--workers",
-            str(WORKERS),
-            "--port",
-        ],
-        "Flask jsonify": [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            str(WORKERS),
-            "-k",
-            "gthread",
-            "--threads",
-            "4",
-            "--pythonpath",
-            "bench",
-            "flask_baseline:app",
-            "-b",
-        ],
+        "fastjson (hello_rest)": "examples.hello_rest:create",
+        "Flask jsonify": "bench.flask_baseline:create",
     }
     rows = []
-    for name, command in services.items():
+    for name, factory in services.items():
         port = free_port()
-        address = str(port) if name.startswith("fastjson") else f"127.0.0.1:{port}"
-        process = start([*command, address], port)
+        process = start([*server, "--ns", f"/api/hello_rest={factory}", "--port", str(port)], port)
         try:
+            python_client(port, SMALL, 400)  # warm up: lazy imports, caches, both workers
+            python_client(port, LARGE, 40)
             before = workers_rss_mb(process.pid)
             small = client(port, SMALL, SOAK_REQUESTS)
             after = workers_rss_mb(process.pid)

@@ -184,7 +184,7 @@ def _labels(index: pd.Index, ctx: Context) -> bytes:
     if isinstance(index, pd.MultiIndex):
         levels = [column_tokens(index.get_level_values(i), ctx) for i in range(index.nlevels)]
         return cols.rows_from_columns(levels, len(index))
-    return b"[" + b",".join(column_tokens(index, ctx)) + b"]"
+    return _array(index, ctx)
 
 
 def _index_keys(index: pd.Index, ctx: Context, orient: str) -> tuple[list[bytes], bool]:
@@ -214,16 +214,21 @@ def _index_keys(index: pd.Index, ctx: Context, orient: str) -> tuple[list[bytes]
 def encode_series(s: pd.Series, ctx: Context) -> Any:
     """A Series: a list of values (``records``/``values``), or pandas' other orients."""
     orient = ctx.options.orient
-    tokens = column_tokens(s, ctx)
-    values = b"[" + b",".join(tokens) + b"]"
     if orient in ("records", "values"):
-        return _emit(values, ctx)
+        return _emit(_array(s, ctx), ctx)
     if orient == "split":
         name = orjson.dumps(s.name if isinstance(s.name, str | None) else str(s.name))
         body = b'{"name":' + name + b',"index":' + _labels(s.index, ctx) + b',"data":'
-        return _emit(body + values + b"}", ctx)
+        return _emit(body + _array(s, ctx) + b"}", ctx)
     keys, quoted = _index_keys(s.index, ctx, orient)
-    return _emit(cols.object_from_tokens(keys, quoted, tokens), ctx)
+    return _emit(cols.object_from_tokens(keys, quoted, column_tokens(s, ctx)), ctx)
+
+
+def _array(s: pd.Series | pd.Index, ctx: Context) -> bytes:
+    """A column as one JSON array: numeric numpy columns in one orjson call, others by tokens."""
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biuf":
+        return np_enc.numeric(s.to_numpy(), cols.token_context(ctx)).data
+    return b"[" + b",".join(column_tokens(s, ctx)) + b"]"
 
 
 @builtin(pd.Index)

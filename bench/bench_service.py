@@ -50,7 +50,8 @@ def test_array_endpoint(benchmark: Any, fastjson_client: Client, flask_client: A
     assert np.array_equal(values, EXPECTED)
 
 
-def test_frame_endpoint(benchmark: Any, fastjson_client: Client):
+@pytest.mark.parametrize("name", ["fastjson hello_rest"])
+def test_frame_endpoint(benchmark: Any, fastjson_client: Client, name: str):
     benchmark.group = "6 service: GET /data/frame?rows=100000 (test client)"
     response = benchmark(fastjson_client.get, "/api/hello_rest/data/frame?rows=100000")
     assert response.status_code == 200
