@@ -81,7 +81,7 @@ class FastJSONProvider(JSONProvider):
 
     def __init__(self, app: Flask):
         super().__init__(app)
-        self._contexts: dict[bool, Context] = {}
+        self._contexts: dict[str, Context] = {}
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
@@ -94,13 +94,16 @@ class FastJSONProvider(JSONProvider):
         values.update(changes)
         return Options(**values)
 
-    def context(self, indent: bool = False) -> Context:
-        """The compiled encoder for :meth:`response` (cached until an option changes)."""
+    def context(self, indent: bool = False, backend: str | None = None) -> Context:
+        """The compiled encoder for these attributes (cached until an option changes)."""
+        key = f"{indent}:{backend}"
         try:
-            return self._contexts[indent]
+            return self._contexts[key]
         except KeyError:
-            ctx = get_context(self.options(indent=2 if indent else None))
-            self._contexts[indent] = ctx
+            changes: dict[str, Any] = {"indent": 2 if indent else None}
+            if backend is not None:
+                changes["backend"] = backend
+            ctx = self._contexts[key] = get_context(self.options(**changes))
             return ctx
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
@@ -117,7 +120,10 @@ class FastJSONProvider(JSONProvider):
         from ._walk import walk
 
         changes = {k: kwargs.pop(k) for k in list(kwargs) if k in _ENCODER_ONLY}
-        ctx = get_context(self.options(backend="json", **changes))
+        if changes:
+            ctx = get_context(self.options(backend="json", **changes))
+        else:
+            ctx = self.context(backend="json")
         kwargs.setdefault("ensure_ascii", ctx.options.ensure_ascii)
         kwargs.setdefault("sort_keys", ctx.options.sort_keys)
         try:

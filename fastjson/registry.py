@@ -169,9 +169,10 @@ class Registry:
 
     def lookup(self, cls: type) -> Entry | None:
         """The entry that encodes instances of ``cls``, searching the parent layers too."""
-        if self._cache_generation != _generation:
+        generation = _generation  # read once: the cache is valid for this generation only
+        if self._cache_generation != generation:
             self._cache = {}
-            self._cache_generation = _generation
+            self._cache_generation = generation
         cache = self._cache
         try:
             return cache[cls]
@@ -179,7 +180,8 @@ class Registry:
             pass
         _ensure_plugins_loaded()
         found = self._find(cls)
-        cache[cls] = found
+        if _generation == generation:  # nothing changed while we looked: safe to keep
+            cache[cls] = found
         return found
 
     def _find(self, cls: type) -> Entry | None:
@@ -212,14 +214,18 @@ class _Builtins(Registry):
         found = super()._best(mro)
         if found is not None:
             return found
-        for root in {c.__module__.partition(".")[0] for c in mro}:
-            module = _LAZY_MODULES.get(root)
-            if module is not None and module not in self._loaded:
-                with _lock:
-                    self._loaded.add(module)
+        roots = {c.__module__.partition(".")[0] for c in mro}
+        pending = [
+            _LAZY_MODULES[r] for r in roots if _LAZY_MODULES.get(r) not in (None, *self._loaded)
+        ]
+        if not pending:
+            return None
+        with _lock:  # other threads wait here until the encoders are registered
+            for module in pending:
+                if module not in self._loaded:
                     importlib.import_module(module)
-                return self._best(mro)
-        return None
+                    self._loaded.add(module)
+        return super()._best(mro)
 
 
 builtins = _Builtins()
