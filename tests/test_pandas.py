@@ -18,14 +18,19 @@ from fastjson.encoders import _polars
 @pytest.fixture
 def pure(monkeypatch: pytest.MonkeyPatch) -> None:
     """Force the pure (no polars) path."""
+    no_polars(monkeypatch)
+
+
+def no_polars(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_polars, "records", lambda df, ctx: None)
+    monkeypatch.setattr(_polars, "rows", lambda df, ctx: None)
 
 
 def both_paths(df: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, **options: Any) -> Any:
     """Encode on both paths, check they agree, return the parsed value."""
     fast = strict_loads(dumpb(df, **options))
     with monkeypatch.context() as m:
-        m.setattr(_polars, "records", lambda df, ctx: None)
+        no_polars(m)
         slow = strict_loads(dumpb(df, **options))
     assert fast == slow
     return fast
@@ -95,6 +100,31 @@ def test_records_every_dtype_on_both_paths(frame: pd.DataFrame, monkeypatch: pyt
 def test_each_dtype_alone_on_both_paths(name: str, monkeypatch: pytest.MonkeyPatch):
     rows = both_paths(pd.DataFrame({name: COLUMNS[name]}), monkeypatch)
     assert rows[1] == {name: EXPECTED_ROW_1[name]}
+
+
+@pytest.mark.parametrize("orient", ["values", "split"])
+def test_row_orients_on_both_paths(
+    frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, orient: str
+):
+    out = both_paths(frame, monkeypatch, orient=orient)
+    data = out if orient == "values" else out["data"]
+    assert data[1] == list(EXPECTED_ROW_1.values())
+
+
+def test_row_orients_with_strings_that_look_like_the_rewritten_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The polars route rewrites `{"c0":`, `,"c1":` and `}`+newline; values must survive."""
+    tricky = ['{"c0":', ',"c1":', "}\n", '"},{"c1":x', "\\", '\\","c1":', "]", "[{"]
+    df = pd.DataFrame({"a": tricky, "b": tricky[::-1], "c": range(len(tricky))})
+    for orient in ("values", "split"):
+        out = both_paths(df, monkeypatch, orient=orient)
+        data = out if orient == "values" else out["data"]
+        assert data == [
+            [a, b, c] for a, b, c in zip(tricky, tricky[::-1], range(len(tricky)), strict=True)
+        ]
+    dup = pd.DataFrame([[1, "x"], [2, "y"]], columns=["k", "k"])
+    assert both_paths(dup, monkeypatch, orient="values") == [[1, "x"], [2, "y"]]
 
 
 def test_floats_are_bit_exact_unlike_to_json(monkeypatch: pytest.MonkeyPatch):
@@ -290,6 +320,6 @@ def test_common_dtypes_are_encoded_per_column_not_per_cell(
     for orient in ("records", "split", "columns", "index", "values"):
         calls.clear()
         with monkeypatch.context() as m:
-            m.setattr(_polars, "records", lambda df, ctx: None)
+            no_polars(m)
             fastjson.dumpb(big, orient=orient)
         assert len(calls) < 50, (orient, len(calls))

@@ -66,3 +66,13 @@ def test_start_up_errors_are_clear(args: list[str], message: str):
     )
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_console_script_is_installed():
+    """``fastjson-server`` (the console script) is the same command line."""
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("fastjson-server")
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "--workers" in result.stdout and "--ns" in result.stdout
