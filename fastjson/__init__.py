@@ -40,6 +40,10 @@ __all__ = (
 
 __version__ = "0.1.0"
 
+for _public in (EncodeError, Options, Raw, Registry):
+    _public.__module__ = __name__  # tracebacks and reprs say fastjson.EncodeError
+del _public
+
 _FLASK_NAMES = frozenset({"FastJSONProvider", "json_response", "jsonify"})
 
 
