@@ -11,15 +11,15 @@ imports neither numpy nor pandas (nor Flask): their support loads on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from . import encoders as _encoders  # noqa: F401
-from ._types import EncodeError, Options, Raw
+from ._types import TYPE_CHECKING, EncodeError, Options, Raw
 from .core import dumpb, dumps, loads
 from .encoders import stdlib as _stdlib  # noqa: F401
 from .registry import Registry, encoder, register, unregister
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .flask import FastJSONProvider, json_response, jsonify
 
 __all__ = (

@@ -21,18 +21,20 @@ values that need it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from . import registry as _registry
-from ._types import Backend, DatetimeFormat, EncodeError, NanPolicy, Options, Orient, Raw
+from ._types import TYPE_CHECKING, EncodeError, Options, Raw
 from ._types import qualname as _qualname
-from .registry import Registry
 
 if TYPE_CHECKING:
     import re
+    from collections.abc import Callable
+    from typing import Any
+
+    from ._types import Backend, DatetimeFormat, NanPolicy, Orient
+    from .registry import Registry
 
 __all__ = ("Context", "dumpb", "dumps", "get_context", "loads")
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 from flask.json.provider import DefaultJSONProvider, JSONProvider
 
-from ._types import Backend, DatetimeFormat, NanPolicy, Options, Orient
+from ._types import Options
 from .core import Context, get_context, loads
 
 _DEFAULT = get_context()
@@ -31,6 +31,7 @@ _DEFAULT = get_context()
 if TYPE_CHECKING:
     from flask import Flask, Response
 
+    from ._types import Backend, DatetimeFormat, NanPolicy, Orient
     from .registry import Registry
 
 __all__ = ("FastJSONProvider", "json_response", "jsonify")

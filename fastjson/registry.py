@@ -14,38 +14,41 @@ of the same priority. The answer per type is cached and the cache is dropped
 whenever any registry changes, so the lookup is computed once per type, not on
 every call.
 
-Built-in numpy and pandas encoders load lazily: the first time an object whose
-class comes from ``numpy`` or ``pandas`` is looked up, the matching module in
-:mod:`fastjson.encoders` is imported. ``import fastjson`` therefore imports
-neither library.
+Built-in numpy, pandas and ``Decimal`` encoders load lazily: the first time an
+object whose class comes from ``numpy``, ``pandas`` or ``decimal`` is looked
+up, the matching module in :mod:`fastjson.encoders` is imported. ``import
+fastjson`` therefore imports none of these libraries.
 """
 
 from __future__ import annotations
 
 import importlib
 import itertools
-import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
+from _thread import RLock  # what threading.RLock is, without importing threading
 
-from ._types import qualname
+from ._types import TYPE_CHECKING, qualname
 
-__all__ = ("Encoder", "Registry", "default_registry", "encoder", "register", "unregister")
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeAlias, TypeVar
 
-Encoder = Callable[[Any], Any]
-"""An encoder takes the object and returns a replacement that fastjson encodes."""
+    Encoder: TypeAlias = Callable[[Any], Any]
+    """An encoder takes the object and returns a replacement that fastjson encodes."""
 
-Predicate = Callable[[type], bool]
-"""A predicate is called with a *type* (never an instance), so its answer can be cached."""
+    Predicate: TypeAlias = Callable[[type], bool]
+    """A predicate is called with a *type* (never an instance), so its answer can be cached."""
 
-_F = TypeVar("_F", bound=Callable[..., Any])
+    _F = TypeVar("_F", bound=Callable[..., Any])
 
-_lock = threading.RLock()
+__all__ = ("Registry", "default_registry", "encoder", "register", "unregister")
+
+_lock = RLock()
 _order = itertools.count()
 _generation = 0
 """Bumped on every change to any registry; caches compare against it."""
 
 _LAZY_MODULES = {
+    "decimal": "fastjson.encoders._decimal",
     "numpy": "fastjson.encoders.numpy",
     "pandas": "fastjson.encoders.pandas",
 }

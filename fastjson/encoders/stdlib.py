@@ -4,20 +4,21 @@ Types orjson encodes natively (str, int, float, bool, None, dict, list,
 tuple, datetime/date/time in ISO form, UUID, dataclasses, Enum) never reach
 the registry; the encoders here cover the rest and the cases where options
 change the output (``datetime_format="http"``, the json/ujson backends).
+``Decimal`` lives in :mod:`fastjson.encoders._decimal`, loaded like numpy's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import enum
 import uuid
-from typing import TYPE_CHECKING, Any
 
-from .._types import EncodeError, Raw
+from .._types import TYPE_CHECKING, EncodeError, Raw
 from ..registry import builtin
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..core import Context
 
 
@@ -49,12 +50,6 @@ def _time(o: dt.time, ctx: Context) -> str:
 def _timedelta(o: dt.timedelta, ctx: Context) -> float:
     """Durations are seconds, as a number."""
     return o.total_seconds()
-
-
-@builtin(decimal.Decimal)
-def _decimal(o: decimal.Decimal, ctx: Context) -> str:
-    """A string, exactly as written (as Flask does): a float would lose digits."""
-    return str(o)
 
 
 @builtin(uuid.UUID)
