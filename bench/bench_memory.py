@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 from typing import Any
@@ -82,7 +83,18 @@ def test_import_time(benchmark: Any, compiled: None, module: str):
     """``import fastjson`` in a fresh interpreter (target < 30 ms, and no pandas).
 
     ``import orjson`` alone is measured beside it: it is most of the cost.
+    pytest-benchmark times the whole child process (interpreter start-up
+    included); the import itself, timed inside the child, is the median kept
+    in ``extra_info["import_ms"]``, which is what the report compares with
+    the target.
     """
-    benchmark.group = "import (fresh interpreter, seconds)"
-    _, no_pandas = benchmark.pedantic(import_once, args=(module,), rounds=7, iterations=1)
-    assert no_pandas
+    benchmark.group = "import: fresh interpreter incl. start-up"
+    import_seconds: list[float] = []
+
+    def run_child() -> None:
+        seconds, no_pandas = import_once(module)
+        assert no_pandas
+        import_seconds.append(seconds)
+
+    benchmark.pedantic(run_child, rounds=7, iterations=1)
+    benchmark.extra_info["import_ms"] = round(statistics.median(import_seconds) * 1e3, 2)

@@ -116,6 +116,7 @@ def test_row_orients_with_strings_that_look_like_the_rewritten_bytes(
 ):
     """The polars route rewrites `{"c0":`, `,"c1":` and `}`+newline; values must survive."""
     tricky = ['{"c0":', ',"c1":', "}\n", '"},{"c1":x', "\\", '\\","c1":', "]", "[{"]
+    tricky += ["cat", "x,", "{", ',"c', '{"c', '"c1":', "c", ""]
     df = pd.DataFrame({"a": tricky, "b": tricky[::-1], "c": range(len(tricky))})
     for orient in ("values", "split"):
         out = both_paths(df, monkeypatch, orient=orient)
@@ -123,6 +124,14 @@ def test_row_orients_with_strings_that_look_like_the_rewritten_bytes(
         assert data == [
             [a, b, c] for a, b, c in zip(tricky, tricky[::-1], range(len(tricky)), strict=True)
         ]
+    wide = pd.DataFrame({f"col{i}": [f"c{i}", ",", None] for i in range(12)})  # keys c10, c11
+    assert both_paths(wide, monkeypatch, orient="values") == [
+        [f"c{i}" for i in range(12)],
+        [","] * 12,
+        [None] * 12,
+    ]
+    ctx = fastjson.core.get_context()
+    assert _polars.rows(df, ctx) is not None and _polars.rows(wide, ctx) is not None
     dup = pd.DataFrame([[1, "x"], [2, "y"]], columns=["k", "k"])
     assert both_paths(dup, monkeypatch, orient="values") == [[1, "x"], [2, "y"]]
 

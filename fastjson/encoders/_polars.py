@@ -45,21 +45,50 @@ def records(df: pd.DataFrame, ctx: Context) -> bytes | None:
 def rows(df: pd.DataFrame, ctx: Context) -> bytes | None:
     """``[[value, ...], ...]`` (orient ``values``, the ``data`` of ``split``) via polars.
 
-    The columns are renamed ``c0``, ``c1``... and each ndjson row object is
-    rewritten into an array: ``{"c0":`` becomes ``[``, ``,"cN":`` becomes
-    ``,`` and ``}`` + newline becomes ``],``. Safe because inside a JSON
-    string a quote is always escaped (``\\"``), so ``{"`` and ``,"`` only occur
-    where a key starts, and a newline never occurs at all.
+    The columns are renamed ``c0``, ``c1``... and the ndjson row objects are
+    rewritten into arrays by :func:`_objects_to_arrays`.
     """
     names = [f"c{i}" for i in range(df.shape[1])]
     lines = _ndjson(df, names, ctx)
     if lines is None:
         return None
-    body = lines.replace(b'{"c0":', b"[")
-    for name in names[1:]:
-        body = body.replace(b',"' + name.encode() + b'":', b",")
-    body = body.replace(b"}\n", b"],")
-    return b"".join((b"[", memoryview(body)[:-1], b"]")) if body else b"[]"
+    return _objects_to_arrays(lines, names) if lines else b"[]"
+
+
+def _objects_to_arrays(lines: bytes, names: list[str]) -> bytes | None:
+    """``{"c0":a,"c1":b}`` + newline per row -> ``[[a,b],...]``, over the whole buffer at once.
+
+    A key starts at a quote preceded by ``{`` or ``,`` and followed by ``c``:
+    inside a JSON string a quote is always escaped (``\\"``), and a closing
+    quote is followed by ``,`` or ``}``, never by ``c``. polars writes every
+    key of every row, in order, so the key lengths repeat row after row. The
+    keys are cut out with one mask built by ``np.repeat``; braces then become
+    brackets and newlines commas, at positions known from the cut. Each step
+    is one numpy pass over the buffer (``bytes.replace`` once per column was
+    about five times slower). ``None`` sends the frame to the pure path if
+    the keys found are not exactly rows x columns, which the argument above
+    rules out.
+    """
+    buf = np.frombuffer(lines, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == ord("\n"))
+    quotes = np.flatnonzero(buf == ord('"'))  # never the first or last byte
+    before = buf[quotes - 1]
+    starts = quotes[((before == ord("{")) | (before == ord(","))) & (buf[quotes + 1] == ord("c"))]
+    if len(starts) != len(newlines) * len(names):
+        return None
+    key_lengths = np.tile(np.array([len(n) + 3 for n in names]), len(newlines))  # "cN":
+    ends = starts + key_lengths
+    runs = np.empty(2 * len(starts) + 1, dtype=np.intp)  # kept, key, kept, key, ..., kept
+    runs[0:-1:2] = starts - np.concatenate(([0], ends[:-1]))
+    runs[1::2] = key_lengths
+    runs[-1] = len(buf) - ends[-1]
+    out = buf[np.repeat(np.arange(len(runs)) % 2 == 0, runs)]
+    row_ends = newlines - key_lengths[: len(names)].sum() * np.arange(1, len(newlines) + 1)
+    out[row_ends - 1] = ord("]")
+    out[row_ends[:-1] + 1] = ord("[")
+    out[row_ends] = ord(",")
+    out[0] = ord("[")
+    return b"".join((b"[", memoryview(out)[:-1], b"]"))
 
 
 def _ndjson(df: pd.DataFrame, names: list[str], ctx: Context) -> bytes | None:
