@@ -36,7 +36,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 bench: $(STAMP)
-	$(PY) -m pytest bench --benchmark-only --benchmark-json=bench/results/latest.json
+	$(PY) -m pytest bench --benchmark-only --benchmark-min-rounds=10 --benchmark-json=bench/results/latest.json
 
 bench-report: $(STAMP)
 	$(PY) bench/report.py bench/results/latest.json
