@@ -130,20 +130,19 @@ def python_client(port: int, path: str, requests: int, threads: int = 4) -> Resu
 def wrk_client(port: int, path: str, requests: int) -> Result:
     """wrk until at least ``requests`` requests are done, or TIME_LIMIT_S has passed.
 
-    wrk runs for a duration, not a count, so it runs in rounds, each sized
-    from the rate measured so far. Rate and errors cover all rounds; the
-    latency percentiles are those of the longest round.
+    wrk runs for a duration, not a count, so it runs in rounds: a short
+    first one measures wrk's rate, and each later one is sized from it.
+    Rate and errors cover all rounds; the latency percentiles are those of
+    the longest round.
     """
-    rate = python_client(port, path, 200, threads=2).rate  # wrk is faster: rounds top up
     rounds: list[Result] = []
     deadline = time.monotonic() + TIME_LIMIT_S
     while (done := sum(r.requests for r in rounds)) < requests:
         left = deadline - time.monotonic()
         if left < 1:
             break
-        duration = max(2, min(round(left), math.ceil((requests - done) / max(rate, 1))))
-        rounds.append(_wrk(port, path, duration))
-        rate = rounds[-1].rate
+        wanted = math.ceil((requests - done) / max(rounds[-1].rate, 1)) if rounds else 5
+        rounds.append(_wrk(port, path, max(2, min(round(left), wanted))))
     longest = max(rounds, key=lambda r: r.seconds)
     return Result(
         sum(r.requests for r in rounds),
