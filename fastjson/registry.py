@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
-from _thread import RLock  # what threading.RLock is, without importing threading
+import threading
 
 from ._types import TYPE_CHECKING, qualname
 
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = ("Registry", "default_registry", "encoder", "register", "unregister")
 
-_lock = RLock()
+_lock = threading.RLock()  # threading's, so gevent's monkey-patching applies
 _order = itertools.count()
 _generation = 0
 """Bumped on every change to any registry; caches compare against it."""
