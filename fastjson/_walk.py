@@ -241,10 +241,9 @@ class _Walker:
             return str(k)
         if t in _NATIVE_TIME:
             return orjson.dumps(k).decode()[1:-1]
-        entry = self.ctx.registry.lookup(t)
-        if entry is None:
+        if self.ctx.registry.lookup(t) is None:  # keys never go to ``default``, as in json
             raise self._bad_key(t)
-        converted = entry.func(k, self.ctx) if entry.with_options else entry.func(k)
+        converted = self.ctx.convert(k)
         if isinstance(converted, Raw):
             text = converted.data.decode()
             return json.loads(text) if text.startswith('"') else text

@@ -35,13 +35,9 @@ if TYPE_CHECKING:
     from ..core import Context
 
 
-def _emit(body: bytes, ctx: Context) -> Any:
-    """Hand assembled JSON back: a fragment for orjson, parsed values for other backends."""
-    if ctx.fragments:
-        return Raw(body, trusted=True)
-    import json
-
-    return json.loads(body)
+def _emit(body: bytes) -> Raw:
+    """Assembled JSON as a fragment (the ``Raw`` encoder parses it for other backends)."""
+    return Raw(body, trusted=True)
 
 
 # -- columns -------------------------------------------------------------------
@@ -136,7 +132,7 @@ def encode_frame(df: pd.DataFrame, ctx: Context) -> Any:
 
         fast = _polars.records(df, ctx)
         if fast is not None:
-            return _emit(fast, ctx)
+            return _emit(fast)
     if orient in ("values", "split"):
         from . import _polars
 
@@ -144,13 +140,13 @@ def encode_frame(df: pd.DataFrame, ctx: Context) -> Any:
         if data is None:
             data = cols.rows_from_columns(_frame_columns(df, ctx), len(df))
         if orient == "values":
-            return _emit(data, ctx)
+            return _emit(data)
         labels = b'{"columns":' + _labels(df.columns, ctx) + b',"index":' + _labels(df.index, ctx)
-        return _emit(labels + b',"data":' + data + b"}", ctx)
+        return _emit(labels + b',"data":' + data + b"}")
     columns = _frame_columns(df, ctx)
     n = len(df)
     if orient == "records":
-        return _emit(cols.records_from_columns(list(df.columns), columns, n), ctx)
+        return _emit(cols.records_from_columns(list(df.columns), columns, n))
     index_keys, quoted = _index_keys(df.index, ctx, orient)
     if orient == "columns":
         names = cols.keys_of(list(df.columns))
@@ -158,10 +154,10 @@ def encode_frame(df: pd.DataFrame, ctx: Context) -> Any:
             name + b":" + cols.object_from_tokens(index_keys, quoted, column)
             for name, column in zip(names, columns, strict=True)
         ]
-        return _emit(b"{" + b",".join(parts) + b"}", ctx)
+        return _emit(b"{" + b",".join(parts) + b"}")
     lead = cols.key_slots(index_keys, quoted)
     body = cols.object_rows(cols.keys_of(list(df.columns)), columns, n, lead=lead)
-    return _emit(b"{" + body[1:] + b"}", ctx)
+    return _emit(b"{" + body[1:] + b"}")
 
 
 def _frame_columns(df: pd.DataFrame, ctx: Context) -> list[list[bytes]]:
@@ -213,13 +209,13 @@ def encode_series(s: pd.Series, ctx: Context) -> Any:
     """A Series: a list of values (``records``/``values``), or pandas' other orients."""
     orient = ctx.options.orient
     if orient in ("records", "values"):
-        return _emit(_array(s, ctx), ctx)
+        return _emit(_array(s, ctx))
     if orient == "split":
         name = orjson.dumps(s.name if isinstance(s.name, str | None) else str(s.name))
         body = b'{"name":' + name + b',"index":' + _labels(s.index, ctx) + b',"data":'
-        return _emit(body + _array(s, ctx) + b"}", ctx)
+        return _emit(body + _array(s, ctx) + b"}")
     keys, quoted = _index_keys(s.index, ctx, orient)
-    return _emit(cols.object_from_tokens(keys, quoted, column_tokens(s, ctx)), ctx)
+    return _emit(cols.object_from_tokens(keys, quoted, column_tokens(s, ctx)))
 
 
 def _array(s: pd.Series | pd.Index, ctx: Context) -> bytes:
@@ -232,13 +228,13 @@ def _array(s: pd.Series | pd.Index, ctx: Context) -> bytes:
 @builtin(pd.Index)
 def encode_index(index: pd.Index, ctx: Context) -> Any:
     """An Index as a list of its values; a MultiIndex as a list of lists."""
-    return _emit(_labels(index, ctx), ctx)
+    return _emit(_labels(index, ctx))
 
 
 @builtin(pd.api.extensions.ExtensionArray)
 def encode_extension_array(array: Any, ctx: Context) -> Any:
     """Categorical, nullable integer, string... arrays: a list of their values."""
-    return _emit(b"[" + b",".join(column_tokens(pd.Series(array, copy=False), ctx)) + b"]", ctx)
+    return _emit(b"[" + b",".join(column_tokens(pd.Series(array, copy=False), ctx)) + b"]")
 
 
 @builtin(pd.Timestamp)
