@@ -37,6 +37,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from .ns import Namespace, jsonify, send_from_directory
@@ -95,8 +96,14 @@ def normalise_prefix(prefix: str) -> str:
     return clean
 
 
-def mount_table(specs: Iterable[tuple[str, str | Factory]]) -> dict[str, WSGIApplication]:
-    """Create every namespace once, checking prefixes; duplicates are an error."""
+def mount_table(
+    specs: Iterable[tuple[str, str | Factory]], *, debug: bool = False
+) -> dict[str, WSGIApplication]:
+    """Create every namespace once, checking prefixes; duplicates are an error.
+
+    ``debug=True`` puts each Flask app in debug mode (its 500 bodies then carry
+    the traceback); other WSGI apps are mounted as they are.
+    """
     mounts: dict[str, WSGIApplication] = {}
     for raw_prefix, target in specs:
         prefix = normalise_prefix(raw_prefix)
@@ -105,6 +112,8 @@ def mount_table(specs: Iterable[tuple[str, str | Factory]]) -> dict[str, WSGIApp
         app = load_factory(target)()
         if not callable(app):
             raise NamespaceError(f"factory for {prefix!r} did not return a WSGI app")
+        if debug and isinstance(app, Flask):
+            app.debug = True
         mounts[prefix] = _ServeBarePrefix(app)
     return mounts
 
@@ -126,6 +135,7 @@ def create_app(
     *,
     discover_installed: bool = True,
     static_folder: str | os.PathLike[str] | None = None,
+    debug: bool = False,
 ) -> WSGIApplication:
     """The server's WSGI app: ``/``, ``/healthz`` and every namespace under its prefix.
 
@@ -133,10 +143,12 @@ def create_app(
     callable); entry points of installed packages are added unless
     ``discover_installed=False``. ``static_folder`` is served at ``/`` (its
     ``index.html``); without it ``/`` lists the mounted namespaces.
+    ``debug=True`` (``--debug``) puts the namespaces in Flask's debug mode, so
+    an uncaught exception answers its traceback in the JSON error body.
     """
     given = list(namespaces.items() if isinstance(namespaces, Mapping) else namespaces)
     installed = list(discover().items()) if discover_installed else []
-    mounts = mount_table([*installed, *given])
+    mounts = mount_table([*installed, *given], debug=debug)
     root = _root_app(sorted(mounts), static_folder)
     return DispatcherMiddleware(root, mounts)
 
@@ -184,7 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-discover", action="store_true", help="ignore installed fastjson.namespaces"
     )
-    parser.add_argument("--debug", action="store_true", help="debug mode with auto-reload")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="debug mode (tracebacks in 500 bodies) with auto-reload",
+    )
     parser.add_argument(
         "--workers", type=int, default=0, help="run under gunicorn with N worker processes"
     )
@@ -196,7 +212,12 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:  # fail fast, before binding, on any namespace problem
         specs = [parse_spec(spec) for spec in args.ns]
-        app = create_app(specs, discover_installed=not args.no_discover, static_folder=args.static)
+        app = create_app(
+            specs,
+            discover_installed=not args.no_discover,
+            static_folder=args.static,
+            debug=args.debug,
+        )
     except NamespaceError as exc:
         sys.exit(f"fastjson-server: {exc}")
     url = f"http://{args.host}:{args.port}/"

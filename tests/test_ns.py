@@ -142,6 +142,19 @@ class TestServerApp:
             "root": "/app/api/urls",
         }
 
+    def test_debug_puts_namespaces_in_debug_mode(self):
+        space = ns.Namespace("boom")
+
+        @space.get("/")
+        def boom() -> Any:
+            raise RuntimeError("secret internals")
+
+        for debug in (False, True):
+            app = create_app({"/api/boom": lambda: space}, discover_installed=False, debug=debug)
+            status, body = get(Client(app), "/api/boom/")
+            assert status == 500 and ("traceback" in body) is debug
+        assert "RuntimeError: secret internals" in body["traceback"]
+
     def test_longest_prefix_wins(self):
         outer, inner = ns.Namespace("outer"), ns.Namespace("inner")
         outer.get("/<path:p>")(lambda p: ns.jsonify(app="outer", p=p))
