@@ -138,9 +138,12 @@ class FastJSONProvider(JSONProvider):
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """``jsonify``: Flask's argument rules, fastjson's encoder, no trailing newline."""
-        indent = self.compact is False or (self.compact is None and self._app.debug)
-        body = self.context(indent).dumpb(_response_obj(args, kwargs))
+        body = self.context(self.indents()).dumpb(_response_obj(args, kwargs))
         return self._app.response_class(body, content_type=self.mimetype)
+
+    def indents(self) -> bool:
+        """Indent responses? ``compact=False``, or ``None`` in debug mode (Flask's rule)."""
+        return self.compact is False or (self.compact is None and self._app.debug)
 
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
@@ -181,13 +184,18 @@ def json_response(
 ) -> Response:
     """A JSON response with a status, headers and per-call options (``nan="error"``...).
 
-    Options not given come from the app's :class:`FastJSONProvider`, or
-    fastjson's defaults when the app uses another provider.
+    Options not given come from the app's :class:`FastJSONProvider` (indented
+    when its ``jsonify`` would be), or fastjson's defaults when the app uses
+    another provider.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     provider = app.json
     if isinstance(provider, FastJSONProvider):
-        ctx = get_context(provider.options(**options)) if options else provider.context()
+        if options:
+            options.setdefault("indent", 2 if provider.indents() else None)
+            ctx = get_context(provider.options(**options))
+        else:
+            ctx = provider.context(provider.indents())
         mimetype = provider.mimetype
     else:
         ctx = get_context(None, **options)

@@ -110,6 +110,15 @@ class TestJsonResponse:
         assert response.mimetype == "application/json"
         assert response.data == b'{"x":"Infinity"}'
 
+    def test_indents_as_jsonify_does(self, app: flask.Flask):
+        app.debug = True
+        with app.app_context():
+            assert json_response([1]).data == b"[\n  1\n]"
+            assert json_response([1], nan="string").data == b"[\n  1\n]"
+            assert json_response([1], indent=None).data == b"[1]"
+            app.json.compact = True
+            assert json_response([1]).data == b"[1]"
+
     def test_error_option(self, plain_app: flask.Flask):
         with plain_app.app_context(), pytest.raises(ValueError, match=r"\$\.x"):
             json_response({"x": float("nan")}, nan="error")
