@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format browser bench bench-report load fuzz clean
+.PHONY: run test lint typecheck format browser bench bench-report load fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "fastjson needs Python 3.11+"'
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m examples.hello_rest
 
-test: $(STAMP) lint browser
+test: $(STAMP) lint typecheck browser
 	$(PY) -m pytest tests bench --benchmark-disable -q
 
 # Debian's chromium for the browser test: installed when missing and when we may (root + apt).
@@ -30,6 +30,11 @@ browser:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy --strict on the library and on a typical user script (tests/test_typing.py checks
+# that a wrong option value fails).
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy --strict fastjson tests/typing/user_ok.py
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -11,20 +11,38 @@ imports neither numpy nor pandas (nor Flask): their support loads on first use.
 
 from __future__ import annotations
 
-from . import encoders as _encoders  # noqa: F401
-from ._types import TYPE_CHECKING, EncodeError, Options, Raw
-from .core import dumpb, dumps, loads
-from .encoders import stdlib as _stdlib  # noqa: F401
+from typing import TYPE_CHECKING, Any
+
+from ._errors import (
+    CircularReferenceError,
+    DecodeError,
+    DuplicateKeyError,
+    EncodeError,
+    EncodeValueError,
+    NestingTooDeepError,
+    NonFiniteError,
+)
+from ._options import Options
+from ._values import Raw
+from ._walk import MAX_DEPTH
+from .core import Encoder, dumpb, dumps, loads
+from .encoders import stdlib as _stdlib  # noqa: F401 (registers the built-in encoders)
 from .registry import Registry, encoder, register, unregister
 
 if TYPE_CHECKING:
-    from typing import Any
-
     from .flask import FastJSONProvider, json_response, jsonify
 
 __all__ = (
+    "MAX_DEPTH",
+    "CircularReferenceError",
+    "DecodeError",
+    "DuplicateKeyError",
     "EncodeError",
+    "EncodeValueError",
+    "Encoder",
     "FastJSONProvider",
+    "NestingTooDeepError",
+    "NonFiniteError",
     "Options",
     "Raw",
     "Registry",
@@ -38,9 +56,20 @@ __all__ = (
     "unregister",
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-for _public in (EncodeError, Options, Raw, Registry):
+for _public in (
+    CircularReferenceError,
+    DecodeError,
+    DuplicateKeyError,
+    EncodeError,
+    EncodeValueError,
+    Encoder,
+    NestingTooDeepError,
+    NonFiniteError,
+    Raw,
+    Registry,
+):
     _public.__module__ = __name__  # tracebacks and reprs say fastjson.EncodeError
 del _public
 

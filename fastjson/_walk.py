@@ -1,18 +1,20 @@
 """The walk: a complete normaliser for what the orjson fast path refuses.
 
-:func:`walk` turns any encodable object into a tree that the backend encodes
-without help: ``dict`` with ``str`` keys, ``list``, ``str``, ``int``,
-``float``, ``bool``, ``None``, plus (for orjson) :class:`orjson.Fragment`
-leaves and the types orjson formats natively (``datetime``, ``date``,
-``time``). It mirrors orjson's own rules so that a value gives the same bytes
-on either route, and adds what orjson lacks:
+:func:`walk` turns any encodable object into a tree the backend writes
+without help: ``dict`` with ``str`` keys (already in output order), ``list``,
+``str``, ``int``, ``float``, ``bool``, ``None``, and, for orjson,
+:class:`orjson.Fragment` leaves. It follows the one rule of
+:mod:`fastjson._values`: exact native types are written as JSON writes them,
+everything else goes through :meth:`Encoder.convert` (the registry), exactly
+as on the fast path, so both routes give the same bytes. It adds what orjson
+lacks:
 
-- integers beyond 64 bits (exact digits, as a fragment);
+- integers beyond 64 bits (exact digits) and ``big_int="string"``;
 - nesting deeper than orjson's 254 levels (subtrees pre-encoded in slices);
 - lone surrogates (escaped as ``\\udXXX``, as Flask's ``json`` does);
-- non-string keys of any supported kind, numpy scalars included;
+- non-string keys, written and sorted as :mod:`json` (and so Flask) does;
 - the ``nan`` policies ``"error"`` and ``"string"``;
-- the path of every value (``$.rows[3].x``) for error messages, and cycles.
+- the path of every value (``$.rows[3].x``) for errors, and cycles.
 
 Containers are walked with one Python frame per level; arrays and frames are
 never walked element by element, their encoders work on whole columns.
@@ -20,23 +22,44 @@ never walked element by element, their encoders work on whole columns.
 
 from __future__ import annotations
 
-import datetime as _dt
-import enum
 import json
 import math
-import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from ._types import EncodeError, Raw
-from ._types import qualname as _qualname
-from .encoders.stdlib import dataclass_fields, is_dataclass_type
+from ._errors import (
+    CircularReferenceError,
+    DuplicateKeyError,
+    EncodeError,
+    EncodeValueError,
+    NestingTooDeepError,
+    NonFiniteError,
+    qualname,
+)
+from ._values import INT64_MIN, NONFINITE_TOKENS, SAFE_INTEGER, UINT64_MAX, Raw, final
 
 if TYPE_CHECKING:
-    from .core import Context
+    from .registry import Registry
 
-__all__ = ("MAX_DEPTH", "NonFiniteError", "final", "walk")
+__all__ = ("MAX_DEPTH", "Encoding", "walk")
+
+
+class Encoding(Protocol):
+    """What the walk needs of an encoder (:class:`fastjson.Encoder` provides it).
+
+    A protocol rather than an import, so that the core can import the walk
+    without the walk importing the core back.
+    """
+
+    fragments: bool
+    registry: Registry
+
+    def option(self, name: str) -> Any: ...
+    def replace(self, *, datetime_format: Any = ...) -> Encoding: ...
+    def convert(self, obj: Any) -> Any: ...
+    def finish(self, tree: Any) -> bytes: ...
+
 
 MAX_DEPTH = 800
 """Deepest nesting accepted (Flask's ``json`` manages a little less than 1000)."""
@@ -44,45 +67,36 @@ MAX_DEPTH = 800
 _SLICE = 200
 """For orjson, subtrees are pre-encoded every this many levels (orjson stops at 254)."""
 
-_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
-_NATIVE_TIME = (_dt.datetime, _dt.date, _dt.time)
-_NONFINITE_STRINGS = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 _ENCODER_CHAIN = 16
 """How many encoders may hand a value on before we call it a loop."""
 
-
-class NonFiniteError(ValueError):
-    """Raised by array encoders under ``nan="error"``; ``where`` is the index suffix."""
-
-    def __init__(self, value: float, where: str = ""):
-        super().__init__(f"non-finite float {value!r} is not allowed (nan='error')")
-        self.value = value
-        self.where = where
+_KEY_TYPES = (str, int, float, bool, type(None))
 
 
-class final(list):
-    """A list an encoder built from JSON-ready values; the walk does not descend into it."""
+def walk(obj: Any, enc: Encoding, memo: dict[int, tuple[Any, ...]] | None = None) -> Any:
+    """Normalise ``obj`` for ``enc``'s backend, raising errors that name the path.
 
-    __slots__ = ()
-
-
-def walk(obj: Any, ctx: Context) -> Any:
-    """Normalise ``obj`` for ``ctx``'s backend, raising errors that name the path."""
-    walker = _Walker(ctx)
+    ``memo`` holds what the fast path's encoders already returned (or raised)
+    for each object, by identity, so that none runs twice.
+    """
+    walker = _Walker(enc, memo or {})
     try:
         return walker.value(obj, 0)
     except RecursionError:
-        raise ValueError(f"nesting too deep at {walker.where()}") from None
+        raise NestingTooDeepError("nesting too deep", walker.where()) from None
 
 
 class _Walker:
-    __slots__ = ("ctx", "fragments", "nan", "path", "seen", "time_native")
+    __slots__ = ("big_int", "enc", "fragments", "key_enc", "memo", "nan", "path", "seen", "sort")
 
-    def __init__(self, ctx: Context):
-        self.ctx = ctx
-        self.fragments = ctx.fragments
-        self.nan = ctx.options.nan
-        self.time_native = ctx.fragments and ctx.options.datetime_format == "iso"
+    def __init__(self, enc: Encoding, memo: dict[int, tuple[Any, ...]]) -> None:
+        self.enc = enc
+        self.memo = memo
+        self.fragments = enc.fragments
+        self.nan = enc.option("nan")
+        self.sort = enc.option("sort_keys")
+        self.big_int = enc.option("big_int") == "string"
+        self.key_enc = enc.replace(datetime_format="iso")  # keys are always ISO dates
         self.path: list[str | int] = []
         self.seen: set[int] = set()
 
@@ -102,7 +116,7 @@ class _Walker:
         if t is str:
             return o if o.isascii() else self._text(o)
         if t is int:
-            return o if _INT_MIN <= o <= _INT_MAX else self._bigint(o)
+            return self._int(o)
         if t is float:
             return o if math.isfinite(o) else self._nonfinite(o)
         if o is None or t is bool:
@@ -110,31 +124,38 @@ class _Walker:
         if t is dict or t is list or t is tuple:
             return self._container(o, depth)
         if t is final:
-            return o
-        return self._other(o, depth)
+            return o.items
+        return self._encode(o, depth)
 
     def _container(self, o: Any, depth: int) -> Any:
+        """A dict, list or tuple. Containers inside recurse here directly: one Python
+        frame per level, so that ``MAX_DEPTH`` levels fit in the interpreter's stack."""
         if depth >= MAX_DEPTH:
-            raise ValueError(f"nesting deeper than {MAX_DEPTH} levels at {self.where()}")
+            raise NestingTooDeepError(f"nesting deeper than {MAX_DEPTH} levels", self.where())
         key = id(o)
         if key in self.seen:
-            raise ValueError(f"circular reference at {self.where()}")
+            raise CircularReferenceError("circular reference", self.where())
         self.seen.add(key)
         path = self.path
         out: Any
-        unencodable_key = False
-        if isinstance(o, dict):
+        if type(o) is dict:
+            items = list(o.items())
+            names = [k if type(k) is str and k.isascii() else self._key(k) for k, _ in items]
             out = {}
-            for k, v in dict.items(o):
-                name = k if type(k) is str and k.isascii() else self._key(k)
-                unencodable_key = unencodable_key or not _utf8_ok(name)
+            for i in _sorted_order(items, names) if self.sort else range(len(items)):
+                name = names[i]
+                if name in out:
+                    raise self._duplicate(items, names, i)
                 path.append(name)
+                v = items[i][1]
                 t = type(v)
-                if t is dict or t is list or t is tuple:  # one frame per level
+                if t is dict or t is list or t is tuple:
                     out[name] = self._container(v, depth + 1)
                 else:
                     out[name] = self.value(v, depth + 1)
                 path.pop()
+            if self.fragments and not all(map(_utf8_ok, out)):
+                out = self._escaped_object(out)
         else:
             out = []
             for i, v in enumerate(o):
@@ -146,132 +167,134 @@ class _Walker:
                     out.append(self.value(v, depth + 1))
                 path.pop()
         self.seen.discard(key)
-        if self.fragments and unencodable_key:
-            return self._escaped_object(out)
-        if self.fragments and depth and depth % _SLICE == 0:
-            return orjson.Fragment(self.ctx.finish(out))
+        if self.fragments and depth and depth % _SLICE == 0 and type(out) is not orjson.Fragment:
+            return orjson.Fragment(self.enc.finish(out))
         return out
+
+    def _duplicate(self, items: list[tuple[Any, Any]], names: list[str], i: int) -> Exception:
+        first = next(k for (k, _), n in zip(items, names, strict=True) if n == names[i])
+        return DuplicateKeyError(
+            f"keys {first!r} and {items[i][0]!r} both write as {json.dumps(names[i])}",
+            self.where(),
+        )
 
     def _escaped_object(self, out: dict[str, Any]) -> orjson.Fragment:
         """orjson cannot write a key with a lone surrogate: assemble this object by hand."""
-        items = sorted(out.items()) if self.ctx.options.sort_keys else out.items()
-        body = b",".join(json.dumps(k).encode() + b":" + self.ctx.finish(v) for k, v in items)
+        body = b",".join(
+            json.dumps(k).encode() + b":" + self.enc.finish(v) for k, v in out.items()
+        )
         return orjson.Fragment(b"{" + body + b"}")
-
-    def _other(self, o: Any, depth: int) -> Any:
-        """Everything that is not an exact JSON type, in orjson's order of precedence."""
-        if isinstance(o, orjson.Fragment):
-            if self.fragments:
-                return o
-            raise EncodeError(
-                "an orjson.Fragment can only be written by the orjson backend; "
-                "use fastjson.Raw, which every backend accepts",
-                self.where(),
-            )
-        if isinstance(o, enum.Enum):
-            return self.value(o.value, depth)
-        if isinstance(o, str):
-            return self.value(str.__str__(o), depth)
-        if isinstance(o, int) and not isinstance(o, bool):
-            return self.value(int.__index__(o), depth)
-        if isinstance(o, dict | list):
-            return self._container(o, depth)
-        if type(o) in _NATIVE_TIME and self.time_native:
-            return o
-        if type(o) is uuid.UUID:
-            return str(o)
-        if is_dataclass_type(type(o)):
-            return self._container(dataclass_fields(o), depth)
-        return self._encode(o, depth)
 
     def _encode(self, o: Any, depth: int) -> Any:
         """Hand ``o`` to its encoder (or ``default``) and walk what comes back."""
-        ctx = self.ctx
         for _ in range(_ENCODER_CHAIN):
-            try:
-                result = ctx.convert(o)
-            except NonFiniteError as exc:
-                raise ValueError(f"{exc} at {self.where()}{exc.where}") from None
-            except EncodeError as exc:
-                if exc.path is not None:
-                    raise
-                raise EncodeError(str(exc), self.where()) from exc.__cause__
-            except ValueError as exc:
-                raise ValueError(f"{exc} at {self.where()}") from exc
-            except Exception as exc:  # an encoder's own bug still names the type and path
+            if isinstance(o, orjson.Fragment):
+                if self.fragments:
+                    return o
                 raise EncodeError(
-                    f"encoding {_qualname(type(o))} failed: {type(exc).__name__}: {exc}",
-                    self.where(),
-                ) from exc
-            if result is o or type(result) is type(o):
-                raise EncodeError(
-                    f"encoder for {_qualname(type(o))} returned another "
-                    f"{_qualname(type(result))}; it would never finish",
+                    "an orjson.Fragment can only be written by the orjson backend; "
+                    "use fastjson.Raw, which every backend accepts",
                     self.where(),
                 )
-            if type(result) in (str, int, float, bool, dict, list, tuple, final) or (
-                result is None
-            ):
+            result = self._convert(o)
+            t = type(result)
+            if t is dict or t is list or t is tuple:
+                return self._container(result, depth)
+            if t is str or t is int or t is float or t is bool or t is final or result is None:
                 return self.value(result, depth)
-            if isinstance(result, orjson.Fragment) and self.fragments:
-                return result
+            if result is o or t is type(o):
+                raise EncodeError(
+                    f"encoder for {qualname(type(o))} returned another {qualname(t)}; "
+                    "it would never finish",
+                    self.where(),
+                )
             o = result
-            if not _needs_encoder(o, self):
-                return self.value(o, depth)
         raise EncodeError(
-            f"encoders passed a {_qualname(type(o))} on {_ENCODER_CHAIN} times without end",
+            f"encoders passed a {qualname(type(o))} on {_ENCODER_CHAIN} times without end",
             self.where(),
         )
+
+    def _convert(self, o: Any) -> Any:
+        """``enc.convert(o)``, or what the fast path got for ``o``; errors gain the path."""
+        hit = self.memo.get(id(o))
+        try:
+            if hit is not None and hit[0] is o:
+                if len(hit) == 2:
+                    raise hit[1]
+                return hit[2]
+            return self.enc.convert(o)
+        except EncodeError as exc:
+            raise exc.within(self.where()) from exc.__cause__
+        except RecursionError:
+            raise
+        except Exception as exc:  # an encoder's own failure still names the type and path
+            kind = EncodeValueError if isinstance(exc, ValueError) else EncodeError
+            message = f"encoding {qualname(type(o))} failed: {type(exc).__name__}: {exc}"
+            raise kind(message, self.where()) from exc
 
     def _key(self, k: Any) -> str:
         """A dict key as a string, as :mod:`json` (and so Flask) writes it."""
         t = type(k)
-        if t is str or isinstance(k, str):
-            return self._text(str.__str__(k), key=True)
+        if t is str:
+            return str.__str__(k)  # lone surrogates in keys: see _escaped_object
         if t is bool or k is None:
             return "true" if k is True else "false" if k is False else "null"
-        if isinstance(k, int):
-            return str(int.__index__(k))
+        if t is int:
+            return int.__repr__(k)
         if t is float:
             # Keys are strings, so NaN cannot make them invalid: write them as json does.
-            return float.__repr__(k) if math.isfinite(k) else _NONFINITE_STRINGS[repr(k)]
-        if isinstance(k, enum.Enum):
-            return self._key(k.value)
-        if t is uuid.UUID:
-            return str(k)
-        if t in _NATIVE_TIME:
-            return orjson.dumps(k).decode()[1:-1]
-        if self.ctx.registry.lookup(t) is None:  # keys never go to ``default``, as in json
+            return float.__repr__(k) if math.isfinite(k) else NONFINITE_TOKENS[repr(k)]
+        if self.enc.registry.lookup(t) is None:  # keys never go to ``default``, as in json
             raise self._bad_key(t)
-        converted = self.ctx.convert(k)
+        try:
+            converted = self.key_enc.convert(k)
+        except EncodeError as exc:
+            raise exc.within(self.where()) from exc.__cause__
         if isinstance(converted, Raw):
-            text = converted.data.decode()
-            return json.loads(text) if text.startswith('"') else text
-        if converted is None or type(converted) in (str, bool, int, float):
+            converted = orjson.loads(converted.data)
+        if type(converted) in _KEY_TYPES:
             return self._key(converted)
         raise self._bad_key(t)
 
     def _bad_key(self, t: type) -> EncodeError:
         return EncodeError(
-            f"dict key of type {_qualname(t)} is not supported "
+            f"dict key of type {qualname(t)} is not supported "
             "(keys must be str, int, float, bool, None, a date, an enum or a numpy scalar)",
             self.where(),
         )
 
-    def _text(self, s: str, *, key: bool = False) -> Any:
-        if key or not self.fragments or _utf8_ok(s):
-            return s  # keys: see _escaped_object; json backends: see Context.finish
+    def _text(self, s: str) -> Any:
+        if not self.fragments or _utf8_ok(s):
+            return s  # json backends: see Encoder.finish
         return orjson.Fragment(json.dumps(s).encode())
 
-    def _bigint(self, i: int) -> Any:
-        return orjson.Fragment(str(i).encode()) if self.fragments else i
+    def _int(self, i: int) -> Any:
+        if self.big_int and not -SAFE_INTEGER <= i <= SAFE_INTEGER:
+            return str(i)
+        if self.fragments and not INT64_MIN <= i <= UINT64_MAX:
+            return orjson.Fragment(int.__repr__(i).encode())
+        return i
 
     def _nonfinite(self, f: float) -> Any:
         if self.nan == "null":
             return None
         if self.nan == "string":
-            return _NONFINITE_STRINGS[repr(f)]
-        raise ValueError(f"non-finite float {f!r} is not allowed (nan='error') at {self.where()}")
+            return NONFINITE_TOKENS[repr(f)]
+        raise NonFiniteError(f, self.where())
+
+
+def _sorted_order(items: list[tuple[Any, Any]], names: list[str]) -> list[int]:
+    """Key order under ``sort_keys``, as :mod:`json` sorts: by the keys themselves.
+
+    ``{10: a, 9: b}`` sorts 9 before 10, as Flask does. Keys that cannot be
+    compared with each other (``1`` and ``"a"``; ``json`` raises there) are
+    sorted by the strings they are written as.
+    """
+    indices = list(range(len(items)))
+    try:
+        return sorted(indices, key=lambda i: items[i][0])
+    except TypeError:
+        return sorted(indices, key=names.__getitem__)
 
 
 def _utf8_ok(s: str) -> bool:
@@ -283,14 +306,3 @@ def _utf8_ok(s: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _needs_encoder(o: Any, walker: _Walker) -> bool:
-    """True while ``o`` still has to go through an encoder rather than the walk."""
-    if isinstance(o, str | int | float | dict | list | enum.Enum | uuid.UUID):
-        return False
-    if isinstance(o, orjson.Fragment):
-        return False
-    if type(o) in _NATIVE_TIME and walker.time_native:
-        return False
-    return not is_dataclass_type(type(o))

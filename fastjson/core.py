@@ -1,160 +1,243 @@
 """The encoding core: every front door (``dumpb``, ``jsonify``, the provider) ends here.
 
-Encoding takes one of two routes, which must give identical bytes:
+An :class:`Encoder` compiles a set of options once. Encoding then takes one
+of two routes, which give identical bytes:
 
-1. **Fast path.** ``orjson.dumps`` with a ``default`` hook that asks the
-   registry about every type orjson does not know. numpy arrays come back from
-   their encoder already encoded (a :class:`~fastjson.Raw` fragment), so no
-   Python code ever touches their elements.
-2. **Walk** (:mod:`fastjson._walk`). A complete normaliser in Python that
-   also handles what orjson refuses (integers beyond 64 bits, nesting deeper
-   than 254 levels, lone surrogates, numpy scalars as keys), tracks the path
-   of every value for error messages, detects cycles and applies the ``nan``
-   policies ``"error"`` and ``"string"``. It runs only when the fast path
-   raises, when ``nan`` is not ``"null"``, or for the ``json``/``ujson``
-   backends.
+1. **Fast path.** ``orjson.dumps`` writes the native types
+   (:data:`fastjson._values.NATIVE`) and hands every other object to
+   :meth:`Encoder.convert`, the single place where the registry and
+   ``default`` are consulted. numpy arrays and frames come back from their
+   encoders already encoded (a :class:`~fastjson.Raw` fragment), so no
+   Python code touches their elements.
+2. **Walk** (:mod:`fastjson._walk`). A complete normaliser in Python for what
+   orjson refuses (integers beyond 64 bits, nesting deeper than 254 levels,
+   lone surrogates, non-string keys, ``nan`` other than ``"null"``, the
+   json/ujson backends), which also finds the path of a failing value.
 
-Most payloads never leave route 1; the price of route 2 is paid only by the
-values that need it.
+When the fast path gives up, the walk reuses what the fast path's encoders
+already returned (a memo by object identity), so an encoder, or ``default``,
+runs at most once per value: a generator handed to ``default=list`` is not
+consumed twice.
 """
 
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING, Any, Unpack
 
 import orjson
 
+from . import _walk
 from . import registry as _registry
-from ._types import TYPE_CHECKING, EncodeError, Options, Raw
-from ._types import qualname as _qualname
+from ._errors import DecodeError, EncodeError, qualname
+from ._options import DEFAULTS, Options, resolve
+from ._values import NATIVE, Raw
 
 if TYPE_CHECKING:
     import re
-    from collections.abc import Callable
-    from typing import Any
 
-    from ._types import Backend, DatetimeFormat, NanPolicy, Orient
     from .registry import Registry
 
-__all__ = ("Context", "dumpb", "dumps", "get_context", "loads")
+__all__ = ("Encoder", "dumpb", "dumps", "loads")
+
+_ALWAYS = (
+    orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+)
+"""orjson hands these to :meth:`Encoder.convert` rather than writing them its own way:
+subclasses (an ``OrderedDict`` keeps its order), dataclasses (``_private`` fields
+kept, as Flask) and datetimes (``isoformat()``, offsets to the microsecond)."""
 
 
 @functools.cache
-def _pattern(pattern: str | bytes) -> re.Pattern[Any]:
+def _pattern(pattern: str) -> re.Pattern[str]:
     """Compiled on first use: importing :mod:`re` is a noticeable part of start-up."""
     import re
 
     return re.compile(pattern)
 
 
-class Context:
-    """Encoding options compiled once: orjson flags, the ``default`` hook, the registry.
+class Encoder:
+    """A reusable encoder: options validated and compiled once, thread-safe.
 
-    Built-in encoders receive the context as their second argument so that
-    they can honour the options (``ctx.options``), know whether they may
-    return pre-encoded :class:`~fastjson.Raw` values (``ctx.fragments``: the
-    output goes to orjson) and encode sub-values the same way (``ctx.dumpb``).
+    >>> enc = fastjson.Encoder(sort_keys=True, nan="error")
+    >>> enc.encode({"b": 1, "a": 2})
+    b'{"a":2,"b":1}'
+
+    ``Encoder(**options)`` takes the options of :class:`fastjson.Options`;
+    :func:`dumpb` is ``Encoder().encode``. An encoder never changes after it
+    is built, so one instance may serve every thread of a server.
     """
 
-    __slots__ = ("_flags", "fast", "fragments", "options", "registry")
+    __slots__ = ("_fast", "_flags", "_opts", "_plan", "_variants", "fragments", "registry")
 
-    def __init__(self, options: Options):
-        self.options = options
-        self.registry: Registry = options.registry or _registry.default_registry
-        self.fragments = options.backend == "orjson"
-        self.fast = self.fragments and options.nan == "null"
-        flags = 0
-        if options.sort_keys:
+    def __init__(self, **options: Unpack[Options]) -> None:
+        self._setup(resolve(options))
+
+    @classmethod
+    def _from(cls, options: Options) -> Encoder:
+        encoder = cls.__new__(cls)
+        encoder._setup(options)
+        return encoder
+
+    def _setup(self, opts: Options) -> None:
+        self._opts = opts
+        self.registry: Registry = opts["registry"] or _registry.default_registry
+        self.fragments = opts["backend"] == "orjson"
+        """True when the output goes to orjson, so encoders may return ``orjson.Fragment``."""
+        flags = _ALWAYS
+        if opts["sort_keys"]:
             flags |= orjson.OPT_SORT_KEYS
-        if options.indent:
+        if opts["indent"]:
             flags |= orjson.OPT_INDENT_2
-        if options.datetime_format != "iso":
-            flags |= orjson.OPT_PASSTHROUGH_DATETIME
+        if opts["big_int"] == "string":
+            flags |= orjson.OPT_STRICT_INTEGER  # bigger integers then take the walk
         self._flags = flags
+        self._fast = False
+        self._plan = -1
+        self._variants: dict[tuple[tuple[str, Any], ...], Encoder] = {}
 
-    def convert(self, obj: Any) -> Any:
-        """One step for an object orjson does not know: its encoder, else ``default``.
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self._opts.items() if DEFAULTS.get(k) != v}
+        return f"fastjson.Encoder({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
-        This is orjson's ``default`` hook, and the walk's and the provider's
-        too: the single place where the registry and ``default`` are consulted.
-        Raises :class:`EncodeError` when neither knows the type.
+    @property
+    def options(self) -> Options:
+        """Every option of this encoder (a copy)."""
+        return Options(**self._opts)
+
+    def replace(self, **changes: Unpack[Options]) -> Encoder:
+        """An encoder with ``changes`` applied to these options (built once, then cached)."""
+        key = tuple(changes.items())
+        try:
+            return self._variants[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable option value
+            return Encoder._from(resolve(changes, self._opts))
+        variant = self._variants[key] = Encoder._from(resolve(changes, self._opts))
+        return variant
+
+    def _replan(self) -> None:
+        """Decide whether orjson may run: not when your encoders override enums or UUIDs."""
+        import enum
+        import uuid
+
+        generation = _registry.generation()
+        reg = self.registry
+        self._fast = (
+            self.fragments
+            and self._opts["nan"] == "null"
+            and not reg.overrides(enum.Enum)
+            and not reg.overrides(uuid.UUID)
+        )
+        self._plan = generation
+
+    def encode(self, obj: Any) -> bytes:
+        """``obj`` as JSON bytes (UTF-8).
+
+        Raises :class:`EncodeError` (a ``TypeError``) for a value with no JSON
+        form; its subclasses that are also ``ValueError`` for non-finite
+        floats under ``nan="error"``, cycles and nesting deeper than
+        ``fastjson.MAX_DEPTH``. ``.path`` says where the value sat.
         """
-        entry = self.registry.lookup(type(obj))
-        if entry is not None:
-            return entry.func(obj, self) if entry.with_options else entry.func(obj)
-        if self.options.default is not None:
-            return self.options.default(obj)
-        raise EncodeError(f"Object of type {_qualname(type(obj))} is not JSON serializable")
+        if self._plan != _registry.generation():
+            self._replan()
+        memo: dict[int, tuple[Any, ...]] = {}
+        if self._fast:
+            convert = self.convert
 
-    def dumpb(self, obj: Any) -> bytes:
-        """Encode ``obj`` with these options."""
-        if self.fast:
-            if type(obj) not in _JSON_TYPES:
-                obj = self._top_level(obj)
-                if type(obj) is Raw:
+            def hook(o: Any) -> Any:
+                try:
+                    result = convert(o)
+                except Exception as exc:
+                    memo[id(o)] = (o, exc)
+                    raise
+                memo[id(o)] = (o, None, result)
+                return result
+
+            if type(obj) not in NATIVE:
+                try:
+                    obj = hook(obj)
+                except Exception:
+                    return self.finish(_walk.walk(obj, self, memo))
+                if type(obj) is Raw:  # an array or a frame: its bytes are the output
                     return self._ascii(obj.data)
             try:
-                out = orjson.dumps(obj, default=self.convert, option=self._flags)
+                out = orjson.dumps(obj, default=hook, option=self._flags)
             except TypeError:
                 pass  # the walk knows what orjson refused, and says where
             else:
                 return self._ascii(out)
-        from ._walk import walk
+        return self.finish(_walk.walk(obj, self, memo))
 
-        return self.finish(walk(obj, self))
+    def encode_str(self, obj: Any) -> str:
+        """Like :meth:`encode`, as ``str``."""
+        return self.encode(obj).decode()
 
-    def _top_level(self, obj: Any) -> Any:
-        """Apply the encoder of a top-level array or frame here rather than in orjson.
+    def convert(self, obj: Any) -> Any:
+        """One step for an object that is not native: its encoder, else ``default``.
 
-        An encoder that returns pre-encoded bytes then *is* the output: no
-        second buffer of the same size, which matters for 20 MB payloads. On
-        any error the object is returned as it was and the usual route
-        reports the problem with its path.
+        This is orjson's ``default`` hook, the walk's and the provider's: the
+        single place where the registry and ``default`` are consulted. Raises
+        :class:`EncodeError` when neither knows the type.
         """
-        try:
-            return self.convert(obj)
-        except Exception:
-            return obj
+        entry = self.registry.lookup(type(obj))
+        if entry is not None:
+            return entry.func(obj, self) if entry.with_options else entry.func(obj)
+        default = self._opts["default"]
+        if default is not None:
+            return default(obj)
+        raise EncodeError(f"Object of type {qualname(type(obj))} is not JSON serializable")
+
+    def option(self, name: str) -> Any:
+        """The value of one option (for encoders: ``enc.option("nan")``)."""
+        return self._opts[name]  # type: ignore[literal-required]
 
     def _ascii(self, out: bytes) -> bytes:
-        return _escape_non_ascii(out) if self.options.ensure_ascii else out
+        return _escape_non_ascii(out) if self._opts["ensure_ascii"] else out
 
     def finish(self, tree: Any) -> bytes:
-        """Serialise a tree the walk has normalised, with the selected backend."""
-        opts = self.options
+        """Serialise a tree the walk has normalised (keys sorted already) with the backend."""
+        opts = self._opts
+        indent = opts["indent"]
         if self.fragments:
-            return self._ascii(orjson.dumps(tree, option=self._flags))
-        if opts.backend == "ujson":
+            option = orjson.OPT_INDENT_2 if indent else 0
+            return self._ascii(orjson.dumps(tree, option=option))
+        if opts["backend"] == "ujson":
             import ujson
 
             try:
                 text = ujson.dumps(
                     tree,
-                    ensure_ascii=opts.ensure_ascii,
-                    sort_keys=opts.sort_keys,
-                    indent=opts.indent or 0,
+                    ensure_ascii=False,
+                    indent=indent or 0,
                     escape_forward_slashes=False,
                     reject_bytes=True,
                 )
-                return text.encode()
+                return self._ascii(text.encode())
             except (UnicodeEncodeError, OverflowError):
                 pass  # lone surrogates: the stdlib escapes them below
         import json
 
-        separators = (",", ":") if opts.indent is None else (",", ": ")
-        kwargs = {"sort_keys": opts.sort_keys, "indent": opts.indent, "separators": separators}
-        text = json.dumps(tree, ensure_ascii=opts.ensure_ascii, allow_nan=False, **kwargs)
+        separators = (",", ":") if indent is None else (",", ": ")
+        kwargs: dict[str, Any] = {"indent": indent, "separators": separators, "allow_nan": False}
+        text = json.dumps(tree, ensure_ascii=opts["ensure_ascii"], **kwargs)
         try:
             return text.encode()
-        except UnicodeEncodeError:
-            return json.dumps(tree, ensure_ascii=True, allow_nan=False, **kwargs).encode()
+        except UnicodeEncodeError:  # lone surrogates: escape them, as Flask writes them
+            return json.dumps(tree, ensure_ascii=True, **kwargs).encode()
 
 
 def _escape_non_ascii(out: bytes) -> bytes:
-    """``ensure_ascii`` for orjson output: non-ASCII only occurs inside strings."""
-    if out.isascii():
+    """``ensure_ascii`` for orjson output, as ``json`` does it: DEL and non-ASCII escaped.
+
+    Both can only occur inside strings, where ``\\uXXXX`` means the same.
+    """
+    if out.isascii() and b"\x7f" not in out:
         return out
-    return _pattern(r"[^\x00-\x7f]").sub(_u_escape, out.decode()).encode()
+    return _pattern(r"[^\x00-\x7e]").sub(_u_escape, out.decode()).encode()
 
 
 def _u_escape(match: re.Match[str]) -> str:
@@ -165,107 +248,126 @@ def _u_escape(match: re.Match[str]) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
-_JSON_TYPES = frozenset({dict, list, tuple, str, int, float, bool, type(None)})
-"""Types orjson takes as they are at the top level: no encoder lookup for them."""
-
-_DEFAULT_CONTEXT = Context(Options())
-
-
-@functools.lru_cache(maxsize=128)
-def _cached_context(options: Options) -> Context:
-    return Context(options)
+_DEFAULT = Encoder()
+_ENCODERS: dict[tuple[tuple[str, Any], ...], Encoder] = {}
+"""Encoders for the option sets ``dumpb`` has been called with (a bounded cache)."""
 
 
-def get_context(options: Options | None = None, **changes: Any) -> Context:
-    """The compiled :class:`Context` for ``options`` with ``changes`` applied (cached)."""
-    if options is None and not changes:
-        return _DEFAULT_CONTEXT
-    base = options or _DEFAULT_CONTEXT.options
-    options = base.replace(**changes) if changes else base
+def encoder_for(options: Options) -> Encoder:
+    """The cached :class:`Encoder` for these options (``dumpb``'s per-call options)."""
+    if not options:
+        return _DEFAULT
+    key = tuple(options.items())
     try:
-        return _cached_context(options)
-    except TypeError:  # an unhashable default callable: compile without caching
-        return Context(options)
+        return _ENCODERS[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable default: compile without caching
+        return Encoder(**options)
+    if len(_ENCODERS) >= 256:
+        _ENCODERS.clear()
+    encoder = _ENCODERS[key] = Encoder(**options)
+    return encoder
 
 
-def dumpb(
-    obj: Any,
-    *,
-    nan: NanPolicy = "null",
-    sort_keys: bool = False,
-    indent: int | None = None,
-    ensure_ascii: bool = False,
-    default: Callable[[Any], Any] | None = None,
-    datetime_format: DatetimeFormat = "iso",
-    orient: Orient = "records",
-    backend: Backend = "orjson",
-    registry: Registry | None = None,
-) -> bytes:
-    """Encode ``obj`` as JSON bytes (UTF-8). The fast path; see the README for each option.
+def dumpb(obj: Any, /, **options: Unpack[Options]) -> bytes:
+    """Encode ``obj`` as JSON bytes (UTF-8): ``Encoder(**options).encode(obj)``, cached.
 
-    Raises :class:`EncodeError` (a ``TypeError``) for values with no JSON
-    representation and ``ValueError`` for non-finite floats under
-    ``nan="error"``, for cycles and for nesting deeper than 800 levels.
+    See :class:`Options` for the options and :meth:`Encoder.encode` for the errors.
     """
-    if (
-        nan == "null"
-        and not sort_keys
-        and indent is None
-        and not ensure_ascii
-        and default is None
-        and datetime_format == "iso"
-        and orient == "records"
-        and backend == "orjson"
-        and registry is None
-    ):
-        return _DEFAULT_CONTEXT.dumpb(obj)
-    options = Options(
-        nan=nan,
-        sort_keys=sort_keys,
-        indent=indent,
-        ensure_ascii=ensure_ascii,
-        default=default,
-        datetime_format=datetime_format,
-        orient=orient,
-        backend=backend,
-        registry=registry,
-    )
-    return get_context(options).dumpb(obj)
+    if options:
+        return encoder_for(options).encode(obj)
+    return _DEFAULT.encode(obj)
+
+
+def dumps(obj: Any, /, **options: Unpack[Options]) -> str:
+    """Like :func:`dumpb` but returns ``str``."""
+    if options:
+        return encoder_for(options).encode(obj).decode()
+    return _DEFAULT.encode(obj).decode()
+
+
+# -- parsing -------------------------------------------------------------------
+
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_RUN = b"0" * 19
+"""An integer orjson may turn into a float has at least 19 digits."""
+
+
+def loads(data: str | bytes | bytearray | memoryview) -> Any:
+    """Parse JSON strictly and losslessly; raises :class:`DecodeError` (a ``ValueError``).
+
+    One rule for every input: what :func:`dumpb` writes, ``loads`` reads back.
+
+    - integers of any size and sign come back exact (orjson reads those
+      beyond 64 bits as floats; fastjson notices and re-reads the document);
+    - escaped lone surrogates (``"\\ud800"``, which ``dumpb`` and ``json``
+      write for such strings) are accepted;
+    - refused: ``NaN``/``Infinity`` tokens, numbers beyond a double's range,
+      invalid UTF-8, a byte-order mark, and anything else that is not JSON.
+    """
+    if isinstance(data, memoryview | bytearray):
+        data = bytes(data)
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "surrogate" not in str(exc):
+            raise DecodeError(str(exc)) from None
+        return _stdlib_loads(data)
+    if len(data) >= 19 and _may_hold_big_int(data, value):
+        return _stdlib_loads(data)
+    return value
+
+
+def _may_hold_big_int(data: str | bytes, value: Any) -> bool:
+    """True when an integer beyond 64 bits may have been read as a float.
+
+    A C-speed scan for a run of 19 digits comes first; only when there is
+    one (a long number, or digits inside a string) are the parsed values
+    searched for a float of that magnitude, which is what such an integer
+    becomes.
+    """
+    raw = data.encode(errors="surrogatepass") if isinstance(data, str) else data
+    if _LONG_RUN not in raw.translate(_DIGITS):
+        return False
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is float:
+            if abs(v) >= 9.2e18:
+                return True
+        elif t is list:
+            stack.extend(v)
+        elif t is dict:
+            stack.extend(v.values())
+    return False
 
 
 def _reject_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not valid JSON")
+    raise DecodeError(f"{token} is not valid JSON")
 
 
 def _finite_float(text: str) -> float:
     """As orjson: a number too large for a double is an error, not infinity."""
     value = float(text)
     if value in (float("inf"), float("-inf")):
-        raise ValueError(f"number {text} is infinity when parsed as double")
+        raise DecodeError(f"number {text} is infinity when parsed as double")
     return value
 
 
-def dumps(obj: Any, **options: Any) -> str:
-    """Like :func:`dumpb` but returns ``str``."""
-    return dumpb(obj, **options).decode()
+def _stdlib_loads(data: str | bytes) -> Any:
+    """:func:`json.loads` with orjson's strictness, for what orjson cannot read exactly."""
+    import json
 
-
-def loads(data: str | bytes | bytearray | memoryview) -> Any:
-    """Parse JSON losslessly and strictly. Raises a ``ValueError`` for invalid input.
-
-    Strict as orjson is: no ``NaN``/``Infinity`` tokens, no number beyond a
-    double's range. orjson parses integers beyond 64 bits as floats, so input
-    holding a run of 20 or more digits (where such an integer could be) goes
-    to :func:`json.loads` with the same strictness, which keeps them exact.
-    """
-    if isinstance(data, memoryview):
-        data = data.tobytes()
-    if _pattern(r"\d{20}" if isinstance(data, str) else rb"\d{20}").search(data):
-        import json
-
+    if isinstance(data, bytes):
         try:
-            return json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
-        except RecursionError:  # hostile nesting must stay a ValueError (HTTP 400)
-            text = data if isinstance(data, str) else bytes(data).decode(errors="replace")
-            raise json.JSONDecodeError("nesting too deep", text, 0) from None
-    return orjson.loads(data)
+            data = data.decode()
+        except UnicodeDecodeError as exc:
+            raise DecodeError(f"invalid UTF-8: {exc}") from None
+    try:
+        return json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
+    except json.JSONDecodeError as exc:
+        raise DecodeError(str(exc)) from None
+    except RecursionError:  # hostile nesting stays a ValueError (HTTP 400)
+        raise DecodeError("nesting too deep") from None

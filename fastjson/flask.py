@@ -5,145 +5,142 @@ Switch an app with one line::
     app.json = FastJSONProvider(app)            # or
     Flask.json_provider_class = FastJSONProvider
 
-The provider keeps Flask's attributes and Flask's default values
-(``ensure_ascii=True``, ``sort_keys=True``, ``compact=None``...) so that an
-existing app sees no difference but speed and validity; set them as on
-Flask's ``DefaultJSONProvider``. :meth:`FastJSONProvider.response` (used by
-``jsonify`` and by views returning a dict or list) is the orjson fast path;
-:meth:`FastJSONProvider.dumps` (used by ``flask.json.dumps`` and the
-``tojson`` template filter) formats exactly as Flask does, spaces included.
+The provider's attributes are fastjson's options (:class:`fastjson.Options`,
+the one declaration they are derived from) plus Flask's ``compact`` and
+``mimetype``. It keeps Flask's default values (``ensure_ascii=True``,
+``sort_keys=True``, ``compact=None``, Flask's ``default``) so that an existing
+app sees no difference but speed and validity. Every method encodes with the
+provider's :class:`~fastjson.Encoder`, so one set of rules holds for
+``jsonify``, views returning dicts, ``flask.json.dumps`` and the ``tojson``
+filter.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
 from flask import current_app
 from flask.json.provider import DefaultJSONProvider, JSONProvider
 
-from ._types import Options
-from .core import Context, get_context, loads
-
-_DEFAULT = get_context()
+from ._options import DEFAULTS, NAMES, Options
+from ._walk import walk
+from .core import Encoder, encoder_for, loads
 
 if TYPE_CHECKING:
     from flask import Flask, Response
 
-    from ._types import Backend, DatetimeFormat, NanPolicy, Orient
+    from ._options import Backend, BigInt, DatetimeFormat, NanPolicy, Orient
     from .registry import Registry
 
 __all__ = ("FastJSONProvider", "json_response", "jsonify")
 
-_PROVIDER_OPTIONS = ("nan", "sort_keys", "ensure_ascii", "default", "datetime_format")
-_PROVIDER_OPTIONS += ("orient", "backend", "registry")
-_ENCODER_ONLY = frozenset({"nan", "default", "datetime_format", "orient", "registry"})
-"""Options of :meth:`FastJSONProvider.dumps` that are fastjson's, not :func:`json.dumps`'s."""
+_ATTRIBUTES = tuple(name for name in NAMES if name != "indent")
+"""Options that are provider attributes. ``indent`` is not: Flask spells it ``compact``."""
+
+_FLASK_DEFAULTS: dict[str, Any] = {
+    "default": staticmethod(DefaultJSONProvider.default),
+    "ensure_ascii": True,
+    "sort_keys": True,
+}
+"""Where Flask's provider has another default than fastjson's, Flask's wins here."""
 
 
 class FastJSONProvider(JSONProvider):
-    """A Flask JSON provider on fastjson's encoder. Every attribute below is an option.
+    """A Flask JSON provider on fastjson's encoder.
 
-    Changing an attribute on an instance takes effect on the next call.
+    Attributes: every option of :class:`fastjson.Options` but ``indent``
+    (fastjson's defaults, except Flask's ``default``, ``ensure_ascii=True``
+    and ``sort_keys=True``), plus ``compact`` and ``mimetype`` as in Flask.
+    Set them on the instance or in a subclass; a change takes effect on the
+    next call.
     """
 
-    default: Callable[[Any], Any] = staticmethod(DefaultJSONProvider.default)
-    """Called for objects no fastjson encoder knows; must return an encodable
-    value or raise ``TypeError``. Flask's default raises."""
-
-    ensure_ascii: bool = True
-    """Escape non-ASCII characters (Flask's default). ``False`` is smaller and faster."""
-
-    sort_keys: bool = True
-    """Sort object keys (Flask's default). ``False`` is faster and keeps insertion order."""
+    if TYPE_CHECKING:  # the values are set below, from the option declaration
+        nan: NanPolicy
+        sort_keys: bool
+        ensure_ascii: bool
+        default: Callable[[Any], Any] | None
+        datetime_format: DatetimeFormat
+        orient: Orient
+        big_int: BigInt
+        backend: Backend
+        registry: Registry | None
 
     compact: bool | None = None
-    """``True`` (or ``None`` outside debug mode): no indentation in :meth:`response`."""
+    """Flask's spelling of ``indent``: ``False`` (or ``None`` in debug mode) indents
+    responses by two spaces; ``True`` (or ``None`` outside debug mode) does not."""
 
     mimetype: str = "application/json"
     """The mimetype of :meth:`response`."""
 
-    nan: NanPolicy = "null"
-    """Non-finite floats: ``"null"`` (valid JSON), ``"error"`` (``ValueError``), or
-    ``"string"`` (``"NaN"``, ``"Infinity"``, ``"-Infinity"``)."""
-
-    datetime_format: DatetimeFormat = "iso"
-    """``"iso"``: ISO 8601, offset kept, naive stays naive. ``"http"``: RFC 822, as Flask."""
-
-    orient: Orient = "records"
-    """Layout of DataFrames and Series, with pandas' meanings."""
-
-    backend: Backend = "orjson"
-    """Encoder for :meth:`response`: ``"orjson"``, or ``"ujson"``/``"json"`` for comparison."""
-
-    registry: Registry | None = None
-    """Encoders for this app, layered over the global ones (``None``: the global set)."""
-
-    def __init__(self, app: Flask):
+    def __init__(self, app: Flask) -> None:
         super().__init__(app)
-        self._contexts: dict[str, Context] = {}
+        self._flask = app
+        self._encoders: dict[tuple[Any, ...], Encoder] = {}
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
-        if name in _PROVIDER_OPTIONS:
-            self.__dict__.get("_contexts", {}).clear()
+        if name in _ATTRIBUTES:
+            self.__dict__.get("_encoders", {}).clear()
 
-    def options(self, **changes: Any) -> Options:
-        """The provider's options as an :class:`~fastjson.Options`, with ``changes`` applied."""
-        values = {name: getattr(self, name) for name in _PROVIDER_OPTIONS}
-        values.update(changes)
-        return Options(**values)
+    def options(self) -> Options:
+        """The provider's attributes as fastjson options (``indent`` from ``compact``)."""
+        values = cast(Options, {name: getattr(self, name) for name in _ATTRIBUTES})
+        values["indent"] = 2 if self.indents() else None
+        return values
 
-    def context(self, indent: bool = False, backend: str | None = None) -> Context:
-        """The compiled encoder for these attributes (cached until an option changes)."""
-        key = f"{indent}:{backend}"
+    def encoder(self, **changes: Unpack[Options]) -> Encoder:
+        """The provider's :class:`~fastjson.Encoder` with ``changes`` applied (cached
+        until an attribute changes)."""
+        key = (self.indents(), *changes.items())
         try:
-            return self._contexts[key]
+            return self._encoders[key]
         except KeyError:
-            changes: dict[str, Any] = {"indent": 2 if indent else None}
-            if backend is not None:
-                changes["backend"] = backend
-            ctx = self._contexts[key] = get_context(self.options(**changes))
-            return ctx
+            pass
+        except TypeError:  # an unhashable option value
+            key = ()
+        options: Options = {**self.options(), **changes}
+        encoder = Encoder(**options)
+        if key:
+            self._encoders[key] = encoder
+        return encoder
+
+    def indents(self) -> bool:
+        """Indent responses? ``compact=False``, or ``None`` in debug mode (Flask's rule)."""
+        return self.compact is False or (self.compact is None and self._flask.debug)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        """Serialize to ``str`` exactly as Flask's provider formats it.
+        """Serialize to ``str`` as Flask's provider formats it (``json.dumps`` layout).
 
-        Keyword arguments are those of :func:`json.dumps` (``indent``,
-        ``separators``...) plus fastjson's options; ``default``,
-        ``ensure_ascii`` and ``sort_keys`` default to the attributes. The
-        stdlib encoder runs first, with fastjson's registry as its
-        ``default``, so every value Flask supports comes out byte for byte
-        as Flask writes it; what Flask cannot write (NaN, mixed key types,
-        numpy scalars as keys...) then goes through fastjson's walk.
+        Keyword arguments are fastjson's options (``sort_keys``,
+        ``ensure_ascii``, ``default``, ``nan``...), defaulting to the
+        attributes, plus :func:`json.dumps`'s layout arguments (``indent``,
+        ``separators``). Values are encoded by the provider's encoder with the
+        same rules as :meth:`response`; :func:`json.dumps` only lays them out.
         """
-        from ._walk import walk
-
-        changes = {k: kwargs.pop(k) for k in list(kwargs) if k in _ENCODER_ONLY}
-        if changes:
-            ctx = get_context(self.options(backend="json", **changes))
-        else:
-            ctx = self.context(backend="json")
-        kwargs.setdefault("ensure_ascii", ctx.options.ensure_ascii)
-        kwargs.setdefault("sort_keys", ctx.options.sort_keys)
-        try:
-            return json.dumps(obj, default=ctx.convert, allow_nan=False, **kwargs)
-        except (TypeError, ValueError):
-            return json.dumps(walk(obj, ctx), allow_nan=False, **kwargs)
+        changes = {name: kwargs.pop(name) for name in list(kwargs) if name in _ATTRIBUTES}
+        encoder = self.encoder(backend="json", **changes)
+        tree = walk(obj, encoder)  # keys already sorted, values already JSON
+        return json.dumps(
+            tree, ensure_ascii=encoder.option("ensure_ascii"), allow_nan=False, **kwargs
+        )
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        """Parse with orjson; keyword arguments (``object_hook``...) select :func:`json.loads`."""
+        """Parse with :func:`fastjson.loads`; keyword arguments (``object_hook``...)
+        select :func:`json.loads`."""
         return json.loads(s, **kwargs) if kwargs else loads(s)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """``jsonify``: Flask's argument rules, fastjson's encoder, no trailing newline."""
-        body = self.context(self.indents()).dumpb(_response_obj(args, kwargs))
-        return self._app.response_class(body, content_type=self.mimetype)
+        body = self.encoder().encode(_response_obj(args, kwargs))
+        return self._flask.response_class(body, content_type=self.mimetype)
 
-    def indents(self) -> bool:
-        """Indent responses? ``compact=False``, or ``None`` in debug mode (Flask's rule)."""
-        return self.compact is False or (self.compact is None and self._app.debug)
+
+for _name in _ATTRIBUTES:
+    setattr(FastJSONProvider, _name, _FLASK_DEFAULTS.get(_name, DEFAULTS[_name]))  # type: ignore[literal-required]
+del _name
 
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
@@ -160,8 +157,9 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
     provider = app.json
     if isinstance(provider, FastJSONProvider):
         return provider.response(*args, **kwargs)
-    body = _DEFAULT.dumpb(_response_obj(args, kwargs))
-    return app.response_class(body, content_type="application/json")
+    body = encoder_for({}).encode(_response_obj(args, kwargs))
+    response: Response = app.response_class(body, content_type="application/json")
+    return response
 
 
 def _response_obj(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -180,7 +178,7 @@ def json_response(
     *,
     status: int = 200,
     headers: dict[str, str] | list[tuple[str, str]] | None = None,
-    **options: Any,
+    **options: Unpack[Options],
 ) -> Response:
     """A JSON response with a status, headers and per-call options (``nan="error"``...).
 
@@ -191,15 +189,12 @@ def json_response(
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     provider = app.json
     if isinstance(provider, FastJSONProvider):
-        if options:
-            options.setdefault("indent", 2 if provider.indents() else None)
-            ctx = get_context(provider.options(**options))
-        else:
-            ctx = provider.context(provider.indents())
+        encoder = provider.encoder(**options)
         mimetype = provider.mimetype
     else:
-        ctx = get_context(None, **options)
+        encoder = encoder_for(options)
         mimetype = "application/json"
-    return app.response_class(
-        ctx.dumpb(obj), status=status, headers=headers, content_type=mimetype
+    response: Response = app.response_class(
+        encoder.encode(obj), status=status, headers=headers, content_type=mimetype
     )
+    return response

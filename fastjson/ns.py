@@ -47,7 +47,6 @@ from flask import (
 from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .core import get_context
 from .flask import FastJSONProvider, json_response, jsonify
 
 __all__ = (
@@ -111,13 +110,19 @@ def error_body(status: int, error: str, message: str, **extra: Any) -> dict[str,
 
 
 def _http_error(exc: HTTPException) -> Response:
-    """Abort, 404, 405, 413...: keep the exception's status and headers, answer JSON."""
-    response = exc.get_response()
+    """Abort, 404, 405, 413...: keep the exception's status and headers, answer JSON.
+
+    The body goes through the app's provider, like every other response
+    (an ``ensure_ascii=True`` app gets ASCII error bodies too).
+    """
     status = exc.code or 500
     body = error_body(status, exc.name, exc.description or exc.name)
-    response.set_data(get_context().dumpb(body))
-    response.content_type = "application/json"
-    return response
+    headers = [
+        (name, value)
+        for name, value in exc.get_response().headers.items()
+        if name.lower() not in ("content-type", "content-length")
+    ]
+    return json_response(body, status=status, headers=headers)
 
 
 def _unexpected_error(exc: Exception) -> Response:

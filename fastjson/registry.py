@@ -24,28 +24,48 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import logging
 import threading
+from collections.abc import Callable
+from typing import Any, TypeAlias, TypeVar
 
-from ._types import TYPE_CHECKING, qualname
+from ._errors import qualname
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import Any, TypeAlias, TypeVar
+EncoderFunc: TypeAlias = Callable[[Any], Any]
+"""An encoder takes the object and returns a replacement that fastjson encodes."""
 
-    Encoder: TypeAlias = Callable[[Any], Any]
-    """An encoder takes the object and returns a replacement that fastjson encodes."""
+Predicate: TypeAlias = Callable[[type], bool]
+"""A predicate is called with a *type* (never an instance), so its answer can be cached.
 
-    Predicate: TypeAlias = Callable[[type], bool]
-    """A predicate is called with a *type* (never an instance), so its answer can be cached."""
+Predicates are not asked about enum and UUID classes: orjson writes those
+itself, so only an encoder registered for the type (or a base) can change them.
+"""
 
-    _F = TypeVar("_F", bound=Callable[..., Any])
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-__all__ = ("Registry", "default_registry", "encoder", "register", "unregister")
+__all__ = (
+    "EncoderFunc",
+    "Predicate",
+    "Registry",
+    "default_registry",
+    "encoder",
+    "generation",
+    "register",
+    "unregister",
+)
+
+_log = logging.getLogger("fastjson")
 
 _lock = threading.RLock()  # threading's, so gevent's monkey-patching applies
 _order = itertools.count()
 _generation = 0
 """Bumped on every change to any registry; caches compare against it."""
+
+
+def generation() -> int:
+    """A number that changes whenever any registry changes (compiled encoders re-plan then)."""
+    return _generation
+
 
 _LAZY_MODULES = {
     "decimal": "fastjson.encoders._decimal",
@@ -77,17 +97,34 @@ class Entry:
     def __repr__(self) -> str:
         return f"<Entry {_name(self.key)} -> {self.func!r} priority={self.priority}>"
 
+    @property
+    def builtin(self) -> bool:
+        """Registered by fastjson itself (built-ins receive the encoder as a second argument)."""
+        return self.with_options
+
     def rank(self, mro: tuple[type, ...]) -> tuple[int, int, int] | None:
         """Sort key for this entry against a class's MRO, or None if it does not match."""
+        root = _orjson_root(mro)
         if isinstance(self.key, type):
+            if root is not None and not issubclass(self.key, root):
+                return None
             try:
                 distance = mro.index(self.key)
             except ValueError:
                 return None
             return (-self.priority, distance, self.order)
-        if self.key(mro[0]):
+        if root is None and self.key(mro[0]):
             return (-self.priority, len(mro), self.order)
         return None
+
+
+def _orjson_root(mro: tuple[type, ...]) -> type | None:
+    """``enum.Enum`` or ``uuid.UUID`` when the class is one of those, which orjson writes
+    itself with no hook: only encoders registered for such classes may match them."""
+    for c in mro:
+        if (c.__module__, c.__name__) in (("enum", "Enum"), ("uuid", "UUID")):
+            return c
+    return None
 
 
 def _bump() -> None:
@@ -117,7 +154,7 @@ class Registry:
     def register(
         self,
         key: type | Predicate,
-        func: Encoder,
+        func: EncoderFunc,
         *,
         priority: int = 0,
         force: bool = False,
@@ -187,6 +224,20 @@ class Registry:
             cache[cls] = found
         return found
 
+    def overrides(self, cls: type) -> bool:
+        """Whether an encoder of yours (not a built-in) is registered for ``cls`` or a subclass.
+
+        Compiled encoders ask this about the types orjson writes natively
+        (enums, UUIDs), to know whether orjson may write them.
+        """
+        layer: Registry | None = self
+        while layer is not None and not isinstance(layer, _Builtins):
+            for entry in layer._entries:
+                if isinstance(entry.key, type) and issubclass(entry.key, cls):
+                    return True
+            layer = layer.parent
+        return False
+
     def _find(self, cls: type) -> Entry | None:
         mro = cls.__mro__
         layer: Registry | None = self
@@ -235,6 +286,7 @@ builtins = _Builtins()
 _plugins = Registry(parent=builtins, name="plugins")
 default_registry = Registry(parent=_plugins, name="global")
 _plugins_loaded = False
+_plugins_loading = False
 
 
 def _ensure_plugins_loaded() -> None:
@@ -242,19 +294,38 @@ def _ensure_plugins_loaded() -> None:
 
     Each entry point names a callable that receives the plugin registry and
     registers its encoders there, e.g. ``def setup(registry): registry.register(...)``.
+    Each entry point loads on its own: one that fails is reported with a
+    warning naming it (and logged), and the others still load.
     """
-    global _plugins_loaded
+    global _plugins_loaded, _plugins_loading
     if _plugins_loaded:
         return
-    with _lock:
-        if _plugins_loaded:
+    with _lock:  # other threads wait here until every plugin has registered
+        if _plugins_loaded or _plugins_loading:  # a plugin's own lookups, while it loads
             return
-        _plugins_loaded = True
-        from importlib.metadata import entry_points
+        _plugins_loading = True
+        try:
+            from importlib.metadata import entry_points
 
-        for ep in entry_points(group="fastjson.encoders"):
-            setup = ep.load()
-            setup(_plugins)
+            for ep in entry_points(group="fastjson.encoders"):
+                _load_plugin(ep)
+        finally:
+            _plugins_loaded, _plugins_loading = True, False
+
+
+def _load_plugin(ep: Any) -> None:
+    try:
+        setup = ep.load()
+        setup(_plugins)
+    except Exception as exc:
+        import warnings
+
+        message = (
+            f"fastjson: encoder plugin {ep.name!r} ({ep.value}) failed to load and is "
+            f"skipped: {type(exc).__name__}: {exc}"
+        )
+        _log.warning("%s", message, exc_info=True)
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
 
 
 def builtin(key: type | Predicate, *, priority: int = 0) -> Callable[[_F], _F]:
@@ -268,7 +339,7 @@ def builtin(key: type | Predicate, *, priority: int = 0) -> Callable[[_F], _F]:
 
 
 def register(
-    key: type | Predicate, func: Encoder, *, priority: int = 0, force: bool = False
+    key: type | Predicate, func: EncoderFunc, *, priority: int = 0, force: bool = False
 ) -> None:
     """Register ``func`` in the global registry; see :meth:`Registry.register`."""
     default_registry.register(key, func, priority=priority, force=force)

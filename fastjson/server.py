@@ -83,7 +83,8 @@ def load_factory(target: str | Factory) -> Factory:
         raise NamespaceError(f"cannot load namespace factory {target!r}: {exc}") from exc
     if not callable(obj):
         raise NamespaceError(f"namespace factory {target!r} is not callable")
-    return obj
+    factory: Factory = obj
+    return factory
 
 
 def normalise_prefix(prefix: str) -> str:
@@ -240,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
 def _serve_gunicorn(app: WSGIApplication, host: str, port: int, workers: int, url: str) -> None:
     """Run ``app`` under gunicorn (the ``server`` extra): the production set-up."""
     try:
-        from gunicorn.app.base import BaseApplication
+        from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
     except ImportError:
         sys.exit("fastjson-server: --workers needs gunicorn: pip install 'flask-fastjson[server]'")
 

@@ -304,17 +304,3 @@ def test_backends_agree_on_hard_cases(backend: str):
     }
     expected = strict_loads(dumpb(value))
     assert strict_loads(dumpb(value, backend=backend)) == expected
-
-
-def test_dumpb_defaults_are_the_options_defaults():
-    """dumpb spells out every option for type checkers; its defaults must not drift."""
-    import inspect
-
-    from fastjson import Options
-
-    params = inspect.signature(dumpb).parameters
-    defaults = Options()
-    names = [name for name in params if name != "obj"]
-    assert sorted(names) == sorted(Options.__slots__)
-    for name in names:
-        assert params[name].default == getattr(defaults, name), name

@@ -130,8 +130,8 @@ def test_row_orients_with_strings_that_look_like_the_rewritten_bytes(
         [","] * 12,
         [None] * 12,
     ]
-    ctx = fastjson.core.get_context()
-    assert _polars.rows(df, ctx) is not None and _polars.rows(wide, ctx) is not None
+    enc = fastjson.Encoder()
+    assert _polars.rows(df, enc) is not None and _polars.rows(wide, enc) is not None
     dup = pd.DataFrame([[1, "x"], [2, "y"]], columns=["k", "k"])
     assert both_paths(dup, monkeypatch, orient="values") == [[1, "x"], [2, "y"]]
 
@@ -320,11 +320,11 @@ def test_common_dtypes_are_encoded_per_column_not_per_cell(
     frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ):
     """Only mixed object columns may encode cell by cell; a 1,000-row frame needs few calls."""
-    from fastjson.core import Context
-
     calls = []
-    original = Context.dumpb
-    monkeypatch.setattr(Context, "dumpb", lambda self, o: calls.append(o) or original(self, o))
+    original = fastjson.Encoder.encode
+    monkeypatch.setattr(
+        fastjson.Encoder, "encode", lambda self, o: calls.append(o) or original(self, o)
+    )
     big = pd.concat([frame] * 150, ignore_index=True)
     for orient in ("records", "split", "columns", "index", "values"):
         calls.clear()

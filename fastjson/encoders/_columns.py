@@ -1,7 +1,8 @@
 """Column-wise assembly of tabular JSON without a Python loop per row.
 
 Tables (DataFrames, structured arrays) are encoded one column at a time into
-*tokens*, the JSON text of each cell, and rows are then stitched together by
+*tokens*, the JSON text of each cell (:func:`fastjson.encoders.numpy.tokens`),
+and rows are then stitched together by
 :func:`assemble`, which places constant separators and token lists into one
 flat list by slice assignment and joins it once. Both steps run in C; Python
 only loops over columns.
@@ -21,12 +22,11 @@ columns) are encoded one by one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-if TYPE_CHECKING:
-    from ..core import Context
+from .._errors import DuplicateKeyError
 
 __all__ = (
     "assemble",
@@ -37,7 +37,6 @@ __all__ = (
     "object_rows",
     "records_from_columns",
     "rows_from_columns",
-    "split_tokens",
 )
 
 Slot = bytes | list[bytes]
@@ -50,47 +49,6 @@ def assemble(n: int, slots: Sequence[Slot]) -> bytes:
     for j, slot in enumerate(slots):
         flat[j::stride] = slot if isinstance(slot, list) else [slot] * n
     return b"".join(flat)
-
-
-def token_context(ctx: Context) -> Context:
-    """The orjson context tokens are made with: same options, compact, fragments allowed."""
-    from ..core import get_context
-
-    if ctx.fragments and ctx.options.indent is None:
-        return ctx
-    return get_context(ctx.options, backend="orjson", indent=None)
-
-
-def split_tokens(values: Any, ctx: Context, *, scalars: bool = False) -> list[bytes]:
-    """The JSON text of every element of a 1-D column (numpy array or list).
-
-    ``scalars=True`` promises the elements are str/int/bool/None only, so the
-    whole list is encoded in one call; numpy numeric arrays are always
-    encoded whole; anything else is encoded element by element.
-    """
-    if len(values) == 0:
-        return []
-    tctx = token_context(ctx)
-    kind = getattr(getattr(values, "dtype", None), "kind", "O")
-    if kind in "biuf":
-        from . import numpy as _np_encoders
-
-        return _np_encoders.numeric(values, tctx).data[1:-1].split(b",")
-    if kind != "O":
-        from . import numpy as _np_encoders
-
-        values = _np_encoders.json_ready(values, tctx).tolist()
-        scalars = True
-    if scalars:
-        if not isinstance(values, list):
-            values = values.tolist()  # orjson takes lists, not object arrays
-        try:
-            text = orjson.dumps(values, option=orjson.OPT_INDENT_2)
-        except TypeError:
-            pass  # e.g. a lone surrogate: the per-element route escapes it
-        else:
-            return text[4:-2].split(b",\n  ")
-    return [tctx.dumpb(v) for v in values]
 
 
 def keys_of(names: Sequence[Any]) -> list[bytes]:
@@ -143,7 +101,7 @@ def check_unique(labels: Sequence[Any], what: str, orient: str) -> None:
     for label in labels:
         key = label if isinstance(label, str) else str(label)
         if key in seen:
-            raise ValueError(
+            raise DuplicateKeyError(
                 f"{what} {key!r} is duplicated; orient={orient!r} needs unique {what}s "
                 "(rename them, or use orient='split' or 'values')"
             )

@@ -8,15 +8,15 @@ of ``import fastjson``, and most services never send a Decimal.
 from __future__ import annotations
 
 import decimal
+from typing import TYPE_CHECKING
 
-from .._types import TYPE_CHECKING
 from ..registry import builtin
 
 if TYPE_CHECKING:
-    from ..core import Context
+    from ..core import Encoder
 
 
 @builtin(decimal.Decimal)
-def _decimal(o: decimal.Decimal, ctx: Context) -> str:
+def _decimal(o: decimal.Decimal, enc: Encoder) -> str:
     """A string, exactly as written (as Flask does): a float would lose digits."""
     return str(o)

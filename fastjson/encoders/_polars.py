@@ -24,32 +24,33 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._values import SAFE_INTEGER
 from .numpy import timedelta_seconds
 
 if TYPE_CHECKING:
-    from ..core import Context
+    from ..core import Encoder
 
 
-def records(df: pd.DataFrame, ctx: Context) -> bytes | None:
+def records(df: pd.DataFrame, enc: Encoder) -> bytes | None:
     """``[{"col": value, ...}, ...]`` via polars, or ``None`` when this path does not apply."""
     names = [c if isinstance(c, str) else str(c) for c in df.columns]
     if len(set(names)) != len(names):
         return None
-    lines = _ndjson(df, names, ctx)
+    lines = _ndjson(df, names, enc)
     if lines is None:
         return None
     rows = lines.replace(b"\n", b",")  # every row ends with a newline
     return b"".join((b"[", memoryview(rows)[:-1], b"]")) if rows else b"[]"
 
 
-def rows(df: pd.DataFrame, ctx: Context) -> bytes | None:
+def rows(df: pd.DataFrame, enc: Encoder) -> bytes | None:
     """``[[value, ...], ...]`` (orient ``values``, the ``data`` of ``split``) via polars.
 
     The columns are renamed ``c0``, ``c1``... and the ndjson row objects are
     rewritten into arrays by :func:`_objects_to_arrays`.
     """
     names = [f"c{i}" for i in range(df.shape[1])]
-    lines = _ndjson(df, names, ctx)
+    lines = _ndjson(df, names, enc)
     if lines is None:
         return None
     return _objects_to_arrays(lines, names) if lines else b"[]"
@@ -91,9 +92,9 @@ def _objects_to_arrays(lines: bytes, names: list[str]) -> bytes | None:
     return b"".join((b"[", memoryview(out)[:-1], b"]"))
 
 
-def _ndjson(df: pd.DataFrame, names: list[str], ctx: Context) -> bytes | None:
+def _ndjson(df: pd.DataFrame, names: list[str], enc: Encoder) -> bytes | None:
     """One JSON object per line, keys ``names``; ``None`` when polars cannot do it exactly."""
-    if ctx.options.nan != "null" or df.shape[1] == 0 or not all(map(_supported, df.dtypes)):
+    if not _applies(df, enc):
         return None
     df = df.set_axis(names, axis=1)
     durations = {n: timedelta_seconds(df[n].to_numpy()) for n in names if df[n].dtype.kind == "m"}
@@ -110,6 +111,27 @@ def _ndjson(df: pd.DataFrame, names: list[str], ctx: Context) -> bytes | None:
     buffer = io.BytesIO()
     frame.select(exprs).write_ndjson(buffer)
     return buffer.getvalue()
+
+
+def _applies(df: pd.DataFrame, enc: Encoder) -> bool:
+    """Whether polars writes exactly what the pure path would, for this frame and options."""
+    if enc.option("nan") != "null" or df.shape[1] == 0 or not all(map(_supported, df.dtypes)):
+        return False
+    if enc.option("datetime_format") != "iso" and any(map(_is_datetime, df.dtypes)):
+        return False
+    return not (enc.option("big_int") == "string" and any(map(_has_big_int, df.items())))
+
+
+def _has_big_int(item: tuple[Any, pd.Series[Any]]) -> bool:
+    """A 64-bit integer column holding a value that ``big_int="string"`` quotes."""
+    dtype: Any = item[1].dtype
+    if getattr(dtype, "kind", "") not in "iu" or dtype.itemsize < 8:
+        return False
+    values = item[1].to_numpy(dtype=getattr(dtype, "numpy_dtype", dtype), na_value=0)
+    too_big = values > SAFE_INTEGER
+    if dtype.kind == "i":
+        too_big |= values < -SAFE_INTEGER
+    return bool(too_big.any())
 
 
 def _supported(dtype: Any) -> bool:
@@ -132,7 +154,7 @@ def _whole_seconds(column: pd.Series) -> bool:
     ticks = column.array.asi8
     per_second = 10 ** {"s": 0, "ms": 3, "us": 6, "ns": 9}[column.array.unit]
     valid = ticks != np.iinfo(np.int64).min  # NaT
-    return not (ticks[valid] % per_second).any()
+    return not bool((ticks[valid] % per_second).any())
 
 
 def _expression(pl: Any, name: str, dtype: Any, whole_seconds: bool) -> Any:

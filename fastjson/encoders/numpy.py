@@ -1,10 +1,14 @@
 """numpy arrays and scalars, encoded whole.
 
 Imported lazily by the registry the first time a numpy object is seen.
-Numeric arrays go to orjson's native numpy encoder (after one copy to C order
-and native byte order when needed); datetime64 arrays are formatted with
-vectorised string operations; nothing here loops over elements in Python,
-except object arrays, whose elements are arbitrary objects by definition.
+Every array is first brought to native byte order and C order (one copy at
+most, :func:`native`). Numeric arrays then go to orjson's native numpy
+encoder; datetime64 arrays are formatted with vectorised integer and string
+operations; nothing here loops over elements in Python, except object
+arrays, whose elements are arbitrary objects by definition.
+
+The column helpers (:func:`tokens`, :func:`compact`) are shared with the
+pandas and polars encoders, which import this module, never the reverse.
 """
 
 from __future__ import annotations
@@ -14,22 +18,36 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 
-from .._types import EncodeError, Raw
-from .._walk import NonFiniteError, final
+from .._errors import EncodeError, EncodeValueError, NonFiniteError
+from .._values import NONFINITE_TOKENS, SAFE_INTEGER, Raw, final
 from ..registry import builtin
-from ._columns import records_from_columns, split_tokens
+from . import _columns as cols
 
 if TYPE_CHECKING:
-    from ..core import Context
+    from numpy.typing import NDArray
+
+    from ..core import Encoder
 
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
-_NAN_TOKENS = {"nan": b'"NaN"', "inf": b'"Infinity"', "-inf": b'"-Infinity"'}
+_NAN_TOKENS = {k: orjson.dumps(v) for k, v in NONFINITE_TOKENS.items()}
 _DATE_UNITS = ("Y", "M", "W", "D")
-_SUBSECOND = {"ms": 3, "us": 6, "ns": 9}
+_PER_SECOND = {"h": 0, "m": 0, "s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+"""Ticks per second of the units formatted here (0: coarser than a second)."""
+_COMPLEX = (
+    "complex numbers have no JSON form; encode .real and .imag, or register an encoder "
+    "for numpy.complexfloating"
+)
+
+
+def compact(enc: Encoder) -> Encoder:
+    """The encoder tokens are made with: the same options, compact, orjson fragments."""
+    if enc.fragments and enc.option("indent") is None:
+        return enc
+    return enc.replace(backend="orjson", indent=None)
 
 
 @builtin(np.ndarray)
-def encode_array(a: np.ndarray, ctx: Context) -> Any:
+def encode_array(a: NDArray[Any], enc: Encoder) -> Any:
     """Any ndarray: numeric via orjson, dates as ISO 8601, objects element-wise."""
     if type(a) is not np.ndarray:
         a = a.view(np.ndarray)
@@ -37,20 +55,35 @@ def encode_array(a: np.ndarray, ctx: Context) -> Any:
         return a[()]
     kind = a.dtype.kind
     if kind in "biuf":
-        return numeric(a, ctx)
+        return numeric(a, enc)
     if kind == "O":
         return a.tolist()
     if kind == "V" and a.dtype.names:
-        return structured(a, ctx)
-    return final(json_ready(a, ctx).tolist())
+        return structured(a, enc)
+    return final(json_ready(a, enc).tolist())
 
 
-def numeric(a: np.ndarray, ctx: Context, null: np.ndarray | None = None) -> Any:
+def native(a: NDArray[Any]) -> NDArray[Any]:
+    """C-contiguous, native byte order: what orjson and numpy's formatting need.
+
+    Big-endian ``datetime64`` arrays, for one, format as garbage otherwise.
+    """
+    if a.dtype.kind == "f" and a.dtype.itemsize > 8:
+        raise EncodeError(
+            f"numpy {a.dtype} has no lossless JSON form; convert to float64 explicitly"
+        )
+    if a.flags.c_contiguous and a.dtype.isnative:
+        return a
+    return np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("="))
+
+
+def numeric(a: NDArray[Any], enc: Encoder, null: NDArray[np.bool_] | None = None) -> Any:
     """A bool/int/float array; ``null`` optionally marks positions to write as ``null``."""
     a = native(a)
-    bad = _nonfinite(a, ctx, null)
-    if not ctx.fragments or (null is not None and a.dtype.kind != "f"):
-        values = json_ready(a, ctx)
+    bad = _nonfinite(a, enc, null)
+    big = _big_ints(a, enc)
+    if not enc.fragments or big is not None or (null is not None and a.dtype.kind != "f"):
+        values = json_ready(a, enc)
         if null is not None:
             values[null] = None
         return final(values.tolist())
@@ -62,33 +95,32 @@ def numeric(a: np.ndarray, ctx: Context, null: np.ndarray | None = None) -> Any:
     return Raw(out, trusted=True)
 
 
-def native(a: np.ndarray) -> np.ndarray:
-    """C-contiguous, native byte order: what orjson's numpy path needs (one copy at most)."""
-    if a.dtype.kind == "f" and a.dtype.itemsize > 8:
-        raise EncodeError(
-            f"numpy {a.dtype} has no lossless JSON form; convert to float64 explicitly"
-        )
-    if a.flags.c_contiguous and a.dtype.isnative:
-        return a
-    return np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("="))
+def _big_ints(a: NDArray[Any], enc: Encoder) -> NDArray[np.bool_] | None:
+    """Positions of integers beyond ±(2**53-1) under ``big_int="string"`` (None: none)."""
+    if a.dtype.kind not in "iu" or a.dtype.itemsize < 8 or enc.option("big_int") != "string":
+        return None
+    big = a > SAFE_INTEGER
+    if a.dtype.kind == "i":
+        big |= a < -SAFE_INTEGER
+    return big if big.any() else None
 
 
-def _nonfinite(a: np.ndarray, ctx: Context, null: np.ndarray | None) -> np.ndarray | None:
+def _nonfinite(a: NDArray[Any], enc: Encoder, null: NDArray[np.bool_] | None) -> Any:
     """Positions of NaN/inf that need the ``nan`` policy (None when there is nothing to do)."""
-    if a.dtype.kind != "f" or ctx.options.nan == "null":
+    if a.dtype.kind != "f" or enc.option("nan") == "null":
         return None
     bad = ~np.isfinite(a)
     if null is not None:
         bad &= ~null
     if not bad.any():
         return None
-    if ctx.options.nan == "error":
+    if enc.option("nan") == "error":
         index = np.unravel_index(int(np.argmax(bad)), a.shape)
-        raise NonFiniteError(float(a[index]), "".join(f"[{int(i)}]" for i in index))
+        raise NonFiniteError(float(a[index]), "$" + "".join(f"[{int(i)}]" for i in index))
     return bad
 
 
-def _name_nonfinite(out: bytes, a: np.ndarray, null: np.ndarray | None) -> bytes:
+def _name_nonfinite(out: bytes, a: NDArray[Any], null: NDArray[np.bool_] | None) -> bytes:
     """Replace the ``null`` orjson wrote for each NaN/inf with ``"NaN"``/``"Infinity"``.
 
     A float array only produces ``null`` for non-finite values, so the n-th
@@ -109,22 +141,31 @@ def _name_nonfinite(out: bytes, a: np.ndarray, null: np.ndarray | None) -> bytes
     return b"".join(p for pair in zip(pieces, [*tokens.tolist(), b""], strict=True) for p in pair)
 
 
-def json_ready(a: np.ndarray, ctx: Context) -> np.ndarray:
+def json_ready(a: NDArray[Any], enc: Encoder) -> NDArray[Any]:
     """An object array of JSON-ready Python values, same shape (for masks and json backends)."""
+    a = native(a)
     kind = a.dtype.kind
     if kind == "f":
         values = a.astype(str).astype(np.float64) if a.dtype.itemsize < 8 else a
         out = values.astype(object)
         bad = ~np.isfinite(values)
         if bad.any():
-            policy = ctx.options.nan
+            policy = enc.option("nan")
+            if policy == "error":
+                _nonfinite(values, enc, None)
             out[bad] = (
                 None
                 if policy != "string"
-                else [_NAN_TOKENS[repr(float(v))].decode()[1:-1] for v in values[bad]]
+                else [NONFINITE_TOKENS[repr(float(v))] for v in values[bad]]
             )
         return out
-    if kind in "biuU":
+    if kind in "iu":
+        out = a.astype(object)
+        big = _big_ints(a, enc)
+        if big is not None:
+            out[big] = a[big].astype(str).astype(object)
+        return out
+    if kind in "bU":
         return a.astype(object)
     if kind == "S":
         try:
@@ -132,7 +173,7 @@ def json_ready(a: np.ndarray, ctx: Context) -> np.ndarray:
         except UnicodeDecodeError as exc:
             raise EncodeError(f"numpy bytes array holds non-UTF-8 data: {exc}") from None
     if kind == "M":
-        return datetime_strings(a)
+        return datetime_strings(a, enc.option("datetime_format"))
     if kind == "m":
         seconds = timedelta_seconds(a)
         out = seconds.astype(object)
@@ -145,32 +186,63 @@ def json_ready(a: np.ndarray, ctx: Context) -> np.ndarray:
     raise EncodeError(f"numpy dtype {a.dtype} is not supported")
 
 
-def datetime_strings(a: np.ndarray) -> np.ndarray:
-    """ISO 8601 strings (object array, ``None`` for NaT), as ``Timestamp.isoformat`` writes.
+# -- dates ---------------------------------------------------------------------
 
-    Whole seconds carry no fraction, sub-second values carry 6 digits, or 9
-    when there are nanoseconds. Date units (Y, M, W, D) give dates.
+
+def datetime_strings(a: NDArray[Any], datetime_format: str = "iso") -> NDArray[Any]:
+    """Strings for a datetime64 array (object array, ``None`` for NaT).
+
+    ``"iso"``: as ``Timestamp.isoformat`` writes them. Whole seconds carry no
+    fraction, sub-second values 6 digits, or 9 when there are nanoseconds;
+    date units (Y, M, W, D) give dates. ``"http"``: RFC 822 in GMT, as Flask
+    (Werkzeug's ``http_date``) writes dates.
     """
-    unit, _ = np.datetime_data(a.dtype)
+    a = native(a)
+    unit, count = np.datetime_data(a.dtype)
+    if count != 1:
+        a = a.astype(f"M8[{unit}]")
     nat = np.isnat(a)
-    if unit in _DATE_UNITS:
-        text = np.datetime_as_string(a, unit="D" if unit == "W" else unit)
-    elif unit in ("h", "m", "s") or unit in _SUBSECOND:
-        seconds = a.astype("M8[s]")
-        text = np.datetime_as_string(seconds, unit="s")
-        if unit in _SUBSECOND:
-            ns = (a - seconds).astype("m8[ns]").astype(np.int64)
-            ns[nat] = 0
-            if ns.any():
-                text = np.strings.add(text, _fractions(ns))
-    else:
+    if datetime_format == "http":
+        text = http_strings(a)
+    elif unit in _DATE_UNITS:
+        day_unit: Any = "D" if unit == "W" else unit
+        text = np.datetime_as_string(a, unit=day_unit)
+    elif unit in _PER_SECOND:
+        text = _iso_seconds(a, unit, nat)
+    else:  # ps, fs, as: numpy's own form keeps every digit
         text = np.datetime_as_string(a)
     out = text.astype(object)
     out[nat] = None
     return out
 
 
-def _fractions(ns: np.ndarray) -> np.ndarray:
+def _seconds(a: NDArray[Any], unit: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Whole seconds (floored, so times before 1970 stay right) and the remainder in ns.
+
+    Integer arithmetic on the ticks: casting near the ends of the ``ns`` range
+    to ``M8[s]`` overflows (``Timestamp.min`` became a date in 2262).
+    """
+    ticks = a.view(np.int64)
+    per = _PER_SECOND[unit]
+    if per == 0:
+        scale = 3600 if unit == "h" else 60
+        return ticks * scale, np.zeros_like(ticks)
+    seconds, rest = np.divmod(ticks, per)
+    return seconds, rest * (10**9 // per)
+
+
+def _iso_seconds(a: NDArray[Any], unit: str, nat: NDArray[np.bool_]) -> NDArray[Any]:
+    seconds, ns = _seconds(a, unit)
+    seconds[nat] = 0
+    moments = seconds.view(np.dtype("M8[s]"))
+    text: NDArray[Any] = np.datetime_as_string(moments, unit="s")
+    ns[nat] = 0
+    if ns.any():
+        text = np.strings.add(text, _fractions(ns))
+    return text
+
+
+def _fractions(ns: NDArray[np.int64]) -> NDArray[Any]:
     """``""``, ``".ffffff"`` or ``".fffffffff"`` per element, from sub-second nanoseconds."""
     micro = ns % 1000 == 0
     digits = np.where(micro, ns // 1000, ns).astype(str)
@@ -178,84 +250,193 @@ def _fractions(ns: np.ndarray) -> np.ndarray:
     return np.where(ns == 0, "", np.strings.add(".", digits))
 
 
-def timedelta_seconds(a: np.ndarray) -> np.ndarray:
+_WEEKDAYS = np.frombuffer(b"MonTueWedThuFriSatSun", dtype=np.uint8).reshape(7, 3)
+_MONTHS = np.frombuffer(b"JanFebMarAprMayJunJulAugSepOctNovDec", dtype=np.uint8).reshape(12, 3)
+_HTTP_TEMPLATE = np.frombuffer(b"Thu, 01 Jan 1970 00:00:00 GMT", dtype=np.uint8)
+
+
+def http_strings(a: NDArray[Any]) -> NDArray[Any]:
+    """RFC 822 dates (``Fri, 01 Mar 2024 12:30:00 GMT``) for a datetime64 array, vectorised.
+
+    Built as a byte matrix from integer fields (a civil-from-days
+    conversion), so there is no per-element Python call. NaT rows are left
+    for the caller to replace.
+    """
+    unit, _ = np.datetime_data(a.dtype)
+    nat = np.isnat(a)
+    if unit in _DATE_UNITS:
+        a = a.astype("M8[D]")
+        unit = "D"
+    if unit == "D":
+        seconds = a.view(np.int64) * 86400
+    elif unit in _PER_SECOND:
+        seconds = _seconds(a, unit)[0]
+    else:
+        seconds = a.astype("M8[s]").view(np.int64)
+    seconds = np.where(nat, 0, seconds).ravel()
+    days, clock = np.divmod(seconds, 86400)
+    year, month, day = _civil(days)
+    if ((year < 1) | (year > 9999)).any():
+        raise EncodeValueError("a datetime64 outside the years 1-9999 has no HTTP date form")
+    out = np.broadcast_to(_HTTP_TEMPLATE, (len(days), 29)).copy()
+    out[:, 0:3] = _WEEKDAYS[(days + 3) % 7]
+    out[:, 5:7] = _digits(day, 2)
+    out[:, 8:11] = _MONTHS[month - 1]
+    out[:, 12:16] = _digits(year, 4)
+    out[:, 17:19] = _digits(clock // 3600, 2)
+    out[:, 20:22] = _digits(clock // 60 % 60, 2)
+    out[:, 23:25] = _digits(clock % 60, 2)
+    return out.view("S29").reshape(a.shape).astype("U29")
+
+
+def _digits(values: NDArray[np.int64], width: int) -> NDArray[np.uint8]:
+    """ASCII digits of non-negative integers, zero-padded, as a (n, width) byte matrix."""
+    powers = 10 ** np.arange(width - 1, -1, -1)
+    return (values[:, None] // powers % 10 + ord("0")).astype(np.uint8)
+
+
+def _civil(days: NDArray[np.int64]) -> tuple[NDArray[np.int64], ...]:
+    """Year, month, day from days since 1970-01-01 (proleptic Gregorian, H. Hinnant's method)."""
+    z = days + 719468
+    era = np.floor_divide(z, 146097)
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
+
+
+def timedelta_seconds(a: NDArray[Any]) -> NDArray[np.float64]:
     """Seconds as float64 (NaN for NaT): the documented JSON form of a duration."""
-    return a / np.timedelta64(1, "s")
+    result: NDArray[np.float64] = native(a) / np.timedelta64(1, "s")
+    return result
 
 
-def structured(a: np.ndarray, ctx: Context) -> Any:
+# -- columns -------------------------------------------------------------------
+
+
+def tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> list[bytes]:
+    """The JSON text of every element of a 1-D column (numpy array or list).
+
+    ``scalars=True`` promises the elements are str/int/bool/None only, so the
+    whole list is encoded in one call; numpy numeric arrays are always
+    encoded whole; anything else is encoded element by element, and an error
+    names the element's position (``$[3]``).
+    """
+    if len(values) == 0:
+        return []
+    tenc = compact(enc)
+    kind = getattr(getattr(values, "dtype", None), "kind", "O")
+    if kind in "biuf":
+        encoded = numeric(values, tenc)
+        if isinstance(encoded, Raw):
+            return encoded.data[1:-1].split(b",")
+        values, scalars = encoded.items, True
+    elif kind != "O":
+        values = json_ready(values, tenc).tolist()
+        scalars = True
+    if scalars:
+        if not isinstance(values, list):
+            values = values.tolist()  # orjson takes lists, not object arrays
+        option = orjson.OPT_INDENT_2
+        if enc.option("big_int") == "string":
+            option |= orjson.OPT_STRICT_INTEGER
+        try:
+            text = orjson.dumps(values, option=option)
+        except TypeError:
+            pass  # a lone surrogate or a big integer: the per-element route handles it
+        else:
+            return text[4:-2].split(b",\n  ")
+    return _each(values, tenc)
+
+
+def _each(values: Any, enc: Encoder) -> list[bytes]:
+    out = []
+    for i, value in enumerate(values):
+        try:
+            out.append(enc.encode(value))
+        except EncodeError as exc:
+            raise exc.within(f"$[{i}]") from exc.__cause__
+    return out
+
+
+def structured(a: NDArray[Any], enc: Encoder) -> Any:
     """A structured array: a list of objects, one per record, built column by column."""
     if a.ndim > 1:
-        return [structured(row, ctx) for row in a]
-    names = list(a.dtype.names or ())
-    columns = [split_tokens(a[name], ctx) for name in names]
-    body = records_from_columns([str(n) for n in names], columns, len(a))
-    return Raw(body, trusted=True)  # the Raw encoder parses it for other backends
-
-
-_COMPLEX = (
-    "complex numbers have no JSON form; encode .real and .imag, or register an encoder "
-    "for numpy.complexfloating"
-)
+        return [structured(row, enc) for row in a]
+    names = [str(n) for n in a.dtype.names or ()]
+    if enc.option("sort_keys"):
+        names = sorted(names)
+    columns = [tokens(a[name], enc) for name in names]
+    return Raw(cols.records_from_columns(names, columns, len(a)), trusted=True)
 
 
 @builtin(np.ma.MaskedArray)
-def encode_masked(a: np.ma.MaskedArray, ctx: Context) -> Any:
+def encode_masked(a: np.ma.MaskedArray[Any, Any], enc: Encoder) -> Any:
     """Masked elements become ``null``; the rest encode as in a plain array."""
     mask = np.ma.getmaskarray(a)
     data = np.asarray(a.data)
     if not mask.any() or data.ndim == 0:
-        return None if mask.all() and data.ndim == 0 else encode_array(data, ctx)
+        return None if mask.all() and data.ndim == 0 else encode_array(data, enc)
     if data.dtype.kind in "biuf":
-        return numeric(data, ctx, null=mask)
-    values = json_ready(data, ctx).copy()
+        return numeric(data, enc, null=mask)
+    values = json_ready(data, enc).copy()
     values[mask] = None
     return values.tolist() if data.dtype.kind == "O" else final(values.tolist())
 
 
+# -- scalars -------------------------------------------------------------------
+
+
 @builtin(np.bool_)
-def _bool(o: np.bool_, ctx: Context) -> bool:
+def _bool(o: np.bool_, enc: Encoder) -> bool:
     return bool(o)
 
 
 @builtin(np.integer)
-def _integer(o: np.integer, ctx: Context) -> int:
+def _integer(o: np.integer[Any], enc: Encoder) -> int:
     return int(o)
 
 
 @builtin(np.floating)
-def _floating(o: np.floating, ctx: Context) -> Any:
+def _floating(o: np.floating[Any], enc: Encoder) -> Any:
     if not np.isfinite(o) or o.dtype == np.float64:
         return float(o)
     if o.dtype.itemsize > 8:
         raise EncodeError(f"numpy {o.dtype} has no lossless JSON form; convert to float64")
-    if ctx.fragments:
+    if enc.fragments:
         return Raw(orjson.dumps(o, option=_NUMPY), trusted=True)
     return float(str(o))
 
 
 @builtin(np.complexfloating)
-def _complex(o: np.complexfloating, ctx: Context) -> Any:
+def _complex(o: np.complexfloating[Any, Any], enc: Encoder) -> Any:
     raise EncodeError(_COMPLEX)
 
 
 @builtin(np.datetime64)
-def _datetime64(o: np.datetime64, ctx: Context) -> str | None:
-    return datetime_strings(np.asarray(o).reshape(1))[0]
+def _datetime64(o: np.datetime64, enc: Encoder) -> str | None:
+    strings = datetime_strings(np.asarray(o).reshape(1), enc.option("datetime_format"))
+    result: str | None = strings[0]
+    return result
 
 
 @builtin(np.timedelta64)
-def _timedelta64(o: np.timedelta64, ctx: Context) -> float | None:
+def _timedelta64(o: np.timedelta64, enc: Encoder) -> float | None:
     return None if np.isnat(o) else float(timedelta_seconds(np.asarray(o)))
 
 
 @builtin(np.bytes_)
-def _bytes(o: np.bytes_, ctx: Context) -> str:
-    return json_ready(np.asarray(o).reshape(1), ctx)[0]
+def _bytes(o: np.bytes_, enc: Encoder) -> str:
+    result: str = json_ready(np.asarray(o).reshape(1), enc)[0]
+    return result
 
 
 @builtin(np.void)
-def _void(o: np.void, ctx: Context) -> Any:
+def _void(o: np.void, enc: Encoder) -> Any:
     if not o.dtype.names:
         raise EncodeError(f"numpy {o.dtype} (raw bytes) is not supported")
     return {str(name): o[name] for name in o.dtype.names}

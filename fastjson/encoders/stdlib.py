@@ -1,9 +1,10 @@
-"""Built-in encoders for standard-library types orjson does not take as they are.
+"""Built-in encoders for standard-library types: the default form of everything not native.
 
-Types orjson encodes natively (str, int, float, bool, None, dict, list,
-tuple, datetime/date/time in ISO form, UUID, dataclasses, Enum) never reach
-the registry; the encoders here cover the rest and the cases where options
-change the output (``datetime_format="http"``, the json/ujson backends).
+By the one rule (:mod:`fastjson._values`), only the exact types ``str``,
+``int``, ``float``, ``bool``, ``None``, ``dict``, ``list`` and ``tuple`` are
+written without the registry. Everything else, including what orjson could
+write itself (subclasses, datetimes, UUIDs, enums, dataclasses), is encoded
+here, so that an encoder you register for any of them applies everywhere.
 ``Decimal`` lives in :mod:`fastjson.encoders._decimal`, loaded like numpy's.
 """
 
@@ -12,29 +13,36 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from typing import TYPE_CHECKING, Any
 
-from .._types import TYPE_CHECKING, EncodeError, Raw
+from .._errors import EncodeError
+from .._values import Raw, dataclass_fields, final, is_dataclass_type
 from ..registry import builtin
 
 if TYPE_CHECKING:
-    from typing import Any
-
-    from ..core import Context
+    from ..core import Encoder
 
 
 @builtin(Raw)
-def _raw(o: Raw, ctx: Context) -> Any:
-    if ctx.fragments:
+def _raw(o: Raw, enc: Encoder) -> Any:
+    if enc.fragments:
         return o.fragment
     import json
 
     return json.loads(o.data)
 
 
+@builtin(final)
+def _final(o: final, enc: Encoder) -> list[Any]:
+    """Lists an encoder built from JSON-ready values (on the fast path: hand them to orjson)."""
+    return o.items
+
+
 @builtin(dt.date)
-def _date(o: dt.date, ctx: Context) -> str:
-    """ISO 8601 by default; RFC 822 (what Flask writes) with ``datetime_format="http"``."""
-    if ctx.options.datetime_format == "http":
+def _date(o: dt.date, enc: Encoder) -> str:
+    """ISO 8601 (``isoformat()``: offsets to the microsecond, naive stays naive), or
+    RFC 822 as Flask writes dates with ``datetime_format="http"``."""
+    if enc.option("datetime_format") == "http":
         from werkzeug.http import http_date
 
         return http_date(o)
@@ -42,70 +50,83 @@ def _date(o: dt.date, ctx: Context) -> str:
 
 
 @builtin(dt.time)
-def _time(o: dt.time, ctx: Context) -> str:
+def _time(o: dt.time, enc: Encoder) -> str:
     return o.isoformat()
 
 
 @builtin(dt.timedelta)
-def _timedelta(o: dt.timedelta, ctx: Context) -> float:
+def _timedelta(o: dt.timedelta, enc: Encoder) -> float:
     """Durations are seconds, as a number."""
     return o.total_seconds()
 
 
 @builtin(uuid.UUID)
-def _uuid(o: uuid.UUID, ctx: Context) -> str:
+def _uuid(o: uuid.UUID, enc: Encoder) -> str:
     return str(o)
 
 
-@builtin(enum.Enum)
-def _enum(o: enum.Enum, ctx: Context) -> Any:
-    """Enums: their value, as orjson writes them."""
+@builtin(enum.Enum, priority=1)
+def _enum(o: enum.Enum, enc: Encoder) -> Any:
+    """Enums: their value, as orjson writes them (before any ``int``/``str`` mixin)."""
     return o.value
 
 
-def is_dataclass_type(cls: type) -> bool:
-    """``dataclasses.is_dataclass`` for a class, without importing :mod:`dataclasses`."""
-    return hasattr(cls, "__dataclass_fields__")
-
-
-def dataclass_fields(o: Any) -> dict[str, Any]:
-    """The fields of a dataclass instance as orjson writes them: ``_private`` ones skipped."""
-    import dataclasses
-
-    return {f.name: getattr(o, f.name) for f in dataclasses.fields(o) if f.name[0] != "_"}
-
-
 @builtin(is_dataclass_type)
-def _dataclass(o: Any, ctx: Context) -> dict[str, Any]:
-    """Dataclasses (reached with the json backend; orjson writes them natively)."""
+def _dataclass(o: Any, enc: Encoder) -> dict[str, Any]:
+    """Dataclasses: every field, ``_private`` ones too, as Flask's ``asdict`` writes them."""
     return dataclass_fields(o)
 
 
+@builtin(str)
+def _str(o: str, enc: Encoder) -> str:
+    """``str`` subclasses: their text."""
+    return str.__str__(o)
+
+
+@builtin(int)
+def _int(o: int, enc: Encoder) -> int:
+    """``int`` subclasses: their value."""
+    return int.__index__(o)
+
+
+@builtin(float)
+def _float(o: float, enc: Encoder) -> float:
+    """``float`` subclasses: their value as a plain float."""
+    return float.__float__(o)
+
+
+@builtin(dict)
+def _dict(o: dict[Any, Any], enc: Encoder) -> dict[Any, Any]:
+    """``dict`` subclasses, in their own iteration order (an ``OrderedDict`` after
+    ``move_to_end``), through ``items()`` as :mod:`json` reads them."""
+    return dict(o.items())
+
+
+@builtin(list)
+def _list(o: list[Any], enc: Encoder) -> list[Any]:
+    """``list`` subclasses."""
+    return list(o)
+
+
 @builtin(tuple)
-def _tuple(o: tuple[Any, ...], ctx: Context) -> list[Any]:
+def _tuple(o: tuple[Any, ...], enc: Encoder) -> list[Any]:
     """Tuple subclasses such as named tuples: a list, as ``json`` writes them."""
     return list(o)
 
 
-@builtin(float)
-def _float(o: float, ctx: Context) -> float:
-    """Float subclasses: their value as a plain float."""
-    return float.__float__(o)
-
-
 @builtin(set)
 @builtin(frozenset)
-def _set(o: set[Any] | frozenset[Any], ctx: Context) -> list[Any]:
+def _set(o: set[Any] | frozenset[Any], enc: Encoder) -> list[Any]:
     """Sets: a list, in iteration order."""
     return list(o)
 
 
 @builtin(complex)
-def _complex(o: complex, ctx: Context) -> Any:
+def _complex(o: complex, enc: Encoder) -> Any:
     raise EncodeError("complex numbers have no JSON form; encode .real and .imag instead")
 
 
 @builtin(lambda cls: hasattr(cls, "__html__"), priority=-1)
-def _html(o: Any, ctx: Context) -> str:
+def _html(o: Any, enc: Encoder) -> str:
     """Objects with ``__html__`` (markupsafe.Markup...): their HTML, as Flask does."""
     return str(o.__html__())

@@ -1,0 +1,110 @@
+"""The error tree: every failure fastjson raises, declared once, below every other module.
+
+::
+
+    TypeError
+    └── EncodeError                      a value has no JSON form (.path says where)
+        └── EncodeValueError (+ValueError)   the type is fine, this value is not
+            ├── NonFiniteError           NaN or infinity under nan="error"
+            ├── CircularReferenceError   a container holds itself
+            ├── NestingTooDeepError      more than MAX_DEPTH levels
+            └── DuplicateKeyError        a frame's labels would collide as object keys
+    ValueError
+    └── DecodeError                      input that ``loads`` refuses
+
+``EncodeError`` subclasses ``TypeError`` as orjson's and ``json``'s errors do,
+so existing ``except TypeError`` blocks keep working; the value errors are
+also ``ValueError`` because ``json`` raises ``ValueError`` for those cases.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+__all__ = (
+    "CircularReferenceError",
+    "DecodeError",
+    "DuplicateKeyError",
+    "EncodeError",
+    "EncodeValueError",
+    "NestingTooDeepError",
+    "NonFiniteError",
+    "qualname",
+)
+
+
+class EncodeError(TypeError):
+    """A value has no JSON representation.
+
+    ``path`` says where the value sat, relative to the object handed to the
+    call that raised: ``$`` is that object itself, ``$.rows[3].x`` a value
+    inside it (JSONPath-like, as msgspec writes it). An encoder that encodes
+    sub-values re-raises their errors with :meth:`within`, so the error that
+    reaches the caller always carries the full path.
+    """
+
+    def __init__(self, reason: str, path: str = "$") -> None:
+        super().__init__(reason, path)
+        self.reason = reason
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"{self.reason} at {self.path}"
+
+    def within(self, prefix: str) -> Self:
+        """The same error, seen from ``prefix`` (a path ending where this one starts)."""
+        return self.at(prefix + self.path[1:])
+
+    def at(self, path: str) -> Self:
+        """The same error at another ``path``."""
+        clone = self._copy(path)
+        clone.__cause__ = self.__cause__
+        return clone
+
+    def _copy(self, path: str) -> Self:
+        return type(self)(self.reason, path)
+
+
+class EncodeValueError(EncodeError, ValueError):
+    """The value's type is encodable, but this value is not (also a ``ValueError``)."""
+
+
+class NonFiniteError(EncodeValueError):
+    """NaN or an infinity under ``nan="error"``. ``value`` is the offending float."""
+
+    def __init__(self, value: float, path: str = "$") -> None:
+        super().__init__(f"non-finite float {value!r} is not allowed (nan='error')", path)
+        self.args = (value, path)
+        self.value = value
+
+    def _copy(self, path: str) -> Self:
+        return type(self)(self.value, path)
+
+
+class CircularReferenceError(EncodeValueError):
+    """A container holds itself, directly or through other containers."""
+
+    def __init__(self, reason: str = "circular reference", path: str = "$") -> None:
+        super().__init__(reason, path)
+
+
+class NestingTooDeepError(EncodeValueError):
+    """Containers nest deeper than fastjson accepts (``fastjson.MAX_DEPTH``)."""
+
+
+class DuplicateKeyError(EncodeValueError):
+    """Frame labels that would become the same object key (``records``, ``columns``, ``index``)."""
+
+
+class DecodeError(ValueError):
+    """``loads`` refused its input: not JSON, or JSON that fastjson cannot read exactly.
+
+    A ``ValueError`` (as ``json.JSONDecodeError`` and orjson's are), so Flask
+    answers 400 for a request body that raises it.
+    """
+
+
+def qualname(cls: type) -> str:
+    """``module.QualName`` for error messages (just ``QualName`` for builtins)."""
+    module = cls.__module__
+    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"

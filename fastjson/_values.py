@@ -1,0 +1,106 @@
+"""Value-level facts that several layers share, declared once, below all of them.
+
+- :data:`NATIVE`: the types fastjson writes itself. The rule for every route
+  (the orjson fast path, the walk, every backend, every ``nan`` policy) is:
+  an object whose *exact* type is in :data:`NATIVE` is written as JSON
+  writes it; any other object (subclasses, dates, UUIDs, enums,
+  dataclasses, numpy, pandas...) goes to the registry, where the built-in
+  encoders give the default form and your encoders win over them.
+- :class:`Raw`: an already-encoded JSON value.
+- :class:`final`: a list an encoder built from JSON-ready values.
+- :data:`NONFINITE_TOKENS`: how ``nan="string"`` spells NaN and infinities.
+- :data:`SAFE_INTEGER`: the bound of ``big_int="string"``.
+- dataclass helpers that do not import :mod:`dataclasses` until needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+__all__ = (
+    "INT64_MIN",
+    "NATIVE",
+    "NONFINITE_TOKENS",
+    "SAFE_INTEGER",
+    "UINT64_MAX",
+    "Raw",
+    "dataclass_fields",
+    "final",
+    "is_dataclass_type",
+)
+
+NATIVE: frozenset[type] = frozenset({str, int, float, bool, type(None), dict, list, tuple})
+"""Exact types written without consulting the registry (subclasses are not native)."""
+
+NONFINITE_TOKENS: dict[str, str] = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+"""``repr(float)`` of a non-finite value -> its string under ``nan="string"`` (and as a key)."""
+
+SAFE_INTEGER = 2**53 - 1
+"""Largest integer a JavaScript number holds exactly (``Number.MAX_SAFE_INTEGER``)."""
+
+INT64_MIN, UINT64_MAX = -(2**63), 2**64 - 1
+"""orjson writes integers in this range; fastjson writes the others itself."""
+
+
+class Raw:
+    """An already-encoded JSON fragment, embedded verbatim (e.g. a cached payload).
+
+    ``Raw(data)`` parses ``data`` once to check it is one valid JSON value, so
+    a bad cache entry cannot corrupt a response. Pass ``trusted=True`` to skip
+    that check when the bytes come from fastjson itself.
+    """
+
+    __slots__ = ("data", "fragment")
+
+    def __init__(self, data: bytes | str, *, trusted: bool = False) -> None:
+        raw = data.encode() if isinstance(data, str) else bytes(data)
+        if not trusted:
+            try:
+                orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                raise ValueError(f"Raw() needs one valid JSON value: {exc}") from None
+        self.data = raw
+        self.fragment = orjson.Fragment(raw)
+
+    def __repr__(self) -> str:
+        preview = self.data[:40] + (b"..." if len(self.data) > 40 else b"")
+        return f"Raw({preview!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Raw) and other.data == self.data
+
+    def __hash__(self) -> int:
+        return hash(self.data)
+
+
+class final:
+    """A list an encoder built from JSON-ready values: the walk does not descend into it.
+
+    JSON-ready means ``str``, ``int`` (within the ``big_int`` policy),
+    finite ``float`` (within the ``nan`` policy), ``bool``, ``None`` and
+    lists of those. A wrapper rather than a list subclass, so the fast path
+    hands ``items`` to orjson without a copy.
+    """
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+
+def is_dataclass_type(cls: type) -> bool:
+    """``dataclasses.is_dataclass`` for a class, without importing :mod:`dataclasses`."""
+    return hasattr(cls, "__dataclass_fields__")
+
+
+def dataclass_fields(o: Any) -> dict[str, Any]:
+    """Every field of a dataclass instance, ``_private`` ones included, as Flask writes them.
+
+    Flask's provider uses ``dataclasses.asdict``; this is its shallow form
+    (nested values are encoded by the caller, so nothing is deep-copied).
+    """
+    import dataclasses
+
+    return {f.name: getattr(o, f.name) for f in dataclasses.fields(o)}
