@@ -96,7 +96,7 @@ class Encoder:
         self._flags = flags
         self._fast = False
         self._plan = -1
-        self._variants: dict[tuple[tuple[str, Any], ...], Encoder] = {}
+        self._variants: dict[tuple[tuple[str, type, Any], ...], Encoder] = {}
 
     def __repr__(self) -> str:
         changed = {k: v for k, v in self._opts.items() if DEFAULTS.get(k) != v}
@@ -109,7 +109,7 @@ class Encoder:
 
     def replace(self, **changes: Unpack[Options]) -> Encoder:
         """An encoder with ``changes`` applied to these options (built once, then cached)."""
-        key = tuple(changes.items())
+        key = tuple((name, type(value), value) for name, value in changes.items())
         try:
             return self._variants[key]
         except KeyError:
@@ -249,7 +249,7 @@ def _u_escape(match: re.Match[str]) -> str:
 
 
 _DEFAULT = Encoder()
-_ENCODERS: dict[tuple[tuple[str, Any], ...], Encoder] = {}
+_ENCODERS: dict[tuple[tuple[str, type, Any], ...], Encoder] = {}
 """Encoders for the option sets ``dumpb`` has been called with (a bounded cache)."""
 
 
@@ -257,7 +257,7 @@ def encoder_for(options: Options) -> Encoder:
     """The cached :class:`Encoder` for these options (``dumpb``'s per-call options)."""
     if not options:
         return _DEFAULT
-    key = tuple(options.items())
+    key = tuple((name, type(value), value) for name, value in options.items())  # 1 is not True
     try:
         return _ENCODERS[key]
     except KeyError:

@@ -24,15 +24,22 @@ from typing import TYPE_CHECKING, Any, Unpack, cast
 from flask import current_app
 from flask.json.provider import DefaultJSONProvider, JSONProvider
 
-from ._options import DEFAULTS, NAMES, Options
+from ._options import (
+    DEFAULTS,
+    NAMES,
+    Backend,
+    BigInt,
+    DatetimeFormat,
+    NanPolicy,
+    Options,
+    Orient,
+)
 from ._walk import walk
 from .core import Encoder, encoder_for, loads
+from .registry import Registry
 
 if TYPE_CHECKING:
     from flask import Flask, Response
-
-    from ._options import Backend, BigInt, DatetimeFormat, NanPolicy, Orient
-    from .registry import Registry
 
 __all__ = ("FastJSONProvider", "json_response", "jsonify")
 
@@ -57,16 +64,17 @@ class FastJSONProvider(JSONProvider):
     next call.
     """
 
-    if TYPE_CHECKING:  # the values are set below, from the option declaration
-        nan: NanPolicy
-        sort_keys: bool
-        ensure_ascii: bool
-        default: Callable[[Any], Any] | None
-        datetime_format: DatetimeFormat
-        orient: Orient
-        big_int: BigInt
-        backend: Backend
-        registry: Registry | None
+    # Types for type checkers (a test holds them equal to the declaration's);
+    # the values are set below the class, from the declaration.
+    nan: NanPolicy
+    sort_keys: bool
+    ensure_ascii: bool
+    default: Callable[[Any], Any] | None
+    datetime_format: DatetimeFormat
+    orient: Orient
+    big_int: BigInt
+    backend: Backend
+    registry: Registry | None
 
     compact: bool | None = None
     """Flask's spelling of ``indent``: ``False`` (or ``None`` in debug mode) indents
@@ -94,7 +102,7 @@ class FastJSONProvider(JSONProvider):
     def encoder(self, **changes: Unpack[Options]) -> Encoder:
         """The provider's :class:`~fastjson.Encoder` with ``changes`` applied (cached
         until an attribute changes)."""
-        key = (self.indents(), *changes.items())
+        key = (self.indents(), *((k, type(v), v) for k, v in changes.items()))
         try:
             return self._encoders[key]
         except KeyError:
