@@ -22,7 +22,9 @@ consumed twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+from threading import get_ident
 from typing import TYPE_CHECKING, Any, Unpack
 
 import orjson
@@ -40,14 +42,23 @@ if TYPE_CHECKING:
 
 __all__ = ("Encoder", "dumpb", "dumps", "loads")
 
-_ALWAYS = (
-    orjson.OPT_PASSTHROUGH_SUBCLASS
-    | orjson.OPT_PASSTHROUGH_DATACLASS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-)
+_ALWAYS = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
 """orjson hands these to :meth:`Encoder.convert` rather than writing them its own way:
-subclasses (an ``OrderedDict`` keeps its order), dataclasses (``_private`` fields
-kept, as Flask) and datetimes (``isoformat()``, offsets to the microsecond)."""
+subclasses (an ``OrderedDict`` keeps its order) and dataclasses (``_private`` fields
+kept, as Flask). Datetimes too, when their form is not orjson's (``_replan``)."""
+
+_MEMOS: dict[int, dict[int, tuple[Any, ...]]] = {}
+"""Per thread, what the fast path's ``default`` hook returned (or raised) for each object
+during the current encode, so that the walk, when the fast path gives up, reuses it
+rather than running an encoder, or ``default``, a second time."""
+
+
+def _memo() -> dict[int, tuple[Any, ...]]:
+    ident = get_ident()
+    memo = _MEMOS.get(ident)
+    if memo is None:
+        memo = _MEMOS[ident] = {}
+    return memo
 
 
 @functools.cache
@@ -66,11 +77,21 @@ class Encoder:
     b'{"a":2,"b":1}'
 
     ``Encoder(**options)`` takes the options of :class:`fastjson.Options`;
-    :func:`dumpb` is ``Encoder().encode``. An encoder never changes after it
-    is built, so one instance may serve every thread of a server.
+    :func:`dumpb` is ``Encoder().encode``. An encoder's options never change
+    after it is built, so one instance may serve every thread of a server.
     """
 
-    __slots__ = ("_fast", "_flags", "_opts", "_plan", "_variants", "fragments", "registry")
+    __slots__ = (
+        "__weakref__",
+        "_escape",
+        "_fast",
+        "_flags",
+        "_hook",
+        "_opts",
+        "_variants",
+        "fragments",
+        "registry",
+    )
 
     def __init__(self, **options: Unpack[Options]) -> None:
         self._setup(resolve(options))
@@ -86,17 +107,12 @@ class Encoder:
         self.registry: Registry = opts["registry"] or _registry.default_registry
         self.fragments = opts["backend"] == "orjson"
         """True when the output goes to orjson, so encoders may return ``orjson.Fragment``."""
-        flags = _ALWAYS
-        if opts["sort_keys"]:
-            flags |= orjson.OPT_SORT_KEYS
-        if opts["indent"]:
-            flags |= orjson.OPT_INDENT_2
-        if opts["big_int"] == "string":
-            flags |= orjson.OPT_STRICT_INTEGER  # bigger integers then take the walk
-        self._flags = flags
-        self._fast = False
-        self._plan = -1
+        self._escape = opts["ensure_ascii"]
+        self._hook = self._remember  # bound once, not on every call
+        self._flags = 0
+        self._fast: bool | None = None  # None: plan on first use (and after registry changes)
         self._variants: dict[tuple[tuple[str, type, Any], ...], Encoder] = {}
+        _registry.watch(self)
 
     def __repr__(self) -> str:
         changed = {k: v for k, v in self._opts.items() if DEFAULTS.get(k) != v}
@@ -119,20 +135,42 @@ class Encoder:
         variant = self._variants[key] = Encoder._from(resolve(changes, self._opts))
         return variant
 
+    def registry_changed(self) -> None:
+        """Called by the registry after any change: plan again before the next encode."""
+        self._fast = None
+
     def _replan(self) -> None:
-        """Decide whether orjson may run: not when your encoders override enums or UUIDs."""
+        """Decide what orjson may write itself, given the options and the registry.
+
+        - Datetimes: orjson's form *is* the built-in one (``_date`` formats with
+          orjson), so orjson writes them unless ``datetime_format="http"`` or
+          an encoder of yours is registered for them.
+        - Enums and UUIDs: orjson writes them with no hook to intercept, so an
+          encoder of yours for them means the walk, not orjson.
+        """
         import enum
         import uuid
 
-        generation = _registry.generation()
         reg = self.registry
+        opts = self._opts
+        flags = _ALWAYS
+        if opts["datetime_format"] != "iso" or not all(
+            _builtin(reg.lookup(cls)) for cls in (dt.datetime, dt.date, dt.time)
+        ):
+            flags |= orjson.OPT_PASSTHROUGH_DATETIME
+        if opts["sort_keys"]:
+            flags |= orjson.OPT_SORT_KEYS
+        if opts["indent"]:
+            flags |= orjson.OPT_INDENT_2
+        if opts["big_int"] == "string":
+            flags |= orjson.OPT_STRICT_INTEGER  # bigger integers then take the walk
+        self._flags = flags
         self._fast = (
             self.fragments
-            and self._opts["nan"] == "null"
+            and opts["nan"] == "null"
             and not reg.overrides(enum.Enum)
-            and not reg.overrides(uuid.UUID)
+            and _builtin(reg.lookup(uuid.UUID))
         )
-        self._plan = generation
 
     def encode(self, obj: Any) -> bytes:
         """``obj`` as JSON bytes (UTF-8).
@@ -142,35 +180,73 @@ class Encoder:
         floats under ``nan="error"``, cycles and nesting deeper than
         ``fastjson.MAX_DEPTH``. ``.path`` says where the value sat.
         """
-        if self._plan != _registry.generation():
+        fast = self._fast
+        if fast:
+            t = type(obj)
+            if t is dict or t is list:
+                try:
+                    out = orjson.dumps(obj, default=self._hook, option=self._flags)
+                except TypeError:
+                    return self._walk(obj)  # the walk knows what orjson refused, and where
+                if _MEMOS:
+                    _MEMOS.pop(get_ident(), None)
+                return _escape_non_ascii(out) if self._escape else out
+            return self._top_level(obj)
+        if fast is None:
             self._replan()
-        memo: dict[int, tuple[Any, ...]] = {}
-        if self._fast:
-            convert = self.convert
+            return self.encode(obj)
+        return self._walk(obj)
 
-            def hook(o: Any) -> Any:
-                try:
-                    result = convert(o)
-                except Exception as exc:
-                    memo[id(o)] = (o, exc)
-                    raise
-                memo[id(o)] = (o, None, result)
-                return result
+    def _top_level(self, obj: Any) -> bytes:
+        """A top-level value that is not a dict or list.
 
-            if type(obj) not in NATIVE:
-                try:
-                    obj = hook(obj)
-                except Exception:
-                    return self.finish(_walk.walk(obj, self, memo))
-                if type(obj) is Raw:  # an array or a frame: its bytes are the output
-                    return self._ascii(obj.data)
+        An array or a frame comes back from its encoder as a :class:`Raw`
+        whose bytes *are* the output: no second buffer of the same size,
+        which matters for 20 MB payloads.
+        """
+        if type(obj) not in NATIVE:
             try:
-                out = orjson.dumps(obj, default=hook, option=self._flags)
-            except TypeError:
-                pass  # the walk knows what orjson refused, and says where
-            else:
-                return self._ascii(out)
+                obj = self._remember(obj)
+            except Exception:
+                return self._walk(obj)
+            if type(obj) is Raw:
+                if _MEMOS:
+                    _MEMOS.pop(get_ident(), None)
+                return self._ascii(obj.data)
+        try:
+            out = orjson.dumps(obj, default=self._hook, option=self._flags)
+        except TypeError:
+            return self._walk(obj)
+        if _MEMOS:
+            _MEMOS.pop(get_ident(), None)
+        return self._ascii(out)
+
+    def _walk(self, obj: Any) -> bytes:
+        memo = _MEMOS.pop(get_ident(), None) if _MEMOS else None
         return self.finish(_walk.walk(obj, self, memo))
+
+    def _remember(self, o: Any) -> Any:
+        """orjson's ``default`` hook: :meth:`convert`, noting the outcome for the walk."""
+        try:
+            result = self.convert(o)
+        except Exception as exc:
+            _memo()[id(o)] = (o, exc)
+            raise
+        _memo()[id(o)] = (o, None, result)
+        return result
+
+    def encode_part(self, obj: Any) -> bytes:
+        """:meth:`encode` for encoders that encode parts of a value (a frame's cells)
+        while the value itself is being encoded: the outer call's memo is kept."""
+        ident = get_ident()
+        outer = _MEMOS.pop(ident, None)
+        try:
+            return self.encode(obj)
+        finally:
+            if outer is not None:
+                _MEMOS[ident] = outer
+            else:
+                _MEMOS.pop(ident, None)
 
     def encode_str(self, obj: Any) -> str:
         """Like :meth:`encode`, as ``str``."""
@@ -230,6 +306,10 @@ class Encoder:
             return json.dumps(tree, ensure_ascii=True, **kwargs).encode()
 
 
+def _builtin(entry: _registry.Entry | None) -> bool:
+    return entry is not None and entry.builtin
+
+
 def _escape_non_ascii(out: bytes) -> bytes:
     """``ensure_ascii`` for orjson output, as ``json`` does it: DEL and non-ASCII escaped.
 
@@ -277,7 +357,16 @@ def dumpb(obj: Any, /, **options: Unpack[Options]) -> bytes:
     """
     if options:
         return encoder_for(options).encode(obj)
-    return _DEFAULT.encode(obj)
+    encoder = _DEFAULT
+    if encoder._fast and type(obj) is dict:  # Encoder.encode, inlined for small responses
+        try:
+            out = orjson.dumps(obj, default=encoder._hook, option=encoder._flags)
+        except TypeError:
+            return encoder._walk(obj)
+        if _MEMOS:
+            _MEMOS.pop(get_ident(), None)
+        return out
+    return encoder.encode(obj)
 
 
 def dumps(obj: Any, /, **options: Unpack[Options]) -> str:

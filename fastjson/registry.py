@@ -26,8 +26,9 @@ import importlib
 import itertools
 import logging
 import threading
+import weakref
 from collections.abc import Callable
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from ._errors import qualname
 
@@ -49,9 +50,9 @@ __all__ = (
     "Registry",
     "default_registry",
     "encoder",
-    "generation",
     "register",
     "unregister",
+    "watch",
 )
 
 _log = logging.getLogger("fastjson")
@@ -62,9 +63,22 @@ _generation = 0
 """Bumped on every change to any registry; caches compare against it."""
 
 
-def generation() -> int:
-    """A number that changes whenever any registry changes (compiled encoders re-plan then)."""
-    return _generation
+_watchers: weakref.WeakSet[Watcher] = weakref.WeakSet()
+
+
+class Watcher(Protocol):
+    """An object told when any registry changes (a compiled :class:`~fastjson.Encoder`)."""
+
+    def registry_changed(self) -> None: ...
+
+
+def watch(watcher: Watcher) -> None:
+    """Call ``watcher.registry_changed()`` after every change to any registry.
+
+    Held weakly. Compiled encoders use it to re-plan once per change rather
+    than check the registry on every call.
+    """
+    _watchers.add(watcher)
 
 
 _LAZY_MODULES = {
@@ -130,6 +144,8 @@ def _orjson_root(mro: tuple[type, ...]) -> type | None:
 def _bump() -> None:
     global _generation
     _generation += 1
+    for watcher in list(_watchers):
+        watcher.registry_changed()
 
 
 class Registry:

@@ -357,7 +357,7 @@ def _each(values: Any, enc: Encoder) -> list[bytes]:
     out = []
     for i, value in enumerate(values):
         try:
-            out.append(enc.encode(value))
+            out.append(enc.encode_part(value))
         except EncodeError as exc:
             raise exc.within(f"$[{i}]") from exc.__cause__
     return out

@@ -15,6 +15,8 @@ import enum
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from .._errors import EncodeError
 from .._values import Raw, dataclass_fields, final, is_dataclass_type
 from ..registry import builtin
@@ -40,18 +42,40 @@ def _final(o: final, enc: Encoder) -> list[Any]:
 
 @builtin(dt.date)
 def _date(o: dt.date, enc: Encoder) -> str:
-    """ISO 8601 (``isoformat()``: offsets to the microsecond, naive stays naive), or
-    RFC 822 as Flask writes dates with ``datetime_format="http"``."""
+    """RFC 3339 as orjson writes it, or RFC 822 as Flask does with ``datetime_format="http"``."""
     if enc.option("datetime_format") == "http":
         from werkzeug.http import http_date
 
         return http_date(o)
-    return o.isoformat()
+    return iso(o)
 
 
 @builtin(dt.time)
 def _time(o: dt.time, enc: Encoder) -> str:
-    return o.isoformat()
+    return iso(o)
+
+
+def iso(o: dt.date | dt.time) -> str:
+    """The ISO 8601 form orjson writes natively, so that every route gives the same text.
+
+    That is ``isoformat()`` with the UTC offset to the minute, as RFC 3339
+    (and JavaScript's ``Date``) require: a historical local-mean-time offset
+    with seconds (``+00:09:21``) is written ``+00:09``. Subclasses are written
+    as their base class; a time with a time zone, which orjson refuses, as
+    ``isoformat()`` writes it.
+    """
+    if type(o) is dt.datetime or type(o) is dt.date or type(o) is dt.time:
+        plain = o
+    elif isinstance(o, dt.datetime):
+        plain = dt.datetime(*o.timetuple()[:6], o.microsecond, o.tzinfo, fold=o.fold)
+    elif isinstance(o, dt.date):
+        plain = dt.date(o.year, o.month, o.day)
+    else:
+        plain = dt.time(o.hour, o.minute, o.second, o.microsecond, o.tzinfo, fold=o.fold)
+    try:
+        return orjson.dumps(plain)[1:-1].decode()
+    except orjson.JSONEncodeError:
+        return o.isoformat()
 
 
 @builtin(dt.timedelta)
