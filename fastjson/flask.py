@@ -35,6 +35,7 @@ from ._options import (
     Orient,
 )
 from ._walk import walk
+from ._errors import DecodeError
 from .core import Encoder, encoder_for, loads
 from .registry import Registry
 
@@ -137,8 +138,13 @@ class FastJSONProvider(JSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse with :func:`fastjson.loads`; keyword arguments (``object_hook``...)
-        select :func:`json.loads`."""
-        return json.loads(s, **kwargs) if kwargs else loads(s)
+        select :func:`json.loads`. Either way a refusal is a :class:`~fastjson.DecodeError`."""
+        if not kwargs:
+            return loads(s)
+        try:
+            return json.loads(s, **kwargs)
+        except json.JSONDecodeError as exc:
+            raise DecodeError(str(exc)) from exc
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """``jsonify``: Flask's argument rules, fastjson's encoder, no trailing newline."""
