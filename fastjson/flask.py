@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Unpack, cast
 from flask import current_app
 from flask.json.provider import DefaultJSONProvider, JSONProvider
 
+from ._errors import DecodeError
 from ._options import (
     DEFAULTS,
     NAMES,
@@ -35,7 +36,6 @@ from ._options import (
     Orient,
 )
 from ._walk import walk
-from ._errors import DecodeError
 from .core import Encoder, encoder_for, loads
 from .registry import Registry
 
