@@ -31,6 +31,7 @@ from .registry import Registry, encoder, register, unregister
 
 if TYPE_CHECKING:
     from .flask import FastJSONProvider, json_response, jsonify
+    from .streaming import iter_encode, iter_ndjson
 
 __all__ = (
     "MAX_DEPTH",
@@ -49,6 +50,8 @@ __all__ = (
     "dumpb",
     "dumps",
     "encoder",
+    "iter_encode",
+    "iter_ndjson",
     "json_response",
     "jsonify",
     "loads",
@@ -73,13 +76,21 @@ for _public in (
     _public.__module__ = __name__  # tracebacks and reprs say fastjson.EncodeError
 del _public
 
-_FLASK_NAMES = frozenset({"FastJSONProvider", "json_response", "jsonify"})
+_LAZY = {
+    "FastJSONProvider": "flask",
+    "json_response": "flask",
+    "jsonify": "flask",
+    "iter_encode": "streaming",
+    "iter_ndjson": "streaming",
+}
+"""Public names whose modules load on first use, keeping ``import fastjson`` light."""
 
 
 def __getattr__(name: str) -> Any:
-    """Import the Flask integration on first use, keeping ``import fastjson`` light."""
-    if name in _FLASK_NAMES:
-        from . import flask as _flask
+    """Import the Flask integration and streaming on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fastjson' has no attribute {name!r}")
+    import importlib
 
-        return getattr(_flask, name)
-    raise AttributeError(f"module 'fastjson' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -42,7 +42,7 @@ from ._values import INT64_MIN, NONFINITE_TOKENS, SAFE_INTEGER, UINT64_MAX, Raw,
 if TYPE_CHECKING:
     from .registry import Registry
 
-__all__ = ("MAX_DEPTH", "Encoding", "walk")
+__all__ = ("MAX_DEPTH", "Encoding", "object_items", "walk")
 
 
 class Encoding(Protocol):
@@ -84,6 +84,24 @@ def walk(obj: Any, enc: Encoding, memo: dict[int, tuple[Any, ...]] | None = None
         return walker.value(obj, 0)
     except RecursionError:
         raise NestingTooDeepError("nesting too deep", walker.where()) from None
+
+
+def object_items(o: dict[Any, Any], enc: Encoding) -> list[tuple[str, Any]]:
+    """A dict's items as the walk writes them: keys as strings, in output order.
+
+    For writers that lay out an object themselves (the streaming encoder),
+    so that their keys and order are exactly those of :func:`walk`.
+    """
+    walker = _Walker(enc, {})
+    items = list(o.items())
+    names = [k if type(k) is str and k.isascii() else walker._key(k) for k, _ in items]
+    order = _sorted_order(items, names) if walker.sort else range(len(items))
+    out: dict[str, Any] = {}
+    for i in order:
+        if names[i] in out:
+            raise walker._duplicate(items, names, i)
+        out[names[i]] = items[i][1]
+    return list(out.items())
 
 
 class _Walker:

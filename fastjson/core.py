@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from .registry import Registry
 
-__all__ = ("Encoder", "dumpb", "dumps", "loads")
+__all__ = ("Encoder", "dumpb", "dumps", "encoder_for", "escape_non_ascii", "loads")
 
 _ALWAYS = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
 """orjson hands these to :meth:`Encoder.convert` rather than writing them its own way:
@@ -190,7 +190,7 @@ class Encoder:
                     return self._walk(obj)  # the walk knows what orjson refused, and where
                 if _MEMOS:
                     _MEMOS.pop(get_ident(), None)
-                return _escape_non_ascii(out) if self._escape else out
+                return escape_non_ascii(out) if self._escape else out
             return self._top_level(obj)
         if fast is None:
             self._replan()
@@ -272,7 +272,7 @@ class Encoder:
         return self._opts[name]  # type: ignore[literal-required]
 
     def _ascii(self, out: bytes) -> bytes:
-        return _escape_non_ascii(out) if self._opts["ensure_ascii"] else out
+        return escape_non_ascii(out) if self._opts["ensure_ascii"] else out
 
     def finish(self, tree: Any) -> bytes:
         """Serialise a tree the walk has normalised (keys sorted already) with the backend."""
@@ -310,7 +310,7 @@ def _builtin(entry: _registry.Entry | None) -> bool:
     return entry is not None and entry.builtin
 
 
-def _escape_non_ascii(out: bytes) -> bytes:
+def escape_non_ascii(out: bytes) -> bytes:
     """``ensure_ascii`` for orjson output, as ``json`` does it: DEL and non-ASCII escaped.
 
     Both can only occur inside strings, where ``\\uXXXX`` means the same.

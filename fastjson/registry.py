@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import importlib
 import itertools
-import logging
 import threading
 import weakref
 from collections.abc import Callable
@@ -55,7 +54,6 @@ __all__ = (
     "watch",
 )
 
-_log = logging.getLogger("fastjson")
 
 _lock = threading.RLock()  # threading's, so gevent's monkey-patching applies
 _order = itertools.count()
@@ -334,13 +332,14 @@ def _load_plugin(ep: Any) -> None:
         setup = ep.load()
         setup(_plugins)
     except Exception as exc:
+        import logging
         import warnings
 
         message = (
             f"fastjson: encoder plugin {ep.name!r} ({ep.value}) failed to load and is "
             f"skipped: {type(exc).__name__}: {exc}"
         )
-        _log.warning("%s", message, exc_info=True)
+        logging.getLogger("fastjson").warning("%s", message, exc_info=True)
         warnings.warn(message, RuntimeWarning, stacklevel=2)
 
 

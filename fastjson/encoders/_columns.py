@@ -67,12 +67,16 @@ def key_slots(tokens: list[bytes], quoted: bool) -> list[Slot]:
 
 
 def object_rows(
-    keys: Sequence[bytes], columns: Sequence[list[bytes]], n: int, lead: Sequence[Slot] = ()
+    keys: Sequence[bytes],
+    columns: Sequence[list[bytes]],
+    n: int,
+    lead: Sequence[Slot] = (),
+    separator: bytes = b",",
 ) -> bytes:
-    """Rows as objects, each preceded by ``,`` and the ``lead`` slots (e.g. an index key)."""
+    """Rows as objects, each preceded by ``separator`` and the ``lead`` slots (an index key)."""
     if not keys:
-        return assemble(n, [b",", *lead, b"{}"])
-    slots: list[Slot] = [b",", *lead, b"{" + keys[0] + b":", columns[0]]
+        return assemble(n, [separator, *lead, b"{}"])
+    slots: list[Slot] = [separator, *lead, b"{" + keys[0] + b":", columns[0]]
     for key, column in zip(keys[1:], columns[1:], strict=True):
         slots += [b"," + key + b":", column]
     slots.append(b"}")

@@ -43,6 +43,14 @@ def records(df: pd.DataFrame, enc: Encoder) -> bytes | None:
     return b"".join((b"[", memoryview(rows)[:-1], b"]")) if rows else b"[]"
 
 
+def lines(df: pd.DataFrame, enc: Encoder) -> bytes | None:
+    """NDJSON: one record per row, each followed by a newline (``None``: use the pure path)."""
+    names = [c if isinstance(c, str) else str(c) for c in df.columns]
+    if len(set(names)) != len(names):
+        return None
+    return _ndjson(df, names, enc)
+
+
 def rows(df: pd.DataFrame, enc: Encoder) -> bytes | None:
     """``[[value, ...], ...]`` (orient ``values``, the ``data`` of ``split``) via polars.
 

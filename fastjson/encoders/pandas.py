@@ -25,7 +25,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from .._errors import EncodeError
+from .._errors import EncodeError, NonFiniteError
 from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
@@ -190,6 +190,66 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
     lead = cols.key_slots(index_keys, quoted)
     body = cols.object_rows(cols.keys_of(list(df.columns)), columns, n, lead=lead)
     return _emit(b"{" + body[1:] + b"}")
+
+
+def sorted_frame(df: pd.DataFrame, enc: Encoder) -> pd.DataFrame:
+    """``df`` with its columns, and for ``columns``/``index`` its rows, in ``sort_keys`` order.
+
+    Streaming encodes a frame by row ranges; sorting the whole frame first
+    gives each range the place it has in the whole output.
+    """
+    orient = enc.option("orient")
+    if not enc.option("sort_keys") or orient not in ("records", "columns", "index"):
+        return df  # split and values write arrays: nothing to sort
+    order = key_order(df.columns)
+    if order is not None:
+        df = df.iloc[:, order]
+    if orient in ("columns", "index"):
+        rows = key_order(df.index)
+        if rows is not None:
+            df = df.iloc[rows]
+    return df
+
+
+def check_frame(df: pd.DataFrame, enc: Encoder) -> None:
+    """Raise now what encoding ``df`` would raise part-way through a stream, where possible:
+    colliding labels, a column dtype with no JSON form, NaN under ``nan="error"``."""
+    orient = enc.option("orient")
+    if orient in ("records", "columns", "index"):
+        cols.check_unique(list(df.columns), "column name", orient)
+    if orient in ("columns", "index") and not df.index.is_unique:
+        cols.check_unique(list(df.index), "index label", orient)
+    _frame_columns(df.iloc[:1], enc)
+    if enc.option("nan") != "error":
+        return
+    for j in range(df.shape[1]):
+        column = df.iloc[:, j]
+        if getattr(column.dtype, "kind", "") != "f":
+            continue
+        if isinstance(column.dtype, np.dtype):  # NaN is a value here, not a missing marker
+            values = np.asarray(column.to_numpy())
+        else:
+            values = np.asarray(column.to_numpy(dtype="float64", na_value=0.0))
+        bad = np.flatnonzero(~np.isfinite(values))
+        if len(bad):
+            error = NonFiniteError(float(values[bad[0]]), f"$[{int(bad[0])}]")
+            raise _in_frame(error, df, j, orient)
+
+
+def ndjson(df: pd.DataFrame, enc: Encoder) -> bytes:
+    """One JSON object per row (``records``), each followed by a newline: NDJSON."""
+    df = sorted_frame(df, enc.replace(orient="records"))
+    cols.check_unique(list(df.columns), "column name", "records")
+    if len(df) == 0:
+        return b""
+    from . import _polars
+
+    fast = _polars.lines(df, enc)
+    if fast is not None:
+        return fast
+    columns = _frame_columns(df, enc.replace(orient="records"))
+    keys = cols.keys_of(list(df.columns))
+    return cols.object_rows(keys, columns, len(df), separator=b"\n")[1:] + b"\n"
 
 
 def _frame_columns(df: pd.DataFrame, enc: Encoder) -> list[list[bytes]]:

@@ -145,6 +145,21 @@ def _set(o: set[Any] | frozenset[Any], enc: Encoder) -> list[Any]:
     return list(o)
 
 
+def _is_iterator(cls: type) -> bool:
+    from collections.abc import Iterator
+
+    return issubclass(cls, Iterator)
+
+
+@builtin(_is_iterator, priority=-2)
+def _iterator(o: Any, enc: Encoder) -> list[Any]:
+    """Generators and other iterators: a list of what they yield (consumed once).
+
+    :func:`fastjson.iter_encode` writes them lazily instead, element by element.
+    """
+    return list(o)
+
+
 @builtin(complex)
 def _complex(o: complex, enc: Encoder) -> Any:
     raise EncodeError("complex numbers have no JSON form; encode .real and .imag instead")
