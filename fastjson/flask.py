@@ -18,13 +18,25 @@ filter.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Unpack, cast
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeAlias, Unpack, cast
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask.json.provider import DefaultJSONProvider, JSONProvider
 
 from ._errors import DecodeError
+from ._http import (
+    ARROW,
+    JSON,
+    NDJSON,
+    NDJSON_TYPES,
+    arrow_chunks,
+    arrow_table_source,
+    error_body,
+    gzip_chunks,
+    is_large,
+    logged,
+)
 from ._options import (
     DEFAULTS,
     NAMES,
@@ -36,13 +48,24 @@ from ._options import (
     Orient,
 )
 from ._walk import walk
-from .core import Encoder, encoder_for, loads
+from .core import Encoder, loads
 from .registry import Registry
+from .streaming import CHUNK_SIZE
 
 if TYPE_CHECKING:
     from flask import Flask, Response
 
-__all__ = ("FastJSONProvider", "json_response", "jsonify")
+__all__ = (
+    "FastJSONProvider",
+    "arrow_response",
+    "json_response",
+    "jsonify",
+    "ndjson_response",
+    "respond",
+)
+
+Headers: TypeAlias = dict[str, str] | list[tuple[str, str]] | None
+"""Extra response headers, as Flask takes them."""
 
 _ATTRIBUTES = tuple(name for name in NAMES if name != "indent")
 """Options that are provider attributes. ``indent`` is not: Flask spells it ``compact``."""
@@ -83,6 +106,18 @@ class FastJSONProvider(JSONProvider):
 
     mimetype: str = "application/json"
     """The mimetype of :meth:`response`."""
+
+    stream_threshold: int | None = 1_000_000
+    """Stream a response (chunked, no ``Content-Length``, memory bounded by the chunk)
+    when it holds an array or frame of more elements than this, or a generator;
+    ``None``: never stream unless asked (``json_response(obj, stream=True)``)."""
+
+    chunk_size: int = CHUNK_SIZE
+    """Bytes per chunk of a streamed response."""
+
+    compress_level: int | None = None
+    """gzip level (1-9) for clients that accept gzip, or ``None``: no compression (the
+    default; see bench/README.md for what each level costs and saves)."""
 
     def __init__(self, app: Flask) -> None:
         super().__init__(app)
@@ -147,9 +182,60 @@ class FastJSONProvider(JSONProvider):
             raise DecodeError(str(exc)) from exc
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        """``jsonify``: Flask's argument rules, fastjson's encoder, no trailing newline."""
-        body = self.encoder().encode(_response_obj(args, kwargs))
+        """``jsonify``: Flask's argument rules, fastjson's encoder, no trailing newline.
+
+        Streams when the payload is large (:attr:`stream_threshold`).
+        """
+        obj = _response_obj(args, kwargs)
+        threshold = self.stream_threshold
+        if threshold is not None and is_large(obj, threshold):
+            return self.stream(self.encoder(), obj, 200, None, self.mimetype)
+        body = self.encoder().encode(obj)
+        if self.compress_level is not None:
+            return self.finish(body, 200, None, self.mimetype)
         return self._flask.response_class(body, content_type=self.mimetype)
+
+    def stream(
+        self,
+        encoder: Encoder,
+        obj: Any,
+        status: int,
+        headers: Headers,
+        mimetype: str,
+        *,
+        ndjson: bool = False,
+    ) -> Response:
+        """A streamed response: :func:`~fastjson.iter_encode` (or ``iter_ndjson``) chunks."""
+        from .streaming import iter_encode, iter_ndjson
+
+        writer = iter_ndjson if ndjson else iter_encode
+        chunks = writer(obj, chunk_size=self.chunk_size, **encoder.options)
+        first = next(chunks, b"")  # errors that can be known now answer 500, not a cut body
+        return self.finish(_prepend(first, chunks, mimetype), status, headers, mimetype)
+
+    def finish(
+        self, body: bytes | Iterator[bytes], status: int, headers: Headers, mimetype: str
+    ) -> Response:
+        """A response for ``body`` (whole or chunks), gzipped when the app enables it and the
+        client accepts it (``Vary: Accept-Encoding`` then in every case)."""
+        level = self.compress_level
+        vary = None
+        if level is not None:
+            vary = "Accept-Encoding"
+            if has_request_context() and request.accept_encodings["gzip"]:
+                if isinstance(body, bytes):
+                    if len(body) >= 1024:
+                        body = gzip_whole(body, level)
+                        headers = _with(headers, "Content-Encoding", "gzip")
+                else:
+                    body = gzip_chunks(body, level)
+                    headers = _with(headers, "Content-Encoding", "gzip")
+        response: Response = self._flask.response_class(
+            body, status=status, headers=headers, content_type=mimetype
+        )
+        if vary is not None:
+            response.vary.add(vary)
+        return response
 
 
 for _name in _ATTRIBUTES:
@@ -167,13 +253,7 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
     :class:`FastJSONProvider`, fastjson's defaults otherwise. Needs an
     application context, as Flask's does (``RuntimeError`` outside one).
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    provider = app.json
-    if isinstance(provider, FastJSONProvider):
-        return provider.response(*args, **kwargs)
-    body = encoder_for({}).encode(_response_obj(args, kwargs))
-    response: Response = app.response_class(body, content_type="application/json")
-    return response
+    return _provider().response(*args, **kwargs)
 
 
 def _response_obj(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -191,24 +271,133 @@ def json_response(
     obj: Any,
     *,
     status: int = 200,
-    headers: dict[str, str] | list[tuple[str, str]] | None = None,
+    headers: Headers = None,
+    stream: bool | None = None,
     **options: Unpack[Options],
 ) -> Response:
     """A JSON response with a status, headers and per-call options (``nan="error"``...).
 
     Options not given come from the app's :class:`FastJSONProvider` (indented
     when its ``jsonify`` would be), or fastjson's defaults when the app uses
-    another provider.
+    another provider. ``stream=True`` streams the body in chunks (no
+    ``Content-Length``), ``False`` builds it whole, ``None`` (the default)
+    streams when the provider's ``stream_threshold`` says the payload is large.
     """
+    provider = _provider()
+    encoder = provider.encoder(**options)
+    if stream is None:
+        threshold = provider.stream_threshold
+        stream = threshold is not None and is_large(obj, threshold)
+    if stream:
+        return provider.stream(encoder, obj, status, headers, provider.mimetype)
+    return provider.finish(encoder.encode(obj), status, headers, provider.mimetype)
+
+
+def ndjson_response(
+    obj: Any,
+    *,
+    status: int = 200,
+    headers: Headers = None,
+    mimetype: str = NDJSON,
+    **options: Unpack[Options],
+) -> Response:
+    """A streamed NDJSON response (``application/x-ndjson``): one JSON value per line.
+
+    A DataFrame gives one record per row, a 2-D array one row per line, a
+    Series or 1-D array one value per line, any other iterable (a generator,
+    a database cursor) one line per element. See :func:`fastjson.iter_ndjson`.
+    """
+    provider = _provider()
+    encoder = provider.encoder(**options)
+    return provider.stream(encoder, obj, status, headers, mimetype, ndjson=True)
+
+
+def arrow_response(obj: Any, *, status: int = 200, headers: Headers = None) -> Response:
+    """A streamed Arrow IPC response (``application/vnd.apache.arrow.stream``), lossless.
+
+    For pandas and polars frames and Series, 1-D and 2-D numpy arrays and
+    pyarrow tables; ``TypeError`` for anything else. ``pyarrow.ipc.open_stream``,
+    ``polars.read_ipc_stream`` and the JavaScript ``apache-arrow`` package read it.
+    """
+    if arrow_table_source(obj) is None:
+        raise TypeError(f"Arrow has no form for {type(obj).__qualname__}")
+    chunks = arrow_chunks(obj)
+    first = next(chunks)
+    return _provider().finish(_prepend(first, chunks, ARROW), status, headers, ARROW)
+
+
+def respond(
+    obj: Any, *, status: int = 200, headers: Headers = None, **options: Unpack[Options]
+) -> Response:
+    """``obj`` in the representation the request's ``Accept`` header asks for.
+
+    - ``application/json`` (also for ``*/*`` or no ``Accept``): :func:`json_response`;
+    - ``application/x-ndjson`` or ``application/jsonl``: :func:`ndjson_response`;
+    - ``application/vnd.apache.arrow.stream``, for frames, Series, 1-D and 2-D arrays
+      and Arrow or polars tables: :func:`arrow_response`.
+
+    Anything else answers ``406`` in the JSON error shape. ``Vary: Accept`` is set.
+    """
+    offers = [JSON, *NDJSON_TYPES]
+    if arrow_table_source(obj) is not None:
+        offers.append(ARROW)
+    chosen = request.accept_mimetypes.best_match(offers) if request.accept_mimetypes else JSON
+    if chosen is None:
+        message = f"this resource is available as {', '.join(offers)}"
+        response = json_response(error_body(406, "Not Acceptable", message), status=406)
+    elif chosen == ARROW:
+        response = arrow_response(obj, status=status, headers=headers)
+    elif chosen in NDJSON_TYPES:
+        response = ndjson_response(obj, status=status, headers=headers, mimetype=chosen, **options)
+    else:
+        response = json_response(obj, status=status, headers=headers, **options)
+    response.vary.add("Accept")
+    return response
+
+
+def _provider() -> FastJSONProvider:
+    """The app's provider, or a default one for apps that use another provider."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     provider = app.json
     if isinstance(provider, FastJSONProvider):
-        encoder = provider.encoder(**options)
-        mimetype = provider.mimetype
-    else:
-        encoder = encoder_for(options)
-        mimetype = "application/json"
-    response: Response = app.response_class(
-        encoder.encode(obj), status=status, headers=headers, content_type=mimetype
-    )
-    return response
+        return provider
+    fallback: FastJSONProvider | None = app.extensions.get("fastjson.provider")
+    if fallback is None:
+        fallback = app.extensions["fastjson.provider"] = _DefaultsProvider(app)
+    return fallback
+
+
+class _DefaultsProvider(FastJSONProvider):
+    """fastjson's own defaults, for ``json_response`` in apps that keep Flask's provider."""
+
+    ensure_ascii = False
+    sort_keys = False
+    compact = True
+    default = None
+
+
+def _prepend(first: bytes, rest: Iterator[bytes], what: str) -> Iterator[bytes]:
+    """``first`` then ``rest``, with an error after the first byte logged (and still raised)."""
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            if first:
+                yield first
+            yield from rest
+        finally:
+            close = getattr(rest, "close", None)
+            if close is not None:
+                close()
+
+    return logged(chunks(), what)
+
+
+def _with(headers: Headers, name: str, value: str) -> Headers:
+    items = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
+    return [*items, (name, value)]
+
+
+def gzip_whole(body: bytes, level: int) -> bytes:
+    import gzip
+
+    return gzip.compress(body, compresslevel=level, mtime=0)

@@ -42,12 +42,22 @@ from flask import (
     request,
     send_file,
     send_from_directory,
+    stream_with_context,
     url_for,
 )
 from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .flask import FastJSONProvider, json_response, jsonify
+from ._http import error_body
+from .flask import (
+    FastJSONProvider,
+    arrow_response,
+    json_response,
+    jsonify,
+    ndjson_response,
+    respond,
+)
+from .streaming import iter_encode, iter_ndjson
 
 __all__ = (
     "MAX_CONTENT_LENGTH",
@@ -55,16 +65,22 @@ __all__ = (
     "NamespaceJSONProvider",
     "Response",
     "abort",
+    "arrow_response",
     "cache_control",
     "error_body",
     "etag",
+    "iter_encode",
+    "iter_ndjson",
     "json_response",
     "jsonify",
     "make_response",
+    "ndjson_response",
     "no_cache",
     "request",
+    "respond",
     "send_file",
     "send_from_directory",
+    "stream_with_context",
     "url_for",
 )
 
@@ -102,11 +118,6 @@ class Namespace(Flask):
         self.register_error_handler(HTTPException, _http_error)
         self.register_error_handler(Exception, _unexpected_error)
         self.after_request(_nosniff)
-
-
-def error_body(status: int, error: str, message: str, **extra: Any) -> dict[str, Any]:
-    """The one shape of every error a namespace answers."""
-    return {"status": status, "error": error, "message": message, **extra}
 
 
 def _http_error(exc: HTTPException) -> Response:
@@ -185,14 +196,17 @@ def cache_control(**directives: Any) -> Callable[[_View], _View]:
 def etag(view: _View) -> _View:
     """A strong ETag over the encoded body; ``If-None-Match`` then answers 304 with no body.
 
-    Applies to successful GET and HEAD responses. The view still runs (the
-    tag is a hash of what it returns), but an unchanged payload costs the
-    client no transfer.
+    Applies to successful GET and HEAD responses that are not streamed (a
+    hash needs the whole body, which a streamed response never holds). The
+    view still runs (the tag is a hash of what it returns), but an unchanged
+    payload costs the client no transfer.
     """
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         response = make_response(view(*args, **kwargs))
+        if response.is_streamed:
+            return response
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             response.set_etag(hashlib.sha256(response.get_data()).hexdigest())
             response.make_conditional(request)

@@ -2,15 +2,19 @@
 
 ``GET /`` says hello; ``/greet/<name>`` greets in English, German or Spanish;
 the ``/data/...`` endpoints return numpy and pandas payloads, which is what
-fastjson is for. Run it with ``make run`` or ``python -m examples.hello_rest``.
+fastjson is for. They answer in the representation the ``Accept`` header asks
+for (JSON, NDJSON, or Arrow for arrays and frames) and stream big payloads.
+Run it with ``make run`` or ``python -m examples.hello_rest``.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Iterator
 from typing import Any
 
-from fastjson.ns import Namespace, abort, etag, json_response, jsonify, no_cache, request
+from fastjson.ns import Namespace, abort, etag, jsonify, no_cache, request, respond
 
 app = Namespace(__name__)
 _log = logging.getLogger(__name__)
@@ -19,6 +23,7 @@ GREETINGS = {"en": "Hello {name}", "de": "Hallo {name}", "es": "Hola {name}"}
 ORIENTS = ("records", "split", "columns", "index", "values")
 MAX_ARRAY = 10_000_000
 MAX_ROWS = 1_000_000
+MAX_READINGS = 1_000_000
 
 
 @app.route("/")
@@ -56,7 +61,10 @@ def _array() -> Any:
     import numpy as np
 
     n = _bounded_int("n", 1000, 1, MAX_ARRAY)
-    return jsonify(values=np.random.default_rng(0).random(n))
+    values = np.random.default_rng(0).random(n)
+    if request.accept_mimetypes.best in (None, "*/*", "application/json"):
+        return jsonify(values=values)  # the documented {"values": [...]} shape
+    return respond(values)  # NDJSON: one value per line; Arrow: a "values" column
 
 
 @app.route("/data/frame")
@@ -83,7 +91,7 @@ def _frame() -> Any:
             ),
         }
     )
-    return json_response(frame, orient=orient)
+    return respond(frame, orient=orient)
 
 
 @app.route("/data/series")
@@ -101,7 +109,32 @@ def _dates() -> Any:
     import numpy as np
 
     n = _bounded_int("n", 7, 1, 100_000)
-    return jsonify(np.datetime64("2024-01-01") + np.arange(n))
+    return respond(np.datetime64("2024-01-01") + np.arange(n))
+
+
+@app.route("/data/sensors")
+def _sensors() -> Any:
+    """``?n=`` simulated sensor readings (1 to 1,000,000), produced lazily by a generator.
+
+    Nothing is held in memory: each reading is made as the response is sent,
+    as rows fetched from a database cursor would be. ``Accept:
+    application/x-ndjson`` gives one reading per line.
+    """
+    n = _bounded_int("n", 100, 1, MAX_READINGS)
+    return respond(_readings(n))
+
+
+def _readings(n: int) -> Iterator[dict[str, Any]]:
+    import datetime as dt
+
+    start = dt.datetime(2024, 1, 1)
+    for i in range(n):
+        yield {
+            "i": i,
+            "at": start + dt.timedelta(seconds=i),
+            "sensor": f"s{i % 4}",
+            "celsius": round(20 + 5 * math.sin(i / 50), 3),
+        }
 
 
 @app.route("/data/summary", methods=["POST"])

@@ -1,0 +1,180 @@
+"""HTTP pieces without Flask: the error shape, gzip by chunks, Arrow IPC streams, and
+the size rule that decides when a response streams.
+
+:mod:`fastjson.flask` builds responses from these; keeping them here keeps
+that module about Flask.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ._values import NATIVE
+
+__all__ = (
+    "ARROW",
+    "JSON",
+    "NDJSON",
+    "NDJSON_TYPES",
+    "arrow_chunks",
+    "arrow_table_source",
+    "error_body",
+    "gzip_chunks",
+    "is_large",
+    "logged",
+)
+
+JSON = "application/json"
+NDJSON = "application/x-ndjson"
+NDJSON_TYPES = (NDJSON, "application/jsonl")
+ARROW = "application/vnd.apache.arrow.stream"
+
+_log = logging.getLogger("fastjson")
+
+
+def error_body(status: int, error: str, message: str, **extra: Any) -> dict[str, Any]:
+    """The one shape of every error fastjson answers."""
+    return {"status": status, "error": error, "message": message, **extra}
+
+
+def is_large(obj: Any, threshold: int) -> bool:
+    """Whether ``obj`` is known to be large: an array or frame with more than ``threshold``
+    elements, a generator (its size is unknown until it ends), or a dict or list holding
+    one of those directly. Looks at two levels at most, never at every element."""
+    return _large(obj, threshold, 2)
+
+
+def _large(obj: Any, threshold: int, levels: int) -> bool:
+    t = type(obj)
+    if t is dict or t is list or t is tuple:
+        if levels == 0 or len(obj) > 1024:
+            return False
+        values = obj.values() if t is dict else obj
+        return any(_large(v, threshold, levels - 1) for v in values)
+    if t in NATIVE:
+        return False
+    size = getattr(obj, "size", None)  # numpy arrays, pandas and polars frames
+    if isinstance(size, int) and getattr(obj, "ndim", True) and size > threshold:
+        return True
+    return hasattr(obj, "__next__") and hasattr(obj, "__iter__")  # an iterator: read lazily
+
+
+def gzip_chunks(chunks: Iterable[bytes], level: int) -> Iterator[bytes]:
+    """gzip ``chunks`` one by one (``zlib.compressobj``), never buffering the whole body.
+
+    Each chunk is flushed with ``Z_SYNC_FLUSH`` so the client can decode it
+    as soon as it arrives.
+    """
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)  # 31: gzip header and trailer
+    try:
+        for chunk in chunks:
+            out = compressor.compress(chunk) + compressor.flush(zlib.Z_SYNC_FLUSH)
+            if out:
+                yield out
+        yield compressor.flush()
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
+def logged(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
+    """``chunks``, logging an error that ends a stream after its first byte.
+
+    The exception still propagates: the server then ends the response
+    without its final chunk, so the client sees a broken transfer rather than
+    a short body it could take for complete JSON.
+    """
+    sent = 0
+    try:
+        for chunk in chunks:
+            sent += len(chunk)
+            yield chunk
+    except GeneratorExit:
+        raise  # the client went away: nothing to report
+    except Exception:
+        _log.exception("streaming %s failed after %d bytes; the response is cut short", what, sent)
+        raise
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
+# -- Arrow ---------------------------------------------------------------------
+
+
+def arrow_table_source(obj: Any) -> Any:
+    """What :func:`arrow_chunks` writes for ``obj``, or ``None`` when Arrow has no form for
+    it: pandas frames and Series, 1-D and 2-D numpy arrays, polars and pyarrow tables."""
+    module = type(obj).__module__.partition(".")[0]
+    if module == "pandas" and type(obj).__name__ in ("DataFrame", "Series"):
+        return obj
+    if module == "numpy" and getattr(obj, "ndim", 0) in (1, 2) and obj.dtype.kind in "biufMmUSO":
+        return obj
+    if module == "polars" and type(obj).__name__ in ("DataFrame", "Series"):
+        return obj
+    if module == "pyarrow" and type(obj).__name__ in ("Table", "RecordBatch"):
+        return obj
+    return None
+
+
+def arrow_chunks(obj: Any, rows_per_batch: int = 65_536) -> Iterator[bytes]:
+    """An Arrow IPC stream (``pyarrow.ipc.new_stream``) of ``obj``, one record batch at a time.
+
+    pandas frames keep their index and dtypes (``pandas.read_feather``,
+    ``pyarrow.ipc.open_stream(...).read_pandas()`` restore them); a Series
+    is one column named after it (``values`` when unnamed); a 1-D array one
+    column ``values``; a 2-D array one column per array column, named
+    ``"0"``, ``"1"``...
+    """
+    import io
+
+    import pyarrow as pa
+
+    batches, schema = _batches(pa, obj, rows_per_batch)
+    sink = io.BytesIO()
+    writer = pa.ipc.new_stream(sink, schema)
+    yield _drain(sink)
+    for batch in batches:
+        writer.write_batch(batch)
+        yield _drain(sink)
+    writer.close()
+    yield _drain(sink)
+
+
+def _drain(sink: Any) -> bytes:
+    """The bytes written to ``sink`` so far, and a reset: one batch in memory at most."""
+    data: bytes = sink.getvalue()
+    sink.seek(0)
+    sink.truncate()
+    return data
+
+
+def _batches(pa: Any, obj: Any, rows: int) -> tuple[Iterator[Any], Any]:
+    module = type(obj).__module__.partition(".")[0]
+    if module == "pandas":
+        import pandas as pd
+
+        frame = obj
+        if isinstance(obj, pd.Series):
+            frame = obj.to_frame(obj.name if obj.name is not None else "values")
+        schema = pa.Schema.from_pandas(frame)
+        parts = (
+            pa.RecordBatch.from_pandas(frame.iloc[i : i + rows], schema=schema)
+            for i in range(0, max(len(frame), 1), rows)
+        )
+        return parts, schema
+    if module == "numpy":
+        if obj.ndim == 1:
+            table = pa.table({"values": obj})
+        else:
+            table = pa.table({str(j): obj[:, j] for j in range(obj.shape[1])})
+    elif module == "polars":
+        table = obj.to_frame().to_arrow() if type(obj).__name__ == "Series" else obj.to_arrow()
+    else:
+        table = obj if type(obj).__name__ == "Table" else pa.Table.from_batches([obj])
+    return iter(table.to_batches(max_chunksize=rows)), table.schema
