@@ -76,17 +76,18 @@ class Raw:
 
 
 class final:
-    """A list an encoder built from JSON-ready values: the walk does not descend into it.
+    """A value an encoder built from JSON-ready parts: the walk does not descend into it.
 
     JSON-ready means ``str``, ``int`` (within the ``big_int`` policy),
-    finite ``float`` (within the ``nan`` policy), ``bool``, ``None`` and
-    lists of those. A wrapper rather than a list subclass, so the fast path
-    hands ``items`` to orjson without a copy.
+    finite ``float`` (within the ``nan`` policy), ``bool``, ``None``, and
+    lists and str-keyed dicts of those, in output order. A wrapper rather
+    than a list subclass, so the fast path hands ``items`` to orjson without
+    a copy.
     """
 
     __slots__ = ("items",)
 
-    def __init__(self, items: list[Any]) -> None:
+    def __init__(self, items: Any) -> None:
         self.items = items
 
 

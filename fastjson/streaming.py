@@ -300,14 +300,14 @@ class _Writer:
         elif orient == "index":
             yield from self._slices(lambda i, j: df.iloc[i:j], n, rows, b"{", b"}")
         elif orient == "split":
-            yield b'{"columns":' + enc.encode(df.columns) + b',"index":'
-            yield from self._slices(lambda i, j: df.index[i:j], n, rows, b"[", b"]")
-            yield b',"data":'
-            data = enc.replace(orient="values")
-            yield from _Writer(data, self.chunk_size)._slices(
-                lambda i, j: df.iloc[i:j], n, rows, b"[", b"]"
+            data = _Writer(enc.replace(orient="values"), self.chunk_size)
+            yield from self._split(
+                {
+                    "columns": iter((enc.encode(df.columns),)),
+                    "index": self._slices(lambda i, j: df.index[i:j], n, rows, b"[", b"]"),
+                    "data": data._slices(lambda i, j: df.iloc[i:j], n, rows, b"[", b"]"),
+                }
             )
-            yield b"}"
         else:  # columns: one object per column, written by row ranges
             yield b"{"
             for j, name in enumerate(df.columns):
@@ -316,6 +316,14 @@ class _Writer:
                 column = df.iloc[:, j]
                 yield from self._slices(column.iloc.__getitem__, n, rows * 8, b"{", b"}", by=slice)
             yield b"}"
+
+    def _split(self, members: dict[str, Iterator[Piece]]) -> Iterator[Piece]:
+        """The ``split`` object from its members' pieces, in ``dumpb``'s key order."""
+        names = sorted(members) if self.enc.option("sort_keys") else list(members)
+        for k, name in enumerate(names):
+            yield (b"{" if k == 0 else b",") + b'"' + name.encode() + b'":'
+            yield from members[name]
+        yield b"}"
 
     def _series(self, s: Any, depth: int) -> Iterator[Piece]:
         """A Series by ranges, in its orient."""
@@ -330,12 +338,14 @@ class _Writer:
             yield from self._slices(lambda i, j: s.iloc[i:j], n, rows, b"[", b"]")
         elif orient == "split":
             name = s.name if isinstance(s.name, str | None) else str(s.name)
-            yield b'{"name":' + self._escaped(orjson.dumps(name)) + b',"index":'
-            yield from self._slices(lambda i, j: s.index[i:j], n, rows, b"[", b"]")
-            yield b',"data":'
             values = _Writer(enc.replace(orient="values"), self.chunk_size)
-            yield from values._slices(lambda i, j: s.iloc[i:j], n, rows, b"[", b"]")
-            yield b"}"
+            yield from self._split(
+                {
+                    "name": iter((self._escaped(orjson.dumps(name)),)),
+                    "index": self._slices(lambda i, j: s.index[i:j], n, rows, b"[", b"]"),
+                    "data": values._slices(lambda i, j: s.iloc[i:j], n, rows, b"[", b"]"),
+                }
+            )
         else:
             if not s.index.is_unique:
                 enc.encode(s)  # raises DuplicateKeyError

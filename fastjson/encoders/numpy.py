@@ -31,8 +31,10 @@ if TYPE_CHECKING:
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 _NAN_TOKENS = {k: orjson.dumps(v) for k, v in NONFINITE_TOKENS.items()}
 _DATE_UNITS = ("Y", "M", "W", "D")
-_PER_SECOND = {"h": 0, "m": 0, "s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
-"""Ticks per second of the units formatted here (0: coarser than a second)."""
+_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+"""Ticks per second of the sub-minute units formatted here."""
+_PER_DAY = {"h": 24, "m": 1440, "s": 86400, "ms": 86400 * 10**3, "us": 86400 * 10**6}
+_PER_DAY["ns"] = 86400 * 10**9
 _COMPLEX = (
     "complex numbers have no JSON form; encode .real and .imag, or register an encoder "
     "for numpy.complexfloating"
@@ -82,7 +84,8 @@ def numeric(a: NDArray[Any], enc: Encoder, null: NDArray[np.bool_] | None = None
     a = native(a)
     bad = _nonfinite(a, enc, null)
     big = _big_ints(a, enc)
-    if not enc.fragments or big is not None or (null is not None and a.dtype.kind != "f"):
+    half = a.dtype.itemsize == 2 and a.dtype.kind == "f"  # orjson writes float32 digits
+    if not enc.fragments or big is not None or half or (null is not None and a.dtype.kind != "f"):
         values = json_ready(a, enc)
         if null is not None:
             values[null] = None
@@ -207,6 +210,8 @@ def datetime_strings(a: NDArray[Any], datetime_format: str = "iso") -> NDArray[A
     elif unit in _DATE_UNITS:
         day_unit: Any = "D" if unit == "W" else unit
         text = np.datetime_as_string(a, unit=day_unit)
+    elif unit in ("h", "m"):  # whole minutes: numpy's own form, which cannot overflow
+        text = np.datetime_as_string(a, unit="s")
     elif unit in _PER_SECOND:
         text = _iso_seconds(a, unit, nat)
     else:  # ps, fs, as: numpy's own form keeps every digit
@@ -217,16 +222,14 @@ def datetime_strings(a: NDArray[Any], datetime_format: str = "iso") -> NDArray[A
 
 
 def _seconds(a: NDArray[Any], unit: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Whole seconds (floored, so times before 1970 stay right) and the remainder in ns.
+    """Whole seconds (floored, so times before 1970 stay right) and the remainder in ns,
+    for units of a second or finer.
 
     Integer arithmetic on the ticks: casting near the ends of the ``ns`` range
     to ``M8[s]`` overflows (``Timestamp.min`` became a date in 2262).
     """
     ticks = a.view(np.int64)
     per = _PER_SECOND[unit]
-    if per == 0:
-        scale = 3600 if unit == "h" else 60
-        return ticks * scale, np.zeros_like(ticks)
     seconds, rest = np.divmod(ticks, per)
     return seconds, rest * (10**9 // per)
 
@@ -267,14 +270,15 @@ def http_strings(a: NDArray[Any]) -> NDArray[Any]:
     if unit in _DATE_UNITS:
         a = a.astype("M8[D]")
         unit = "D"
+    elif unit not in _PER_DAY:  # ps, fs, as: a few hours around 1970 at most
+        a = a.astype("M8[ns]")
+        unit = "ns"
+    ticks = np.where(nat, 0, a.view(np.int64)).ravel()
     if unit == "D":
-        seconds = a.view(np.int64) * 86400
-    elif unit in _PER_SECOND:
-        seconds = _seconds(a, unit)[0]
-    else:
-        seconds = a.astype("M8[s]").view(np.int64)
-    seconds = np.where(nat, 0, seconds).ravel()
-    days, clock = np.divmod(seconds, 86400)
+        days, clock = ticks, np.zeros_like(ticks)
+    else:  # split into days first: ticks times seconds-per-tick could overflow
+        days, rest = np.divmod(ticks, _PER_DAY[unit])
+        clock = rest * 86400 // _PER_DAY[unit]
     year, month, day = _civil(days)
     if ((year < 1) | (year > 9999)).any():
         raise EncodeValueError("a datetime64 outside the years 1-9999 has no HTTP date form")
@@ -309,10 +313,33 @@ def _civil(days: NDArray[np.int64]) -> tuple[NDArray[np.int64], ...]:
     return year, month, day
 
 
+_TICK_SECONDS = {"W": 604800, "D": 86400, "h": 3600, "m": 60}
+
+
 def timedelta_seconds(a: NDArray[Any]) -> NDArray[np.float64]:
-    """Seconds as float64 (NaN for NaT): the documented JSON form of a duration."""
-    result: NDArray[np.float64] = native(a) / np.timedelta64(1, "s")
-    return result
+    """Seconds as float64 (NaN for NaT): the documented JSON form of a duration.
+
+    Coarse units whose count of seconds would overflow int64 are multiplied
+    as floats; numpy's own division would wrap around silently.
+    """
+    a = native(a)
+    unit, count = np.datetime_data(a.dtype)
+    if unit in ("Y", "M"):
+        raise EncodeError(
+            f"numpy timedelta64[{unit}] has no fixed length in seconds; convert it to days first"
+        )
+    scale = _TICK_SECONDS.get(unit)
+    if scale is None:
+        result: NDArray[np.float64] = a / np.timedelta64(1, "s")
+        return result
+    ticks = a.view(np.int64)
+    scale *= count
+    exact = np.abs(ticks) < (2**63 - 1) // scale
+    with np.errstate(over="ignore"):
+        seconds = np.where(exact, ticks * scale, 0).astype(np.float64)
+    seconds = np.where(exact, seconds, ticks.astype(np.float64) * scale)
+    seconds[np.isnat(a)] = np.nan
+    return seconds
 
 
 # -- columns -------------------------------------------------------------------
@@ -407,9 +434,9 @@ def _floating(o: np.floating[Any], enc: Encoder) -> Any:
         return float(o)
     if o.dtype.itemsize > 8:
         raise EncodeError(f"numpy {o.dtype} has no lossless JSON form; convert to float64")
-    if enc.fragments:
+    if enc.fragments and o.dtype.itemsize == 4:
         return Raw(orjson.dumps(o, option=_NUMPY), trusted=True)
-    return float(str(o))
+    return float(str(o))  # the shortest repr of float16 (and of float32 for other backends)
 
 
 @builtin(np.complexfloating)

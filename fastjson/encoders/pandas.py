@@ -169,8 +169,8 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
             data = cols.rows_from_columns(_frame_columns(df, enc), len(df))
         if orient == "values":
             return _emit(data)
-        labels = b'{"columns":' + _labels(df.columns, enc) + b',"index":' + _labels(df.index, enc)
-        return _emit(labels + b',"data":' + data + b"}")
+        labels = {"columns": _labels(df.columns, enc), "index": _labels(df.index, enc)}
+        return _emit(split_object({**labels, "data": data}, enc))
     columns = _frame_columns(df, enc)
     n = len(df)
     if orient == "records":
@@ -250,6 +250,13 @@ def ndjson(df: pd.DataFrame, enc: Encoder) -> bytes:
     columns = _frame_columns(df, enc.replace(orient="records"))
     keys = cols.keys_of(list(df.columns))
     return cols.object_rows(keys, columns, len(df), separator=b"\n")[1:] + b"\n"
+
+
+def split_object(parts: dict[str, bytes], enc: Encoder) -> bytes:
+    """The ``split`` object from its encoded members, keys sorted under ``sort_keys``
+    (``columns``, ``data``, ``index``) as ``json`` sorts ``df.to_dict("split")``."""
+    names = sorted(parts) if enc.option("sort_keys") else list(parts)
+    return b"{" + b",".join(b'"' + n.encode() + b'":' + parts[n] for n in names) + b"}"
 
 
 def _frame_columns(df: pd.DataFrame, enc: Encoder) -> list[list[bytes]]:
@@ -334,8 +341,8 @@ def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
         return _emit(_array(s, enc))
     if orient == "split":
         name = orjson.dumps(s.name if isinstance(s.name, str | None) else str(s.name))
-        body = b'{"name":' + name + b',"index":' + _labels(s.index, enc) + b',"data":'
-        return _emit(body + _array(s, enc) + b"}")
+        parts = {"name": name, "index": _labels(s.index, enc), "data": _array(s, enc)}
+        return _emit(split_object(parts, enc))
     keys, quoted = _index_keys(s.index, enc, orient)
     values = column_tokens(s, enc)
     order = key_order(s.index) if enc.option("sort_keys") else None

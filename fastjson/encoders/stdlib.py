@@ -27,15 +27,17 @@ if TYPE_CHECKING:
 
 @builtin(Raw)
 def _raw(o: Raw, enc: Encoder) -> Any:
+    """Verbatim for orjson; parsed for the other backends, and kept as parsed (a frame's
+    keys are already in their order: the walk must not sort them again)."""
     if enc.fragments:
         return o.fragment
     import json
 
-    return json.loads(o.data)
+    return final(json.loads(o.data))
 
 
 @builtin(final)
-def _final(o: final, enc: Encoder) -> list[Any]:
+def _final(o: final, enc: Encoder) -> Any:
     """Lists an encoder built from JSON-ready values (on the fast path: hand them to orjson)."""
     return o.items
 
