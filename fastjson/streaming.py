@@ -271,9 +271,15 @@ class _Writer:
         self, part: Any, n: int, rows: int, opener: bytes, closer: bytes, by: Any = None
     ) -> Iterator[Piece]:
         """``opener`` + the encoded ranges ``part(i, j)`` (``part(by(i, j))`` when ``by``
-        is given) without their brackets + ``closer``."""
+        is given) without their brackets + ``closer``.
+
+        ``rows`` is a first guess; after each range it is adjusted so that the
+        next range encodes to about one chunk (a range costs a fixed overhead,
+        so ranges much smaller than a chunk cost throughput).
+        """
         yield opener
-        for i in range(0, n, rows):
+        i = 0
+        while i < n:
             j = min(n, i + rows)
             try:
                 out = self.enc.encode(part(by(i, j)) if by is not None else part(i, j))
@@ -283,6 +289,8 @@ class _Writer:
                 if i:
                     yield b","
                 yield memoryview(out)[1:-1]  # no copy of a piece that may be megabytes
+                rows = max(1, min(rows * 4, (j - i) * self.chunk_size // len(out)))
+            i = j
         yield closer
 
     def _frame(self, df: Any, depth: int) -> Iterator[Piece]:

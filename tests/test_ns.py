@@ -114,7 +114,8 @@ class TestServerApp:
         )
         response = Client(app).get("/")
         assert response.status_code == 200
-        assert b"/api/hello_rest/greet/" in response.get_data()
+        page = response.get_data()
+        assert b"/api/hello_rest" in page and b"/greet/" in page and b"/data/sensors" in page
 
     def test_root_lists_namespaces_without_a_static_folder(self, client: Client):
         assert get(client, "/") == (200, {"namespaces": ["/api/hello_rest"]})

@@ -62,9 +62,12 @@ def _array() -> Any:
 
     n = _bounded_int("n", 1000, 1, MAX_ARRAY)
     values = np.random.default_rng(0).random(n)
-    if request.accept_mimetypes.best in (None, "*/*", "application/json"):
-        return jsonify(values=values)  # the documented {"values": [...]} shape
-    return respond(values)  # NDJSON: one value per line; Arrow: a "values" column
+    offers = ["application/json", "application/x-ndjson", "application/vnd.apache.arrow.stream"]
+    if not request.accept_mimetypes or request.accept_mimetypes.best_match(offers) == offers[0]:
+        response = jsonify(values=values)  # the documented {"values": [...]} shape
+        response.vary.add("Accept")
+        return response
+    return respond(values)  # NDJSON: one value per line; Arrow: a "values" column; else 406
 
 
 @app.route("/data/frame")
