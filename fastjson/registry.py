@@ -83,6 +83,8 @@ _LAZY_MODULES = {
     "decimal": "fastjson.encoders._decimal",
     "numpy": "fastjson.encoders.numpy",
     "pandas": "fastjson.encoders.pandas",
+    "polars": "fastjson.encoders.polars",
+    "pyarrow": "fastjson.encoders.arrow",
 }
 """Top-level package of an unknown class -> fastjson module registering its built-ins."""
 
