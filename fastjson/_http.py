@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ._values import NATIVE
@@ -23,7 +23,7 @@ __all__ = (
     "arrow_table_source",
     "error_body",
     "gzip_chunks",
-    "is_large",
+    "large",
     "logged",
 )
 
@@ -40,26 +40,32 @@ def error_body(status: int, error: str, message: str, **extra: Any) -> dict[str,
     return {"status": status, "error": error, "message": message, **extra}
 
 
-def is_large(obj: Any, threshold: int) -> bool:
-    """Whether ``obj`` is known to be large: an array or frame with more than ``threshold``
-    elements, a generator (its size is unknown until it ends), or a dict or list holding
-    one of those directly. Looks at two levels at most, never at every element."""
-    return _large(obj, threshold, 2)
+def large(threshold: int) -> Callable[[Any], bool]:
+    """The rule for streaming: true for a value known to be large, an array or frame
+    with more than ``threshold`` elements, or a generator or other iterator (its size
+    is unknown until it ends). Asked about single values, never about every element."""
 
-
-def _large(obj: Any, threshold: int, levels: int) -> bool:
-    t = type(obj)
-    if t is dict or t is list or t is tuple:
-        if levels == 0 or len(obj) > 1024:
+    def big(obj: Any) -> bool:
+        if type(obj) in NATIVE:
             return False
-        values = obj.values() if t is dict else obj
-        return any(_large(v, threshold, levels - 1) for v in values)
-    if t in NATIVE:
-        return False
-    size = getattr(obj, "size", None)  # numpy arrays, pandas and polars frames
-    if isinstance(size, int) and getattr(obj, "ndim", True) and size > threshold:
-        return True
-    return hasattr(obj, "__next__") and hasattr(obj, "__iter__")  # an iterator: read lazily
+        size = getattr(obj, "size", None)  # numpy arrays, pandas frames and Series
+        if not isinstance(size, int):
+            shape = getattr(obj, "shape", None)  # polars frames, Arrow tables
+            size = _product(shape) if isinstance(shape, tuple) else None
+        if isinstance(size, int) and size > threshold:
+            return True
+        return hasattr(obj, "__next__") and hasattr(obj, "__iter__")
+
+    return big
+
+
+def _product(shape: tuple[Any, ...]) -> int | None:
+    total = 1
+    for n in shape:
+        if not isinstance(n, int):
+            return None
+        total *= n
+    return total
 
 
 def gzip_chunks(chunks: Iterable[bytes], level: int) -> Iterator[bytes]:

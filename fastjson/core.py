@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from threading import get_ident
 from typing import TYPE_CHECKING, Any, Unpack
 
@@ -235,6 +236,42 @@ class Encoder:
         _memo()[id(o)] = (o, None, result)
         return result
 
+    def bounded(self, big: Callable[[Any], bool]) -> Callable[[Any], bytes | None]:
+        """A function that encodes as :meth:`encode` does, but returns ``None`` as soon as
+        it meets a value for which ``big(value)`` is true (say, an array to stream instead).
+
+        On the fast path ``big`` is asked only about values orjson hands back
+        (arrays, frames, generators...), never about plain dicts, lists and
+        strings, so a small response pays nothing for the check. Build it once
+        and call it per response.
+        """
+        remember = self._remember
+
+        def hook(o: Any) -> Any:
+            if big(o):
+                raise _TooBig
+            return remember(o)
+
+        def encode(obj: Any) -> bytes | None:
+            if self._fast is None:
+                self._replan()
+            t = type(obj)
+            if self._fast and (t is dict or t is list):
+                try:
+                    out = orjson.dumps(obj, default=hook, option=self._flags)
+                except TypeError as exc:
+                    if _MEMOS:
+                        _MEMOS.pop(get_ident(), None)
+                    if isinstance(exc.__cause__, _TooBig) or _holds(obj, big, 2):
+                        return None
+                    return self.encode(obj)  # the walk, for what orjson refused
+                if _MEMOS:
+                    _MEMOS.pop(get_ident(), None)
+                return escape_non_ascii(out) if self._escape else out
+            return None if _holds(obj, big, 2) else self.encode(obj)
+
+        return encode
+
     def encode_part(self, obj: Any) -> bytes:
         """:meth:`encode` for encoders that encode parts of a value (a frame's cells)
         while the value itself is being encoded: the outer call's memo is kept."""
@@ -304,6 +341,21 @@ class Encoder:
             return text.encode()
         except UnicodeEncodeError:  # lone surrogates: escape them, as Flask writes them
             return json.dumps(tree, ensure_ascii=True, **kwargs).encode()
+
+
+class _TooBig(Exception):
+    """Raised through orjson by :meth:`Encoder.bounded`'s hook to stop at a big value."""
+
+
+def _holds(obj: Any, big: Callable[[Any], bool], levels: int) -> bool:
+    """Whether ``obj``, or a value at most ``levels`` containers down, is ``big``."""
+    t = type(obj)
+    if t is dict or t is list or t is tuple:
+        if levels == 0 or len(obj) > 1024:
+            return False
+        values = obj.values() if t is dict else obj
+        return any(_holds(v, big, levels - 1) for v in values)
+    return t not in NATIVE and big(obj)
 
 
 def _builtin(entry: _registry.Entry | None) -> bool:

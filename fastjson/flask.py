@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias, Unpack, cast
 
 from flask import current_app, has_request_context, request
 from flask.json.provider import DefaultJSONProvider, JSONProvider
+from werkzeug.datastructures import Headers as HeaderList
+from werkzeug.utils import get_content_type
 
 from ._errors import DecodeError
 from ._http import (
@@ -34,7 +36,7 @@ from ._http import (
     arrow_table_source,
     error_body,
     gzip_chunks,
-    is_large,
+    large,
     logged,
 )
 from ._options import (
@@ -123,11 +125,13 @@ class FastJSONProvider(JSONProvider):
         super().__init__(app)
         self._flask = app
         self._encoders: dict[tuple[Any, ...], Encoder] = {}
+        self._bounded_encoders: dict[tuple[Any, ...], Callable[[Any], bytes | None]] = {}
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
         if name in _ATTRIBUTES:
             self.__dict__.get("_encoders", {}).clear()
+            self.__dict__.get("_bounded_encoders", {}).clear()
 
     def options(self) -> Options:
         """The provider's attributes as fastjson options (``indent`` from ``compact``)."""
@@ -187,13 +191,24 @@ class FastJSONProvider(JSONProvider):
         Streams when the payload is large (:attr:`stream_threshold`).
         """
         obj = _response_obj(args, kwargs)
-        threshold = self.stream_threshold
-        if threshold is not None and is_large(obj, threshold):
+        body = self._bounded()(obj)
+        if body is None:
             return self.stream(self.encoder(), obj, 200, None, self.mimetype)
-        body = self.encoder().encode(obj)
         if self.compress_level is not None:
             return self.finish(body, 200, None, self.mimetype)
-        return self._flask.response_class(body, content_type=self.mimetype)
+        return plain_response(self._flask.response_class, body, self.mimetype)
+
+    def _bounded(self) -> Callable[[Any], bytes | None]:
+        """The encoder's :meth:`~fastjson.Encoder.bounded` form for :attr:`stream_threshold`
+        (cached with the encoders): ``None`` means "stream this one"."""
+        threshold = self.stream_threshold
+        key = ("bounded", self.indents(), threshold)
+        cached = self._bounded_encoders.get(key)
+        if cached is None:
+            encoder = self.encoder()
+            cached = encoder.encode if threshold is None else encoder.bounded(large(threshold))
+            self._bounded_encoders[key] = cached
+        return cached
 
     def stream(
         self,
@@ -285,12 +300,16 @@ def json_response(
     """
     provider = _provider()
     encoder = provider.encoder(**options)
-    if stream is None:
+    body: bytes | None = None
+    if not stream:
         threshold = provider.stream_threshold
-        stream = threshold is not None and is_large(obj, threshold)
-    if stream:
+        if stream is None and threshold is not None:
+            body = encoder.bounded(large(threshold))(obj)
+        else:
+            body = encoder.encode(obj)
+    if body is None:
         return provider.stream(encoder, obj, status, headers, provider.mimetype)
-    return provider.finish(encoder.encode(obj), status, headers, provider.mimetype)
+    return provider.finish(body, status, headers, provider.mimetype)
 
 
 def ndjson_response(
@@ -390,6 +409,50 @@ def _prepend(first: bytes, rest: Iterator[bytes], what: str) -> Iterator[bytes]:
                 close()
 
     return logged(chunks(), what)
+
+
+_LIGHT: dict[type, bool] = {}
+"""Per response class: whether :func:`_light` builds what its constructor builds."""
+
+
+def plain_response(cls: type[Response], body: bytes, mimetype: str) -> Response:
+    """``cls(body, mimetype=mimetype)`` with status 200 and no other header, built in a
+    fraction of the constructor's time (the constructor is most of a small response's cost).
+
+    The light form sets the attributes Werkzeug's constructor sets. Whether it
+    matches is checked once per response class, against the constructor
+    itself; a class that differs (a subclass with its own ``__init__``, a
+    Werkzeug version that sets other attributes) gets the constructor.
+    """
+    light = _LIGHT.get(cls)
+    if light is None:
+        light = _LIGHT[cls] = _light_matches(cls)
+    if light:
+        return _light(cls, body, get_content_type(mimetype, "utf-8"))
+    return cls(body, mimetype=mimetype)
+
+
+def _light(cls: type[Response], body: bytes, content_type: str) -> Response:
+    response = cls.__new__(cls)
+    headers = HeaderList.__new__(HeaderList)
+    headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+    response.headers = headers
+    response._status = "200 OK"
+    response._status_code = 200
+    response.direct_passthrough = False
+    response._on_close = []
+    response.response = [body]
+    return response
+
+
+def _light_matches(cls: type[Response]) -> bool:
+    body = b'{"probe":[1,2]}'
+    try:
+        light = _light(cls, body, "application/json")
+    except Exception:
+        return False
+    full = cls(body, mimetype="application/json")
+    return vars(light) == vars(full)
 
 
 def _with(headers: Headers, name: str, value: str) -> Headers:

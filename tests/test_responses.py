@@ -221,3 +221,36 @@ def test_apps_with_flasks_own_provider_stream_too():
         assert response.is_streamed
         assert response.get_data() == dumpb(BIG)
         assert fastjson.jsonify([1, "é"]).get_data() == '[1,"é"]'.encode()
+
+
+def test_light_responses_equal_what_the_constructor_builds():
+    from flask import Response
+
+    from fastjson.flask import plain_response
+
+    app = Flask(__name__)
+    light = plain_response(app.response_class, b'{"a":1}', "application/json")
+    full = app.response_class(b'{"a":1}', mimetype="application/json")
+    assert vars(light) == vars(full)
+    assert light.headers["Content-Length"] == "7" and light.status == "200 OK"
+
+    class Custom(Response):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.headers["X-Custom"] = "1"
+
+    custom = plain_response(Custom, b"[]", "application/json")
+    assert custom.headers["X-Custom"] == "1"  # a class with its own __init__ gets it run
+
+
+def test_bounded_encoding_stops_at_big_values_anywhere_near_the_top():
+    from fastjson._http import large
+
+    encode = fastjson.Encoder().bounded(large(1000))
+    assert encode({"a": [1, 2]}) == b'{"a":[1,2]}'
+    assert encode({"a": np.arange(10)}) == b'{"a":[0,1,2,3,4,5,6,7,8,9]}'
+    assert encode({"a": {"b": np.arange(5000)}}) is None
+    assert encode([1, (i for i in range(3))]) is None
+    assert encode({"big": 2**70, "a": np.arange(5000)}) is None  # the walk's route checks too
+    assert encode(np.arange(5000)) is None
+    assert encode({"big": 2**70}) == b'{"big":1180591620717411303424}'
