@@ -71,12 +71,15 @@ def parse_spec(spec: str) -> tuple[str, str]:
 
 
 def load_factory(target: str | Factory) -> Factory:
-    """Import ``module:attr`` (from the current directory too) and return the factory."""
+    """Import ``module:attr`` (from the current directory too) and return the factory.
+
+    The current directory is searched *after* installed packages (see
+    :func:`_search_cwd_last`), so a stray ``numpy.py`` there cannot shadow numpy.
+    """
     if callable(target):
         return target
     module_name, _, attr = target.partition(":")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
+    _search_cwd_last()
     try:
         obj = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
@@ -85,6 +88,15 @@ def load_factory(target: str | Factory) -> Factory:
         raise NamespaceError(f"namespace factory {target!r} is not callable")
     factory: Factory = obj
     return factory
+
+
+def _search_cwd_last() -> None:
+    """Move the current directory to the end of ``sys.path`` (``python -m`` puts it first)."""
+    cwd = os.getcwd()
+    here = [p for p in sys.path if p in ("", ".", cwd)]
+    for entry in here:
+        sys.path.remove(entry)
+    sys.path.append(cwd)
 
 
 def normalise_prefix(prefix: str) -> str:
@@ -103,7 +115,9 @@ def mount_table(
     """Create every namespace once, checking prefixes; duplicates are an error.
 
     ``debug=True`` puts each Flask app in debug mode (its 500 bodies then carry
-    the traceback); other WSGI apps are mounted as they are.
+    the traceback); otherwise each is set *out* of debug mode, whatever
+    ``FLASK_DEBUG`` says: only ``--debug`` may turn tracebacks on. Other WSGI
+    apps are mounted as they are.
     """
     mounts: dict[str, WSGIApplication] = {}
     for raw_prefix, target in specs:
@@ -113,8 +127,8 @@ def mount_table(
         app = load_factory(target)()
         if not callable(app):
             raise NamespaceError(f"factory for {prefix!r} did not return a WSGI app")
-        if debug and isinstance(app, Flask):
-            app.debug = True
+        if isinstance(app, Flask):
+            app.debug = debug
         mounts[prefix] = _ServeBarePrefix(app)
     return mounts
 
@@ -151,7 +165,36 @@ def create_app(
     installed = list(discover().items()) if discover_installed else []
     mounts = mount_table([*installed, *given], debug=debug)
     root = _root_app(sorted(mounts), static_folder)
+    root.debug = debug
     return DispatcherMiddleware(root, mounts)
+
+
+def page_security_headers(page: Path) -> dict[str, str]:
+    """Headers for an HTML page: a Content-Security-Policy allowing only this origin and
+    the page's own inline scripts and styles (by hash), no framing, no referrer."""
+    import base64
+    import hashlib
+    import re
+
+    html = page.read_text(encoding="utf-8")
+
+    def hashes(tag: str) -> str:
+        bodies = re.findall(rf"<{tag}(?:\s[^>]*)?>(.*?)</{tag}>", html, flags=re.S)
+        digests = (hashlib.sha256(body.encode()).digest() for body in bodies)
+        return " ".join(f"'sha256-{base64.b64encode(d).decode()}'" for d in digests)
+
+    policy = (
+        "default-src 'self'; "
+        f"script-src 'self' {hashes('script')}; "
+        f"style-src 'self' {hashes('style')}; "
+        "img-src 'self' data:; connect-src 'self'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+    }
 
 
 def _root_app(prefixes: list[str], static_folder: str | os.PathLike[str] | None) -> Namespace:
@@ -166,7 +209,9 @@ def _root_app(prefixes: list[str], static_folder: str | os.PathLike[str] | None)
 
         @root.get("/")
         def index() -> Any:
-            return send_from_directory(folder, "index.html")
+            response = send_from_directory(folder, "index.html")
+            response.headers.update(page_security_headers(folder / "index.html"))
+            return response
 
         @root.get("/static/<path:name>")
         def static(name: str) -> Any:
@@ -211,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point (``python -m fastjson.server``, ``fastjson-server``)."""
     args = build_parser().parse_args(argv)
+    _search_cwd_last()
     try:  # fail fast, before binding, on any namespace problem
         specs = [parse_spec(spec) for spec in args.ns]
         app = create_app(
@@ -245,18 +291,53 @@ def _serve_gunicorn(app: WSGIApplication, host: str, port: int, workers: int, ur
     except ImportError:
         sys.exit("fastjson-server: --workers needs gunicorn: pip install 'flask-fastjson[server]'")
 
+    worker_class = _worker_class()
+
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", 4)
+            for name, value in gunicorn_settings(host, port, workers, worker_class).items():
+                self.cfg.set(name, value)
 
         def load(self) -> WSGIApplication:
             return app
 
-    print(f"fastjson-server: serving on {url} with {workers} gunicorn workers", flush=True)
+    print(
+        f"fastjson-server: serving on {url} with {workers} gunicorn {worker_class} workers",
+        flush=True,
+    )
     _Gunicorn().run()
+
+
+def _worker_class() -> str:
+    """``gevent`` when installed (the ``server`` extra), else ``gthread``.
+
+    With gevent a connection costs a greenlet, not a thread, so clients that
+    send their headers slowly cannot occupy every worker: the service stays up
+    for everyone else. gthread holds a thread per connection until the request
+    is read; behind a buffering proxy (nginx) that is enough.
+    """
+    from importlib.util import find_spec
+
+    return "gevent" if find_spec("gevent") is not None else "gthread"
+
+
+def gunicorn_settings(host: str, port: int, workers: int, worker_class: str) -> dict[str, Any]:
+    """The gunicorn configuration of ``fastjson-server --workers N``, in one place."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": worker_class,
+        "threads": 4,  # gthread only
+        "worker_connections": 1000,  # gevent only: open connections per worker
+        "timeout": 60,  # a worker silent this long is restarted
+        "graceful_timeout": 30,
+        "keepalive": 5,  # seconds an idle keep-alive connection is kept
+        # A worker serves this many requests, then is replaced: keep-alive clients move
+        # between workers, so a restarted worker does not stay idle for long.
+        "max_requests": 2000,
+        "max_requests_jitter": 500,
+        "limit_request_line": 8190,
+    }
 
 
 if __name__ == "__main__":

@@ -33,12 +33,21 @@ def fetch(url: str) -> tuple[int, Any]:
 
 
 @contextlib.contextmanager
-def serving(*args: str, module: str = "examples.hello_rest") -> Iterator[str]:
-    """Run ``python -m module --port N *args`` from the repo root; yield its base URL."""
+def serving(
+    *args: str,
+    module: str = "examples.hello_rest",
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+) -> Iterator[str]:
+    """Run ``python -m module --port N *args`` from ``cwd`` (the repo root) with ``env``
+    added to the environment; yield its base URL."""
+    import os
+
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", module, "--port", str(port), *args],
-        cwd=ROOT,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

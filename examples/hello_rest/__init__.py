@@ -151,7 +151,12 @@ def _summary() -> Any:
         abort(400, 'the body must be {"values": [number, ...]} with at least one number')
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         abort(400, "every value must be a number")
-    a = np.asarray(values, dtype=np.float64)
+    try:
+        a = np.asarray(values, dtype=np.float64)
+    except OverflowError:  # an integer beyond a double's range (10**309...)
+        a = np.array([np.inf])
+    if not np.isfinite(a).all():
+        abort(400, "every value must be a finite number within a double's range")
     return jsonify(n=a.size, mean=a.mean(), min=a.min(), max=a.max())
 
 

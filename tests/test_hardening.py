@@ -1,0 +1,201 @@
+"""Hardening: debug only from --debug, whole bodies within the limit, a parse budget,
+no shadowing from the working directory, page security headers, quiet Server headers."""
+
+from __future__ import annotations
+
+import json
+import select
+import socket
+import sys
+import textwrap
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from serving import ROOT, fetch, serving
+
+import examples.hello_rest as hello_rest
+from fastjson.ns import Namespace, request
+from fastjson.server import create_app
+
+HAS_GUNICORN = pytest.importorskip("gunicorn") is not None
+CRASH = "/api/crash=crash_ns:create"
+
+
+def crash_module(folder: Path) -> None:
+    (folder / "crash_ns.py").write_text(
+        textwrap.dedent(
+            """
+            from fastjson.ns import Namespace
+
+            app = Namespace(__name__)
+
+            @app.get("/boom")
+            def boom():
+                raise RuntimeError("secret detail")
+
+            @app.get("/np")
+            def np_version():
+                import numpy
+                return {"numpy": numpy.__version__, "file": numpy.__file__}
+
+            def create():
+                return app
+            """
+        )
+    )
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "1"]], ids=["dev", "gunicorn"])
+def test_environment_variables_do_not_turn_tracebacks_on(tmp_path: Path, workers: list[str]):
+    crash_module(tmp_path)
+    env = {"FLASK_DEBUG": "1", "FLASK_ENV": "development", "PYTHONPATH": str(ROOT)}
+    args = ["--ns", CRASH, "--no-discover", *workers]
+    with serving(*args, module="fastjson.server", env=env, cwd=tmp_path) as base:
+        status, body = fetch(base + "/api/crash/boom")
+    assert status == 500
+    assert "traceback" not in body and "secret detail" not in json.dumps(body)
+
+
+def test_only_debug_turns_tracebacks_on(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    crashing = Namespace("crashing")
+
+    @crashing.get("/boom")
+    def boom() -> Any:
+        raise RuntimeError("detail")
+
+    quiet = create_app({"/api/c": lambda: crashing}, discover_installed=False)
+    from werkzeug.test import Client
+
+    assert "traceback" not in json.loads(Client(quiet).get("/api/c/boom").data)
+    loud = create_app({"/api/c": lambda: crashing}, discover_installed=False, debug=True)
+    assert "traceback" in json.loads(Client(loud).get("/api/c/boom").data)
+
+
+def test_the_working_directory_cannot_shadow_installed_packages(tmp_path: Path):
+    crash_module(tmp_path)
+    (tmp_path / "numpy.py").write_text("raise ImportError('the stray numpy.py was imported')\n")
+    env = {"PYTHONPATH": str(ROOT)}
+    with serving(
+        "--ns", CRASH, "--no-discover", module="fastjson.server", env=env, cwd=tmp_path
+    ) as base:
+        status, body = fetch(base + "/api/crash/np")
+    assert status == 200, body
+    assert not body["file"].startswith(str(tmp_path))
+
+
+def chunked_post(base: str, path: str, chunks: list[bytes]) -> tuple[int, bytes]:
+    """POST a chunked body on a raw socket; (status, body) of the answer."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        )
+        sock.sendall(head.encode())
+        sock.settimeout(2)  # a server that answered early stops reading: stop sending then
+        try:
+            for chunk in chunks:
+                if select.select([sock], [], [], 0)[0]:
+                    break  # an answer before the whole body: no point sending the rest
+                sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            else:
+                sock.sendall(b"0\r\n\r\n")
+            # Werkzeug's development server drains the rest of a refused body with a
+            # blocking read until the client closes its side (curl does the same).
+            sock.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            pass  # the server answered 413 and stopped reading before the body ended
+        sock.settimeout(30)
+        answer = b""
+        while True:
+            try:
+                data = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not data:
+                break
+            answer += data
+    status = int(answer.split(b" ", 2)[1])
+    return status, answer.partition(b"\r\n\r\n")[2]
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "1"]], ids=["dev", "gunicorn"])
+def test_chunked_bodies_over_the_limit_are_refused(workers: list[str]):
+    path = "/api/hello_rest/data/summary"
+    spaces = [b" " * (1 << 20)] * 17  # 17 MiB of whitespace: past the 16 MiB limit
+    with serving(*workers) as base:
+        status, _ = chunked_post(base, path, [b'{"values":[1]}', *spaces, b"garbage"])
+        assert status == 413
+        status, body = chunked_post(base, path, [b'{"values":', b"[1, 2]}"])
+        assert status == 200 and b'"n":2' in body
+
+
+def test_parse_budget_on_json_values():
+    client = hello_rest.app.test_client()
+    many = b"[" + b",".join([b"{}"] * 1_000_001) + b"]"
+    response = client.post("/data/summary", data=many, content_type="application/json")
+    assert response.status_code == 413
+    assert "values" in json.loads(response.data)["message"]
+    hello_rest.app.config["MAX_JSON_VALUES"] = 10
+    try:
+        body = {"values": list(range(11))}
+        assert client.post("/data/summary", json=body).status_code == 413
+        assert client.post("/data/summary", json={"values": [1, 2]}).status_code == 200
+    finally:
+        hello_rest.app.config.pop("MAX_JSON_VALUES")
+
+
+def test_huge_numbers_in_a_body_answer_400():
+    client = hello_rest.app.test_client()
+    for value in ("1" + "0" * 400, "1e400", "-" + "9" * 320):
+        body = '{"values": [' + value + "]}"
+        response = client.post("/data/summary", data=body, content_type="application/json")
+        assert response.status_code == 400, value
+        assert json.loads(response.data)["status"] == 400
+
+
+def test_the_page_sends_security_headers():
+    from werkzeug.test import Client
+
+    static = Path(hello_rest.__file__).with_name("static")
+    app = create_app({"/api/hello_rest": hello_rest.create}, static_folder=static)
+    response = Client(app).get("/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "'sha256-" in policy and "unsafe-inline" not in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_production_server_does_not_advertise_versions():
+    with (
+        serving("--workers", "1") as base,
+        urllib.request.urlopen(base + "/api/hello_rest/", timeout=10) as response,
+    ):
+        server = response.headers.get("Server", "")
+    assert not any(ch.isdigit() for ch in server), server
+
+
+def test_request_on_json_routes_reads_the_whole_chunked_body():
+    app = Namespace(__name__)
+
+    @app.post("/echo")
+    def echo() -> Any:
+        return {"n": len(request.get_json())}
+
+    environ_overrides = {"wsgi.input_terminated": True}
+    response = app.test_client().post(
+        "/echo",
+        data=b"[1,2,3]",
+        content_type="application/json",
+        environ_overrides=environ_overrides,
+        headers={"Transfer-Encoding": "chunked"},
+    )
+    assert response.status_code == 200 and json.loads(response.data) == {"n": 3}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(pytest.main([__file__]))
