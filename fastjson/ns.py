@@ -114,7 +114,7 @@ class NamespaceJSONProvider(FastJSONProvider):
         found at C speed before any value is built."""
         limit = self._flask.config.get("MAX_JSON_VALUES", MAX_JSON_VALUES)
         if limit is not None:
-            commas = s.count(b"," if isinstance(s, bytes) else ",")
+            commas = s.count(b",") if isinstance(s, bytes) else s.count(",")
             if commas >= limit:
                 raise RequestEntityTooLarge(
                     f"the JSON body holds more than {limit:,} values; "
