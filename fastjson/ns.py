@@ -62,6 +62,7 @@ from .streaming import iter_encode, iter_ndjson
 __all__ = (
     "MAX_CONTENT_LENGTH",
     "MAX_JSON_VALUES",
+    "MEMORY_BUDGET",
     "Namespace",
     "NamespaceJSONProvider",
     "Response",
@@ -75,6 +76,7 @@ __all__ = (
     "json_response",
     "jsonify",
     "make_response",
+    "memory_budget",
     "ndjson_response",
     "no_cache",
     "request",
@@ -203,6 +205,76 @@ def _unexpected_error(exc: Exception) -> Response:
 def _nosniff(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response
+
+
+MEMORY_BUDGET = 512 * 1024 * 1024
+"""Default memory budget of a namespace, per worker process (512 MiB): see
+:func:`memory_budget`; ``app.config["MEMORY_BUDGET"]`` changes it (``None``: none)."""
+
+
+class _Budget:
+    """Bytes promised to requests in flight in one process, for one namespace."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()  # threading's: gevent's patching makes it a greenlet lock
+        self.in_use = 0
+
+    def take(self, cost: int, limit: int) -> bool:
+        with self.lock:
+            if self.in_use and self.in_use + cost > limit:
+                return False
+            self.in_use += cost
+            return True
+
+    def give(self, cost: int) -> None:
+        with self.lock:
+            self.in_use -= cost
+
+
+def memory_budget(estimate: Callable[[], int]) -> Callable[[_View], _View]:
+    """Admit the view only while the memory it will take fits the namespace's budget.
+
+    ``estimate()`` (called before the view, with the request available) says
+    how many bytes the response will need at its peak, e.g. the frame it
+    builds. Requests in flight share ``app.config["MEMORY_BUDGET"]`` per
+    worker process; one that does not fit answers ``503`` with
+    ``Retry-After`` in the JSON error shape, rather than pushing the worker
+    into a ``MemoryError``, a crash or the OOM killer. A request is always
+    admitted when nothing else is in flight. The bytes are given back when
+    the response is closed, so a streamed response holds them until its
+    last byte is sent.
+    """
+
+    def decorate(view: _View) -> _View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            from flask import current_app
+
+            limit = current_app.config.get("MEMORY_BUDGET", MEMORY_BUDGET)
+            if limit is None:
+                return make_response(view(*args, **kwargs))
+            budget: _Budget = current_app.extensions.setdefault("fastjson.budget", _Budget())
+            cost = max(0, int(estimate()))
+            if not budget.take(cost, limit):
+                response = json_response(
+                    error_body(503, "Service Unavailable", "busy: too much data in flight"),
+                    status=503,
+                    headers={"Retry-After": "1"},
+                )
+                return response
+            try:
+                response = make_response(view(*args, **kwargs))
+            except BaseException:
+                budget.give(cost)
+                raise
+            response.call_on_close(lambda: budget.give(cost))
+            return response
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def no_cache(view: _View) -> _View:

@@ -199,3 +199,80 @@ def test_request_on_json_routes_reads_the_whole_chunked_body():
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__]))
+
+
+def test_memory_budget_answers_503_while_the_budget_is_spent():
+    from fastjson.ns import memory_budget
+
+    app = Namespace(__name__)
+    app.config["MEMORY_BUDGET"] = 1000
+
+    @app.get("/rows")
+    @memory_budget(lambda: int(request.args["cost"]))
+    def rows() -> Any:
+        from fastjson.ns import json_response
+
+        return json_response({"i": i} for i in range(100_000))  # streamed: held until closed
+
+    client = app.test_client()
+    first = client.get("/rows?cost=800", buffered=False)
+    assert first.status_code == 200
+    busy = client.get("/rows?cost=300")
+    assert busy.status_code == 503
+    assert busy.headers["Retry-After"] == "1"
+    assert json.loads(busy.data)["status"] == 503
+    beside = client.get("/rows?cost=100")  # fits beside the first
+    assert beside.status_code == 200
+    beside.close()
+    first.close()
+    for cost in (300, 5000):  # 5000: over the budget, but alone, so admitted
+        response = client.get(f"/rows?cost={cost}")
+        assert response.status_code == 200
+        response.close()
+    assert app.extensions["fastjson.budget"].in_use == 0
+
+
+def test_slow_clients_do_not_take_the_service_down():
+    """50 connections trickling their headers, one byte a second, while a probe keeps
+    asking for the small endpoint: no probe fails and p99 stays under 100 ms
+    (make load runs the same for 60 s)."""
+    import threading
+    import time
+
+    stop = threading.Event()
+
+    def trickle(host: str, port: int) -> None:
+        try:
+            with socket.create_connection((host, port), timeout=5) as sock:
+                for byte in b"GET /api/hello_rest/ HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 60:
+                    if stop.is_set():
+                        return
+                    sock.sendall(bytes([byte]))
+                    stop.wait(1)
+        except OSError:
+            pass  # the server may drop a very slow client: that is allowed
+
+    with serving("--workers", "2") as base:
+        host, port = base.removeprefix("http://").split(":")
+        slow = [threading.Thread(target=trickle, args=(host, int(port))) for _ in range(50)]
+        for thread in slow:
+            thread.start()
+        time.sleep(2)  # every slow connection is open and mid-headers
+        latencies, failures = [], 0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            try:
+                status, _ = fetch(base + "/api/hello_rest/")
+                failures += status != 200
+            except OSError:
+                failures += 1
+            latencies.append(time.perf_counter() - start)
+            time.sleep(0.05)
+        stop.set()
+        for thread in slow:
+            thread.join(timeout=5)
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    assert failures == 0
+    assert p99 < 0.1, f"p99 {p99 * 1000:.0f} ms over {len(latencies)} probes"

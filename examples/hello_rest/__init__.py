@@ -14,7 +14,16 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from fastjson.ns import Namespace, abort, etag, jsonify, no_cache, request, respond
+from fastjson.ns import (
+    Namespace,
+    abort,
+    etag,
+    jsonify,
+    memory_budget,
+    no_cache,
+    request,
+    respond,
+)
 
 app = Namespace(__name__)
 _log = logging.getLogger(__name__)
@@ -54,7 +63,16 @@ def _bounded_int(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+def _size(name: str, default: int, high: int) -> int:
+    """A size parameter for the memory estimate (its validation is the view's)."""
+    try:
+        return min(max(int(request.args.get(name, default)), 0), high)
+    except ValueError:
+        return 0
+
+
 @app.route("/data/array")
+@memory_budget(lambda: _size("n", 1000, MAX_ARRAY) * 8 * 3)  # the array, and slices of it
 @etag
 def _array() -> Any:
     """``?n=`` float64 values (1 to 10,000,000): encoded whole by orjson."""
@@ -71,6 +89,7 @@ def _array() -> Any:
 
 
 @app.route("/data/frame")
+@memory_budget(lambda: _size("rows", 10, MAX_ROWS) * 160)  # the frame and what builds it
 def _frame() -> Any:
     """A DataFrame of ``?rows=`` rows (1 to 1,000,000) in ``?orient=`` (default records)."""
     import numpy as np
