@@ -32,7 +32,7 @@ import orjson
 
 from . import _walk
 from . import registry as _registry
-from ._errors import DecodeError, EncodeError, qualname
+from ._errors import CircularReferenceError, DecodeError, EncodeError, qualname
 from ._options import DEFAULTS, Options, resolve
 from ._values import NATIVE, Raw
 
@@ -52,6 +52,10 @@ _MEMOS: dict[int, dict[int, tuple[Any, ...]]] = {}
 """Per thread, what the fast path's ``default`` hook returned (or raised) for each object
 during the current encode, so that the walk, when the fast path gives up, reuses it
 rather than running an encoder, or ``default``, a second time."""
+
+
+_ACTIVE: dict[int, set[int]] = {}
+"""Per thread, the objects whose encoders are running (to catch a frame holding itself)."""
 
 
 def _memo() -> dict[int, tuple[Any, ...]]:
@@ -294,15 +298,29 @@ class Encoder:
 
         This is orjson's ``default`` hook, the walk's and the provider's: the
         single place where the registry and ``default`` are consulted. Raises
-        :class:`EncodeError` when neither knows the type.
+        :class:`EncodeError` when neither knows the type, and
+        :class:`CircularReferenceError` when an object's encoder, encoding its
+        parts (a frame's cells), meets the object itself again: a frame that
+        holds itself fails at once instead of recursing until Python gives up.
         """
         entry = self.registry.lookup(type(obj))
-        if entry is not None:
+        if entry is None:
+            default = self._opts["default"]
+            if default is not None:
+                return default(obj)
+            raise EncodeError(f"Object of type {qualname(type(obj))} is not JSON serializable")
+        ident = get_ident()
+        active = _ACTIVE.get(ident)
+        if active is None:
+            active = _ACTIVE[ident] = set()
+        key = id(obj)
+        if key in active:
+            raise CircularReferenceError(f"circular reference through a {qualname(type(obj))}")
+        active.add(key)
+        try:
             return entry.func(obj, self) if entry.with_options else entry.func(obj)
-        default = self._opts["default"]
-        if default is not None:
-            return default(obj)
-        raise EncodeError(f"Object of type {qualname(type(obj))} is not JSON serializable")
+        finally:
+            active.discard(key)
 
     def option(self, name: str) -> Any:
         """The value of one option (for encoders: ``enc.option("nan")``)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,27 +91,37 @@ class Watch:
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
 
 
+def wait_for(page: Any, expression: str, timeout: float = 15_000) -> None:
+    """Poll ``expression`` until it is true.
+
+    ``page.wait_for_function`` compiles its predicate with ``eval`` inside the
+    page, which the page's Content-Security-Policy rightly forbids; evaluating
+    from outside (``page.evaluate``) is not subject to it.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {expression}")
+        page.wait_for_timeout(50)
+
+
 def wait_for_stream(page: Any, timeout: float = 30_000) -> str:
     """Wait until the NDJSON reader settles; its final state ("done" or "error")."""
-    page.wait_for_function(
-        "document.getElementById('stream-status').dataset.state !== undefined", timeout=timeout
-    )
+    wait_for(page, "document.getElementById('stream-status').dataset.state !== undefined", timeout)
     return page.get_attribute("#stream-status", "data-state") or ""
 
 
 def test_index_page_greets_in_german(base, browser):
     page = browser.new_page()
     page.goto(base + "/")
-    page.wait_for_function("document.getElementById('hello').textContent === 'Hello Rest'")
+    wait_for(page, "document.getElementById('hello').textContent === 'Hello Rest'")
     page.fill("#name", "tom")
     page.select_option("#lang", "de")
     page.click("button[type=submit]")
-    page.wait_for_function("document.getElementById('greeting').textContent === 'Hallo tom'")
+    wait_for(page, "document.getElementById('greeting').textContent === 'Hallo tom'")
     page.select_option("#lang", "fr")
     page.click("button[type=submit]")
-    page.wait_for_function(
-        "document.getElementById('greeting').textContent === 'invalid language: fr'"
-    )
+    wait_for(page, "document.getElementById('greeting').textContent === 'invalid language: fr'")
     assert page.get_attribute("#greeting", "class") == "error"
 
 
@@ -123,7 +134,7 @@ def test_index_page_shows_chart_table_and_stream(base, browser):
 
     state = wait_for_stream(page)
     assert state == "done", page.text_content("#stream-status")
-    page.wait_for_function("document.getElementById('hello').textContent === 'Hello Rest'")
+    wait_for(page, "document.getElementById('hello').textContent === 'Hello Rest'")
     page.wait_for_selector("#chart polyline.series")
     page.wait_for_selector("#frame tbody tr")
 
@@ -265,8 +276,8 @@ def test_index_page_shows_fetch_errors(base, browser):
     page = context.new_page()
     page.goto(base + "/")
     assert wait_for_stream(page) == "error"
-    page.wait_for_function("document.getElementById('chart-status').className === 'error'")
-    page.wait_for_function("document.getElementById('frame-status').className === 'error'")
+    wait_for(page, "document.getElementById('chart-status').className === 'error'")
+    wait_for(page, "document.getElementById('frame-status').className === 'error'")
     assert "HTTP 500 boom" in page.text_content("#chart-status")
     assert page.text_content("#frame-status").startswith("Error: ")
     status = page.text_content("#stream-status")

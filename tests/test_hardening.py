@@ -276,3 +276,26 @@ def test_slow_clients_do_not_take_the_service_down():
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     assert failures == 0
     assert p99 < 0.1, f"p99 {p99 * 1000:.0f} ms over {len(latencies)} probes"
+
+
+@pytest.mark.parametrize("orient", ["records", "split", "columns", "index", "values"])
+@pytest.mark.parametrize("backend", ["orjson", "json", "ujson"])
+def test_cycles_through_frames_fail_fast(orient: str, backend: str):
+    import time
+
+    import pandas as pd
+
+    import fastjson
+
+    frame = pd.DataFrame({"a": [1]}, dtype=object)
+    frame.iloc[0, 0] = frame
+    series = pd.Series([1, 2], dtype=object)
+    series.iloc[0] = series
+    holder: dict[str, Any] = {}
+    holder["f"] = pd.DataFrame({"x": [holder]})
+    for value in (frame, series, holder, {"k": frame}, [series]):
+        start = time.perf_counter()
+        with pytest.raises(fastjson.CircularReferenceError) as info:
+            fastjson.dumpb(value, orient=orient, backend=backend)  # type: ignore[arg-type]
+        assert time.perf_counter() - start < 1
+        assert isinstance(info.value, ValueError) and info.value.path.startswith("$")
