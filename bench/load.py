@@ -8,10 +8,21 @@ Python client), and reports requests/s, p50/p99 latency, errors (must be 0)
 and the workers' RSS after a warm-up and again after 100,000 small requests
 (must stay flat). The results replace the "Load" section of bench/README.md.
 Loopback only; every run is bounded in count and in time.
+
+A second phase, the big-payload phase, sends 8 concurrent requests for each of
+the largest demo payloads (a 1,000,000-row frame, 10,000,000 floats) to 2
+gunicorn workers, samples every worker's VmRSS while they run (and reads VmHWM,
+the kernel's exact peak, reset before each round), and reports the per-worker
+peak and every status code; once with streaming on (the default) and once,
+for comparison, with ``stream_threshold = None`` (bodies built whole)::
+
+    python bench/load.py --phase big     # only this phase (about 1-2 minutes)
+    python bench/load.py --phase soak    # only the first one
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import math
 import os
@@ -23,7 +34,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +46,21 @@ LARGE = "/api/hello_rest/data/array?n=100000"
 SOAK_REQUESTS = int(os.environ.get("FASTJSON_LOAD_REQUESTS", "100000"))
 LARGE_REQUESTS = max(SOAK_REQUESTS // 100, 100)
 TIME_LIMIT_S = 120
+BIG_START, BIG_END = "<!-- load-big:start -->", "<!-- load-big:end -->"
+BIG = {
+    "frame": "/api/hello_rest/data/frame?rows=1000000",
+    "array": "/api/hello_rest/data/array?n=10000000",
+}
+BIG_CONCURRENCY = 8
+BIG_ROUNDS = int(os.environ.get("FASTJSON_LOAD_BIG_ROUNDS", "3"))
+BIG_TIME_LIMIT_S = 90  # per round; a request still running then counts as an error
+SAMPLE_EVERY_S = 0.02
+# The same server with streaming switched off (bodies built whole), for comparison only.
+UNSTREAMED = (
+    "import sys; from fastjson.flask import FastJSONProvider; "
+    "FastJSONProvider.stream_threshold = None; "
+    "from fastjson.server import main; main(sys.argv[1:])"
+)
 
 
 @dataclass
@@ -85,6 +111,19 @@ def workers_rss_mb(master: int) -> float:
         status = Path(f"/proc/{pid}/status").read_text()
         total_kb += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
     return total_kb / 1024
+
+
+def worker_pids(master: int) -> list[int]:
+    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
+def status_mb(pid: int, name: str) -> float:
+    """``VmRSS``, ``VmHWM``... of a process, in MB (0 when it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return int(re.search(rf"{name}:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
 
 
 def python_client(port: int, path: str, requests: int, threads: int = 4) -> Result:
@@ -176,6 +215,21 @@ def _wrk_ms(text: str) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--phase",
+        choices=("all", "soak", "big"),
+        default="all",
+        help="soak: small and 2 MB endpoints; big: 8 concurrent 100-200 MB responses",
+    )
+    phase = parser.parse_args().phase
+    if phase in ("all", "soak"):
+        soak_phase()
+    if phase in ("all", "big"):
+        big_phase()
+
+
+def soak_phase() -> None:
     client = wrk_client if shutil.which("wrk") else python_client
     server = [sys.executable, "-m", "fastjson.server", "--no-discover", "--workers", str(WORKERS)]
     services = {
@@ -241,6 +295,209 @@ def report(rows: list[tuple[str, Result, Result, float, float]], client: str) ->
         text[: text.index(START)] + "\n".join(lines) + text[text.index(END) + len(END) :]
     )
     print(f"updated {README.relative_to(ROOT)}")
+
+
+# -- big payloads, 8 at once --------------------------------------------------------
+
+
+@dataclass
+class Fetch:
+    status: int | str  # the HTTP status, or the error's name
+    framing: str  # "chunked", "length" or "-"
+    size: int
+    seconds: float
+
+
+@dataclass
+class Round:
+    label: str
+    fetches: list[Fetch]
+    seconds: float
+    idle_mb: dict[int, float]  # VmRSS per worker before the round
+    peak_mb: dict[int, float] = field(default_factory=dict)  # sampled VmRSS
+    hwm_mb: dict[int, float] = field(default_factory=dict)  # VmHWM (reset before)
+    samples: int = 0
+
+
+def fetch_whole(port: int, path: str, deadline: float) -> Fetch:
+    """GET ``path`` and read the body to its end in 1 MiB reads, discarding it."""
+    started = time.perf_counter()
+    size = 0
+    framing = "-"
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", path, headers={"Accept-Encoding": "identity"})
+        response = conn.getresponse()
+        framing = "chunked" if response.chunked else "length"
+        while chunk := response.read(1 << 20):
+            size += len(chunk)
+            if time.monotonic() > deadline:
+                raise TimeoutError("round time limit")
+        conn.close()
+        status: int | str = response.status
+    except (OSError, http.client.HTTPException) as exc:
+        status = type(exc).__name__
+    return Fetch(status, framing, size, time.perf_counter() - started)
+
+
+def big_round(port: int, workers: list[int], label: str, path: str) -> Round:
+    """``BIG_CONCURRENCY`` requests for ``path`` at once, every worker's RSS sampled."""
+    for pid in workers:  # VmHWM from here on is this round's peak (Linux >= 4.0)
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    result = Round(label, [], 0.0, {pid: status_mb(pid, "VmRSS") for pid in workers})
+    result.peak_mb = dict(result.idle_mb)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            for pid in workers:
+                result.peak_mb[pid] = max(result.peak_mb[pid], status_mb(pid, "VmRSS"))
+            result.samples += 1
+            done.wait(SAMPLE_EVERY_S)
+
+    deadline = time.monotonic() + BIG_TIME_LIMIT_S
+    lock = threading.Lock()
+
+    def one() -> None:
+        got = fetch_whole(port, path, deadline)
+        with lock:
+            result.fetches.append(got)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.perf_counter()
+    pool = [threading.Thread(target=one) for _ in range(BIG_CONCURRENCY)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(timeout=max(1.0, deadline - time.monotonic() + 5))
+    result.seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    result.hwm_mb = {pid: status_mb(pid, "VmHWM") for pid in workers}
+    return result
+
+
+def big_phase() -> list[tuple[str, list[Round]]]:
+    """Both servers (streaming on, then off), BIG_ROUNDS rounds of each payload."""
+    configs = {
+        "streaming on (default)": [sys.executable, "-m", "fastjson.server"],
+        "streaming off, for comparison": [sys.executable, "-c", UNSTREAMED],
+    }
+    results = []
+    for name, command in configs.items():
+        port = free_port()
+        args = ["--no-discover", "--workers", str(WORKERS), "--port", str(port)]
+        args += ["--ns", "/api/hello_rest=examples.hello_rest:create"]
+        process = start([*command, *args], port)
+        rounds = []
+        try:
+            workers = worker_pids(process.pid)
+            deadline = time.monotonic() + TIME_LIMIT_S
+            for path in BIG.values():  # warm up: two of each at once, to reach both workers
+                pair = [
+                    threading.Thread(target=fetch_whole, args=(port, path, deadline))
+                    for _ in range(2)
+                ]
+                for t in pair:
+                    t.start()
+                for t in pair:
+                    t.join(timeout=TIME_LIMIT_S)
+            for label, path in BIG.items():
+                for _ in range(BIG_ROUNDS):
+                    r = big_round(port, workers, label, path)
+                    rounds.append(r)
+                    print(f"{name}: {describe(r)}", flush=True)
+            if worker_pids(process.pid) != workers:
+                print(f"{name}: WARNING: workers were replaced during the run", flush=True)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        results.append((name, rounds))
+    big_report(results)
+    return results
+
+
+def statuses(r: Round) -> str:
+    counts: dict[str, int] = {}
+    for f in r.fetches:
+        key = f"{f.status}" + (f" {f.framing}" if f.status == 200 else "")
+        counts[key] = counts.get(key, 0) + 1
+    missing = BIG_CONCURRENCY - len(r.fetches)
+    if missing:
+        counts["unfinished"] = missing
+    return ", ".join(f"{n}x {k}" for k, n in sorted(counts.items()))
+
+
+def describe(r: Round) -> str:
+    per_worker = "; ".join(
+        f"pid {pid}: {r.idle_mb[pid]:.0f} -> peak {r.peak_mb[pid]:.0f} MB "
+        f"(VmHWM {r.hwm_mb[pid]:.0f})"
+        for pid in r.idle_mb
+    )
+    sizes = sorted({f.size for f in r.fetches})
+    return (
+        f"{r.label} x{BIG_CONCURRENCY} in {r.seconds:.1f} s [{statuses(r)}], "
+        f"body {', '.join(f'{s / 1e6:.0f} MB' for s in sizes)}; {per_worker}; "
+        f"{r.samples} samples"
+    )
+
+
+def big_report(results: list[tuple[str, list[Round]]]) -> None:
+    lines = [
+        BIG_START,
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on a "
+        f"{os.cpu_count()}-core VM ({_cpu_name()}), Python {sys.version.split()[0]}; "
+        f"{WORKERS} gunicorn workers (gthread, 4 threads each); {BIG_CONCURRENCY} concurrent "
+        f"requests per round, {BIG_ROUNDS} rounds per payload; VmRSS sampled every "
+        f"{SAMPLE_EVERY_S * 1e3:.0f} ms, VmHWM reset before each round.",
+        "",
+        "| server | payload | body | round time (worst) | statuses (all rounds) "
+        "| idle RSS per worker | peak RSS per worker (worst round) "
+        "| VmHWM per worker (worst round) |",
+        "|---|---|---:|---:|---|---:|---:|---:|",
+    ]
+    for name, rounds in results:
+        for label in BIG:
+            mine = [r for r in rounds if r.label == label]
+            if not mine:
+                continue
+            pids = list(mine[0].idle_mb)
+            sizes = sorted({f.size for r in mine for f in r.fetches if f.status == 200})
+            counts: dict[str, int] = {}
+            for r in mine:
+                for part in statuses(r).split(", "):
+                    n, _, key = part.partition("x ")
+                    counts[key] = counts.get(key, 0) + int(n)
+            lines.append(
+                f"| {name} | {label} `{BIG[label]}` "
+                f"| {' / '.join(f'{s / 1e6:.0f} MB' for s in sizes) or '-'} "
+                f"| {max(r.seconds for r in mine):.1f} s "
+                f"| {', '.join(f'{n}x {k}' for k, n in sorted(counts.items()))} "
+                f"| {' / '.join(f'{mine[0].idle_mb[p]:.0f}' for p in pids)} MB "
+                f"| {' / '.join(f'{max(r.peak_mb[p] for r in mine):.0f}' for p in pids)} MB "
+                f"| {' / '.join(f'{max(r.hwm_mb[p] for r in mine):.0f}' for p in pids)} MB |"
+            )
+    lines += ["", BIG_END]
+    text = README.read_text()
+    if BIG_START not in text:
+        text = text.replace(END, END + "\n\n" + BIG_START + "\n" + BIG_END, 1)
+    README.write_text(
+        text[: text.index(BIG_START)]
+        + "\n".join(lines)
+        + text[text.index(BIG_END) + len(BIG_END) :]
+    )
+    print(f"updated {README.relative_to(ROOT)}")
+
+
+def _cpu_name() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "unknown CPU"
+    match = re.search(r"model name\s*:\s*(.+)", text)
+    return match.group(1).strip() if match else "unknown CPU"
 
 
 if __name__ == "__main__":
