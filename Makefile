@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck format browser bench bench-report load fuzz clean
+.PHONY: run test lint typecheck format browser bench bench-quick bench-report load fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "fastjson needs Python 3.11+"'
@@ -42,6 +42,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pytest bench --benchmark-only --benchmark-min-rounds=10 --benchmark-json=bench/results/latest.json
+
+# The speed and memory targets alone, interleaved and with their spread (a few minutes).
+bench-quick: $(STAMP)
+	$(PY) bench/quick.py
 
 bench-report: $(STAMP)
 	$(PY) bench/report.py bench/results/latest.json
