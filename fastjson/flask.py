@@ -414,6 +414,9 @@ def _prepend(first: bytes, rest: Iterator[bytes], what: str) -> Iterator[bytes]:
 _LIGHT: dict[type, bool] = {}
 """Per response class: whether :func:`_light` builds what its constructor builds."""
 
+_CONTENT_TYPES: dict[str, str] = {}
+"""Mimetype -> ``Content-Type`` value (``text/*`` types gain ``; charset=utf-8``)."""
+
 
 def plain_response(cls: type[Response], body: bytes, mimetype: str) -> Response:
     """``cls(body, mimetype=mimetype)`` with status 200 and no other header, built in a
@@ -428,7 +431,10 @@ def plain_response(cls: type[Response], body: bytes, mimetype: str) -> Response:
     if light is None:
         light = _LIGHT[cls] = _light_matches(cls)
     if light:
-        return _light(cls, body, get_content_type(mimetype, "utf-8"))
+        content_type = _CONTENT_TYPES.get(mimetype)
+        if content_type is None:
+            content_type = _CONTENT_TYPES[mimetype] = get_content_type(mimetype, "utf-8")
+        return _light(cls, body, content_type)
     return cls(body, mimetype=mimetype)
 
 
