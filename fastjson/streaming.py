@@ -150,7 +150,24 @@ class _Writer:
             return self._frame if obj.size * 8 > self.chunk_size else None
         if name == "encode_series":
             return self._series if len(obj) * 8 > self.chunk_size else None
+        if name in _TABLES and self.enc.option("orient") in ("records", "values"):
+            rows, columns = _table_shape(obj)
+            return self._table if rows * max(columns, 1) * 8 > self.chunk_size else None
         return None
+
+    def _table(self, table: Any, depth: int) -> Iterator[Piece]:
+        """A polars frame or an Arrow table by row ranges (``records`` and ``values``: the
+        orients whose rows do not carry their position)."""
+        rows, columns = _table_shape(table)
+        self.enc.encode(table.slice(0, 1))  # a column with no JSON form raises before any byte
+        per_row = max(columns, 1) * 24
+        yield from self._slices(
+            lambda i, j: table.slice(i, j - i),
+            rows,
+            _rows_per_piece(per_row, self.chunk_size),
+            b"[",
+            b"]",
+        )
 
     def _open(self, opener: bytes, closer: bytes, depth: int) -> tuple[bytes, bytes, bytes]:
         """Opening, separator and closing bytes of a container at ``depth``.
@@ -376,12 +393,31 @@ class _Writer:
             return self._array_lines(obj)
         if name == "encode_series":
             return self._array_lines(obj)
+        if name in _TABLES:
+            return self._table_lines(obj)
+        if name in ("encode_polars_series", "encode_arrow_array"):
+            return self._element_lines(iter(obj.to_list() if hasattr(obj, "to_list") else obj))
         if isinstance(obj, dict) or not isinstance(obj, Iterable) or isinstance(obj, str | bytes):
             return iter((self._escaped(self.enc.encode(obj)) + b"\n",))
         return self._element_lines(iter(obj))
 
     def _escaped(self, out: bytes) -> bytes:
         return escape_non_ascii(out) if self.escape else out
+
+    def _table_lines(self, table: Any) -> Iterator[Piece]:
+        """A polars frame or Arrow table, one record per line: each range is encoded as
+        records by its own encoder, then each row is written as ``dumpb`` writes it."""
+        import orjson as _orjson
+
+        enc = self.enc.replace(orient="records")
+        rows, columns = _table_shape(table)
+        step = _rows_per_piece(max(columns, 1) * 24, self.chunk_size)
+        for i in range(0, rows, step):
+            try:
+                records = _orjson.loads(enc.encode(table.slice(i, step)))
+            except EncodeError as exc:
+                raise _shifted(exc, i) from exc.__cause__
+            yield b"".join(self.enc.encode(record) + b"\n" for record in records)
 
     def _frame_lines(self, df: Any) -> Iterator[Piece]:
         from .encoders import pandas as pd_enc
@@ -440,6 +476,18 @@ class _Writer:
             close = getattr(items, "close", None)
             if close is not None:
                 close()
+
+
+_TABLES = ("encode_polars_frame", "encode_arrow_table", "encode_arrow_batch")
+"""Encoders of tables that have ``.slice(offset, length)`` and no index."""
+
+
+def _table_shape(table: Any) -> tuple[int, int]:
+    """(rows, columns) of a polars frame or an Arrow table or record batch."""
+    if hasattr(table, "num_rows"):
+        return int(table.num_rows), int(table.num_columns)
+    rows, columns = table.shape
+    return int(rows), int(columns)
 
 
 def _rows_per_piece(bytes_per_row: int, chunk_size: int) -> int:

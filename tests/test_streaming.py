@@ -224,3 +224,31 @@ def test_ndjson_streams_in_chunks():
     chunks = list(iter_ndjson(df, chunk_size=16_384))
     assert len(chunks) > 5
     assert all(chunk.endswith(b"\n") for chunk in chunks)
+
+
+def test_polars_and_arrow_tables_stream_and_give_ndjson():
+    pl = pytest.importorskip("polars")
+    pf = pl.DataFrame(
+        {
+            "a": np.arange(3000),
+            "b": np.linspace(0, 1, 3000),
+            "s": [f"x{i}é" for i in range(3000)],
+            "t": pd.date_range("2024-01-01", periods=3000, freq="s"),
+        }
+    )
+    table = pf.to_arrow()
+    for value in (pf, table):
+        for orient in ("records", "values", "split", "index", "columns"):
+            options: dict[str, Any] = {"orient": orient, "ensure_ascii": True}
+            chunks = list(iter_encode(value, chunk_size=4096, **options))
+            assert b"".join(chunks) == dumpb(value, **options)
+            if orient in ("records", "values"):
+                assert len(chunks) > 5
+        lines = b"".join(iter_ndjson(value, chunk_size=4096)).split(b"\n")
+        assert len(lines) == 3001 and lines[-1] == b""
+        records = strict_loads(dumpb(value))
+        assert [strict_loads(line) for line in lines[:-1]] == records
+    assert b"".join(iter_ndjson(pf["a"].head(3))) == b"0\n1\n2\n"
+    from fastjson._http import large
+
+    assert large(1000)(pf) and not large(100_000)(pf) and large(1000)(table)
