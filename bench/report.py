@@ -4,8 +4,11 @@
 
 Rewrites the part of bench/README.md between the ``results`` markers (machine,
 versions, one table of medians and ratios per group, the targets) and saves
-bench/results/medians.png. Every figure comes from the JSON: nothing here is
-typed in by hand.
+bench/results/medians.png. The interleaved groups of bench_streaming.py (their rows
+in ``extra_info["rows"]``, every round kept) go between the ``streaming`` markers
+instead, with bench/results/streaming.png; each part is rewritten only when the JSON
+holds its groups, so a run of one module leaves the other part as it was. Every
+figure comes from the JSON: nothing here is typed in by hand.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 PLOT = HERE / "results" / "medians.png"
+STREAM_PLOT = HERE / "results" / "streaming.png"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+STREAM_START, STREAM_END = "<!-- streaming:start -->", "<!-- streaming:end -->"
 PACKAGES = ("flask-fastjson", "orjson", "ujson", "numpy", "pandas", "polars", "pyarrow", "flask")
 
 
@@ -40,7 +46,8 @@ def load(path: Path) -> tuple[dict[str, Any], dict[str, list[tuple[str, float]]]
     data = json.loads(path.read_text())
     groups: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for bench in data["benchmarks"]:
-        groups[bench["group"]].append((row_name(bench), bench["stats"]["median"]))
+        if "interleaved" not in bench["extra_info"]:  # those: see streamed()
+            groups[bench["group"]].append((row_name(bench), bench["stats"]["median"]))
     return data, {g: sorted(rows, key=lambda r: r[1]) for g, rows in sorted(groups.items())}
 
 
@@ -203,7 +210,16 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def plot(groups: dict[str, list[tuple[str, float]]]) -> None:
+def plot(
+    groups: dict[str, list[tuple[str, float]]],
+    path: Path | None = None,
+    title: str = "fastjson (orange) against the alternatives: median time per call",
+    references: dict[str, str] | None = None,
+    statistic: str = "median",
+) -> None:
+    """One panel per group, bars against the group's reference row: fastjson's main row,
+    or the row ``references`` names for the group (then drawn orange). Saved to ``path``
+    (default: ``PLOT``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -217,51 +233,303 @@ def plot(groups: dict[str, list[tuple[str, float]]]) -> None:
     for ax, (group, data) in zip(axes.flat, shown.items(), strict=False):
         names = [name for name, _ in data][::-1]
         medians = [median * 1e3 for _, median in data][::-1]
-        colours = ["#d95f02" if n.startswith("fastjson") else "#7570b3" for n in names]
+        named = (references or {}).get(group)
+        orange = [n == named if named else n.startswith("fastjson") for n in names]
+        colours = ["#d95f02" if o else "#7570b3" for o in orange]
         ax.barh(names, medians, color=colours)
         ax.set_xscale("log")
         # Same baseline in every panel (a decade below the fastest row), so that bar
         # lengths compare across panels; a free log axis makes a 1.04x gap look like 10x.
         ax.set_xlim(min(medians) / 10, max(medians) * 4)
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ref = reference(data) * 1e3
+        ref = (median_of(groups, group, named) if named else reference(data)) * 1e3
         for y, median in enumerate(medians):
             ax.text(median * 1.08, y, f"{median / ref:.2f}x", va="center", fontsize=7)
         ax.set_title(group, fontsize=10)
-        ax.set_xlabel("median, ms (log scale); labels: time / fastjson", fontsize=8)
+        against = "the orange row" if named else "fastjson"
+        ax.set_xlabel(f"{statistic}, ms (log scale); labels: time / {against}", fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(shown) :]:
         ax.axis("off")
-    fig.suptitle("fastjson (orange) against the alternatives: median time per call", fontsize=13)
+    fig.suptitle(title, fontsize=13)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
-    PLOT.parent.mkdir(exist_ok=True)
-    fig.savefig(PLOT, dpi=80)
+    path = path or PLOT
+    path.parent.mkdir(exist_ok=True)
+    fig.savefig(path, dpi=80)
+
+
+# -- the interleaved groups of bench_streaming.py -------------------------------------
+
+Streamed = dict[str, dict[str, Any]]
+"""Interleaved groups by their key (``extra_info["interleaved"]``): ``title`` (the
+pytest-benchmark group), ``reference`` (a row key or ""), ``rows`` by key, and ``info``
+(the whole ``extra_info``: ``payload``, ``rounds``, ``load``, ``cores``)."""
+
+
+def streamed(data: dict[str, Any]) -> Streamed:
+    out: Streamed = {}
+    for bench in data["benchmarks"]:
+        info = bench["extra_info"]
+        if "interleaved" in info:
+            rows = {row["key"]: row for row in info["rows"]}
+            out[info["interleaved"]] = {
+                "title": bench["group"],
+                "reference": info["reference"],
+                "rows": rows,
+                "info": info,
+            }
+    return out
+
+
+def verdict(values: list[float], bound: float, higher_is_better: bool) -> str:
+    """met / missed when every round falls on the same side of the bound, else none."""
+    ok = [v >= bound if higher_is_better else v <= bound for v in values]
+    if all(ok):
+        return "met"
+    if not any(ok):
+        return "**missed**"
+    return "no verdict: the spread straddles the bound"
+
+
+def spread(values: list[float], unit: Callable[[float], str]) -> str:
+    return f"{unit(min(values))} to {unit(max(values))}"
+
+
+def _x(value: float) -> str:
+    return f"{value:.2f}x"
+
+
+def _mib(value: float) -> str:
+    return f"{value:.1f} MiB"
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:,.1f} MB"
+
+
+def _signed_mib(value: float) -> str:
+    return f"{value:+.1f} MiB"
+
+
+def streaming_targets(s: Streamed) -> str:
+    """The streaming issue's targets. The measured figure is the best round (for a ratio,
+    best time against best time); the spread is the lowest to highest of the per-round
+    figures (for a ratio, the ratio within each round of the interleaved rows)."""
+    out = [
+        "| target | wanted | best round | spread over rounds | |",
+        "|---|---|---:|---|---|",
+    ]
+
+    def add(label: str, wanted: str, best: str, values: list[float], unit: Any, v: str) -> None:
+        out.append(f"| {label} | {wanted} | {best} | {spread(values, unit)} | {v} |")
+
+    def rows(group: str) -> dict[str, dict[str, Any]]:
+        return s[group]["rows"] if group in s else {}
+
+    wsgi = rows("wsgi")
+    bound = 64 + 1  # MiB: 64 MiB plus one chunk of the default size
+    for key in ("array-stream", "frame-stream"):
+        if key in wsgi:
+            peaks = wsgi[key]["peak_mib"]
+            add(
+                f"peak extra memory, {wsgi[key]['name']} (WSGI)",
+                "<= 64 MiB + one 1 MiB chunk",
+                _mib(min(peaks)),
+                peaks,
+                _mib,
+                verdict(peaks, bound, False),
+            )
+    if "frame-stream" in wsgi and "frame_small-stream" in wsgi:
+        # Lowest round against lowest, highest against highest: a peak does not drift
+        # with the machine's load as a time does, so rounds are not paired here.
+        big, small = wsgi["frame-stream"]["peak_mib"], wsgi["frame_small-stream"]["peak_mib"]
+        diffs = [min(big) - min(small), max(big) - max(small)]
+        add(
+            f"same peak for 10x fewer rows: {wsgi['frame-stream']['payload']} minus "
+            f"{wsgi['frame_small-stream']['payload']} (lowest rounds, highest rounds)",
+            "<= +1 MiB (one chunk)",
+            _signed_mib(diffs[0]),
+            diffs,
+            _signed_mib,
+            verdict(diffs, 1, False),
+        )
+    if "frame-stream" in wsgi:
+        firsts = [t * 1e3 for t in wsgi["frame-stream"]["first_byte_s"]]
+        add(
+            f"first byte, {wsgi['frame-stream']['name']} (WSGI)",
+            "< 50 ms",
+            f"{min(firsts):.1f} ms",
+            firsts,
+            lambda ms: f"{ms:.1f} ms",
+            verdict(firsts, 50, False),
+        )
+
+    def speed(group: str, key: str, label: str, wanted: str, bound: float) -> None:
+        """Speed of row ``key`` relative to dumpb's: dumpb time / row time."""
+        r = rows(group)
+        if "dumpb" in r and key in r:
+            ref, row = r["dumpb"]["seconds"], r[key]["seconds"]
+            ratios = [a / b for a, b in zip(ref, row, strict=True)]
+            best = min(ref) / min(row)
+            add(label, wanted, _x(best), ratios, _x, verdict(ratios, bound, True))
+
+    def payload(group: str) -> str:
+        return str(s[group]["info"]["payload"]) if group in s else ""
+
+    for group in ("array", "frame"):
+        what = payload(group)
+        speed(group, "chunks-1 MiB", f"streamed speed / dumpb's, {what}", ">= 0.9x", 0.9)
+    if "frame" in s:
+        what = payload("frame")
+        speed("frame", "ndjson", f"NDJSON (iter_ndjson) speed / dumpb's, {what}", ">= 1x", 1)
+        speed("frame", "arrow", f"Arrow (arrow_chunks) speed / dumpb's, {what}", ">= 5x", 5)
+    for group in ("array", "frame"):
+        r = rows(group)
+        sizes = [k for k in r if k.startswith("chunks-") and k != "chunks-1 MiB"]
+        if "chunks-1 MiB" in r and sizes:
+            # Against the size with the best round, round by round (the lowest of several
+            # sizes in each round would favour the others by picking their noise).
+            fastest = min(sizes, key=lambda k: min(r[k]["seconds"]))
+            default, other = r["chunks-1 MiB"]["seconds"], r[fastest]["seconds"]
+            ratios = [a / b for a, b in zip(default, other, strict=True)]
+            best = min(default) / min(other)
+            size = fastest.removeprefix("chunks-")
+            add(
+                f"default chunk size (1 MiB), time / fastest other size ({size}), "
+                f"{payload(group)}",
+                "<= 1.05x",
+                _x(best),
+                ratios,
+                _x,
+                verdict(ratios, 1.05, False),
+            )
+    return "\n".join(out)
+
+
+def streaming_tables(s: Streamed) -> str:
+    out = []
+    for group in s.values():
+        rows = list(group["rows"].values())
+        out += [f"#### {group['title']}", ""]
+        if "first_byte_s" in rows[0]:
+            out += [
+                "| row | peak extra memory, lowest to highest round | first byte, "
+                "lowest to highest | body |",
+                "|---|---:|---:|---:|",
+            ]
+            for row in rows:
+                peak = row.get("peak_mib")
+                out.append(
+                    f"| {row['name']} | {spread(peak, _mib) if peak else '-'} "
+                    f"| {spread(row['first_byte_s'], fmt)} | {_mb(row['bytes'])} |"
+                )
+        else:
+            ref = group["rows"][group["reference"]]
+            out += [
+                f"| row | best | spread | time / {ref['name']} | body | body / reference "
+                "| peak extra memory |",
+                "|---|---:|---|---:|---:|---:|---:|",
+            ]
+            for row in rows:
+                t, peak = row["seconds"], row.get("peak_mib")
+                out.append(
+                    f"| {row['name']} | {fmt(min(t))} | {spread(t, fmt)} "
+                    f"| {min(t) / min(ref['seconds']):.2f}x | {_mb(row['bytes'])} "
+                    f"| {row['bytes'] / ref['bytes']:.2f}x "
+                    f"| {spread(peak, _mib) if peak else '-'} |"
+                )
+        out.append("")
+    return "\n".join(out)
+
+
+def load_note(s: Streamed) -> str:
+    infos = [g["info"] for g in s.values()]
+    loads = [v for info in infos for v in info["load"]]
+    rounds = sorted({info["rounds"] for info in infos})
+    return (
+        f"Rows of a group interleaved in one process, {' or '.join(map(str, rounds))} "
+        f"rounds; best round and spread (lowest to highest round) shown. Load average "
+        f"(1 min) at the start and end of the groups: {min(loads):.1f} to {max(loads):.1f} "
+        f"on {infos[0]['cores']} cores."
+    )
+
+
+def streaming_section(data: dict[str, Any], s: Streamed) -> str:
+    return "\n".join(
+        [
+            STREAM_START,
+            "",
+            machine(data),
+            load_note(s),
+            "",
+            "### Targets",
+            "",
+            streaming_targets(s),
+            "",
+            "![best time per body, per group](results/streaming.png)",
+            "",
+            streaming_tables(s),
+            STREAM_END,
+        ]
+    )
+
+
+def streaming_plot(s: Streamed) -> None:
+    timed = {
+        g["title"]: sorted(
+            ((r["name"], min(r["seconds"])) for r in g["rows"].values()), key=lambda r: r[1]
+        )
+        for g in s.values()
+        if g["reference"]
+    }
+    references = {
+        g["title"]: g["rows"][g["reference"]]["name"] for g in s.values() if g["reference"]
+    }
+    if timed:
+        title = "Big responses: best time per body (orange: the group's reference)"
+        plot(timed, STREAM_PLOT, title, references, statistic="best round")
+
+
+def replace(text: str, start: str, end: str, body: str) -> str:
+    if start not in text or end not in text:
+        raise SystemExit(f"{README} has no {start} ... {end} markers")
+    return text[: text.index(start)] + body + text[text.index(end) + len(end) :]
 
 
 def main(path: str) -> None:
     data, groups = load(Path(path))
-    body = "\n".join(
-        [
-            START,
-            "",
-            machine(data),
-            "",
-            "### Targets",
-            "",
-            targets(data, groups),
-            "",
-            "### All groups",
-            "",
-            "![median time per call, per group](results/medians.png)",
-            "",
-            tables(groups),
-            END,
-        ]
-    )
+    s = streamed(data)
     text = README.read_text()
-    README.write_text(text[: text.index(START)] + body + text[text.index(END) + len(END) :])
-    plot(groups)
-    print(f"updated {README.relative_to(HERE.parent)} and {PLOT.relative_to(HERE.parent)}")
+    written = []
+    if groups:
+        body = "\n".join(
+            [
+                START,
+                "",
+                machine(data),
+                "",
+                "### Targets",
+                "",
+                targets(data, groups),
+                "",
+                "### All groups",
+                "",
+                "![median time per call, per group](results/medians.png)",
+                "",
+                tables(groups),
+                END,
+            ]
+        )
+        text = replace(text, START, END, body)
+        plot(groups)
+        written.append(PLOT)
+    if s:
+        text = replace(text, STREAM_START, STREAM_END, streaming_section(data, s))
+        streaming_plot(s)
+        written.append(STREAM_PLOT)
+    README.write_text(text)
+    names = ", ".join(str(p.relative_to(HERE.parent)) for p in written)
+    print(f"updated {README.relative_to(HERE.parent)} and {names}")
 
 
 if __name__ == "__main__":
