@@ -8,6 +8,7 @@ that module about Flask.
 from __future__ import annotations
 
 import logging
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -88,7 +89,12 @@ def gzip_chunks(chunks: Iterable[bytes], level: int) -> Iterator[bytes]:
 
 
 def logged(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
-    """``chunks``, logging an error that ends a stream after its first byte.
+    """``chunks``, logging an error that ends a stream after its first byte, and letting
+    other requests run between chunks.
+
+    With gunicorn's gevent worker a fast client never blocks the socket, so a
+    big stream would otherwise run to its end before any other connection of
+    the worker is served (a health check timed out behind four 1M-row frames).
 
     The exception still propagates: the server then ends the response
     without its final chunk, so the client sees a broken transfer rather than
@@ -99,6 +105,7 @@ def logged(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
         for chunk in chunks:
             sent += len(chunk)
             yield chunk
+            time.sleep(0)  # under gevent a yield to the other connections; else a GIL pause
     except GeneratorExit:
         raise  # the client went away: nothing to report
     except Exception:
