@@ -275,11 +275,55 @@ def memory_targets(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return rows
 
 
+START, END = "<!-- quick:start -->", "<!-- quick:end -->"
+
+
+def markdown(out: dict[str, Any]) -> str:
+    """The bench/README.md section for these results: one row per target."""
+    machine = out["machine"]
+    versions = ", ".join(f"{k} {v}" for k, v in machine["versions"].items())
+    lines = [
+        f"Run {machine['when']} on {machine['cpus']} cores, Python {machine['python']}; "
+        f"{versions}. Ratios are A/B from interleaved rounds: the median, the minimum, "
+        "and the interquartile range of the per-round ratios; a verdict only when that "
+        "range lies on one side of the bound.",
+        "",
+        "| target (A vs B) | bound | median | min | IQR | verdict |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for row in out["speed"]:
+        low, high = row["iqr"]
+        lines.append(
+            f"| {row['label']} | {row['bound']}x | {row['ratio_median']:.3f}x | "
+            f"{row['ratio_min']:.3f}x | {low:.3f} to {high:.3f} | {row['verdict']} |"
+        )
+    lines += ["", "| memory: peak extra / output size | bound | measured | verdict |"]
+    lines.append("|---|---:|---:|---|")
+    for row in out["memory"]:
+        lines.append(
+            f"| {row['label']} | {row['bound']}x | {row['ratio']:.2f}x | {row['verdict']} |"
+        )
+    return "\n".join(lines)
+
+
+def write_readme(out: dict[str, Any], readme: Path) -> None:
+    """Replace the text between the quick markers of ``readme`` with these results."""
+    text = readme.read_text()
+    if START not in text or END not in text:
+        return
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    readme.write_text(f"{head}{START}\n\n{markdown(out)}\n\n{END}{tail}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--sizes", default="1000000,5000000", help="frame rows for memory")
     parser.add_argument("--json", default="bench/results/quick.json")
+    parser.add_argument(
+        "--readme", default="bench/README.md", help="write the results here ('' to skip)"
+    )
     args = parser.parse_args()
     started = time.time()
     machine = {
@@ -294,6 +338,8 @@ def main() -> None:
     out = {"machine": machine, "speed": speed, "memory": memory, "seconds": time.time() - started}
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(out, indent=2))
+    if args.readme:
+        write_readme(out, Path(args.readme))
     print(f"# {time.time() - started:.0f} s; results in {args.json}")
 
 

@@ -31,3 +31,18 @@ def test_peak_memory_sees_a_big_allocation():
     extra, size = quick.peak_extra(lambda: b"x" * (64 << 20))  # written, so resident
     assert size == 64 << 20
     assert extra >= 48 << 20
+
+
+def test_results_are_written_between_the_markers(tmp_path: Path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{quick.START}\nold\n{quick.END}\ntail\n")
+    row = {"label": "a vs b", "bound": 1.2, "ratio_median": 1.0, "ratio_min": 0.9}
+    out = {
+        "machine": {"when": "now", "cpus": 2, "python": "3.11", "versions": {"orjson": "3"}},
+        "speed": [{**row, "iqr": [0.95, 1.05], "verdict": "met"}],
+        "memory": [{"label": "memory x", "bound": 1.5, "ratio": 1.1, "verdict": "met"}],
+    }
+    quick.write_readme(out, readme)
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith("tail\n") and "old" not in text
+    assert "| a vs b | 1.2x | 1.000x | 0.900x | 0.950 to 1.050 | met |" in text
