@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import socket
 import sys
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,22 @@ pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("gunicorn") is None, reason="gunicorn (a dev dependency) is missing"
 )
 
-load = pytest.importorskip("bench.load")
+
+def _load_module() -> object:
+    """bench/load.py by its path: importing it as ``bench.load`` would make ``bench`` a
+    namespace package for the rest of the session, which breaks bench/'s own modules."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "load.py"
+    spec = importlib.util.spec_from_file_location("bench_load", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_load"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+load: Any = _load_module()
 
 
 def test_slow_phase_probes_beside_slow_clients():

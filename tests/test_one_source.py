@@ -141,7 +141,7 @@ class _no_polars:
         from fastjson.encoders import _polars
 
         self.saved = _polars.records, _polars.rows
-        _polars.records = _polars.rows = lambda df, enc: None  # type: ignore[assignment]
+        _polars.records = _polars.rows = lambda *args: None  # type: ignore[assignment]
 
     def __exit__(self, *exc: object) -> None:
         from fastjson.encoders import _polars

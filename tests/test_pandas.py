@@ -22,8 +22,9 @@ def pure(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def no_polars(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_polars, "records", lambda df, ctx: None)
-    monkeypatch.setattr(_polars, "rows", lambda df, ctx: None)
+    """``records`` and ``rows`` are polars' route for every orient, frames and Series."""
+    monkeypatch.setattr(_polars, "records", lambda *args: None)
+    monkeypatch.setattr(_polars, "rows", lambda *args: None)
 
 
 def both_paths(df: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, **options: Any) -> Any:
@@ -114,7 +115,8 @@ def test_row_orients_on_both_paths(
 def test_row_orients_with_strings_that_look_like_the_rewritten_bytes(
     monkeypatch: pytest.MonkeyPatch,
 ):
-    """The polars route rewrites `{"c0":`, `,"c1":` and `}`+newline; values must survive."""
+    """Strings that look like the row layout (`{"c0":`, `,"c1":`, `}`, brackets) are
+    cells like any other on both routes: polars builds rows from escaped cells."""
     tricky = ['{"c0":', ',"c1":', "}\n", '"},{"c1":x', "\\", '\\","c1":', "]", "[{"]
     tricky += ["cat", "x,", "{", ',"c', '{"c', '"c1":', "c", ""]
     df = pd.DataFrame({"a": tricky, "b": tricky[::-1], "c": range(len(tricky))})
@@ -131,7 +133,9 @@ def test_row_orients_with_strings_that_look_like_the_rewritten_bytes(
         [None] * 12,
     ]
     enc = fastjson.Encoder()
-    assert _polars.rows(df, enc) is not None and _polars.rows(wide, enc) is not None
+    parts = fastjson.encoders.pandas.POLARS_PARTS
+    assert _polars.rows(df, enc, parts) is not None
+    assert _polars.rows(wide, enc, parts) is not None
     dup = pd.DataFrame([[1, "x"], [2, "y"]], columns=["k", "k"])
     assert both_paths(dup, monkeypatch, orient="values") == [[1, "x"], [2, "y"]]
 

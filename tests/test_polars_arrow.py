@@ -364,7 +364,7 @@ def test_other_backends_read_the_fragment():
 
 
 def test_polars_writer_takes_common_frames():
-    """The benchmark frame's dtypes take ``write_ndjson`` (the speed of the issue)."""
+    """The benchmark frame's dtypes take polars' route (the speed of the issue)."""
     enc = fastjson.Encoder()
     pf = pl.DataFrame(
         {
@@ -375,17 +375,41 @@ def test_polars_writer_takes_common_frames():
             "c": pl.Series(["x", "y"], dtype=pl.Categorical),
         }
     )
-    assert pl_enc._ndjson(pf, enc) is not None
-    assert pl_enc._ndjson(pf, enc.replace(nan="string")) is None
-    assert pl_enc._ndjson(pf, enc.replace(datetime_format="http")) is None
+    assert pl_enc.fast_applies(pf.dtypes, enc)
+    assert not pl_enc.fast_applies(pf.dtypes, enc.replace(nan="string"))
+    assert not pl_enc.fast_applies(pf.dtypes, enc.replace(datetime_format="http"))
 
 
-def test_rows_without_pandas_helper(monkeypatch: pytest.MonkeyPatch):
-    """Without pandas, ``values`` rows are assembled from tokens: the same JSON."""
+@pytest.mark.parametrize("orient", ORIENTS)
+def test_both_routes_give_the_same_bytes(orient: str, monkeypatch: pytest.MonkeyPatch):
+    """polars' route and the token route, for every orient, on the common dtypes."""
+    pf = NESTED.drop("list").with_columns(
+        f=pl.Series([0.1, 1e30, None]),
+        g=pl.Series([float("nan"), float("inf"), -0.0]),
+        t=pl.Series([dt.datetime(2024, 1, 1, 0, 0, 0, 5), None, dt.datetime(1969, 12, 31)]),
+        c=pl.Series(["x", None, "é"], dtype=pl.Categorical),
+        e=pl.Series(["b", "a", None], dtype=pl.Enum(["a", "b"])),
+        d=pl.Series([dt.timedelta(seconds=1.5), None, dt.timedelta(days=-1)]),
+        s=pl.Series(['q"', "\n", None]),
+    )
+    fast = dumpb(pf, orient=orient)
+    monkeypatch.setattr(pl_enc, "fast_applies", lambda dtypes, enc: False)
+    assert dumpb(pf, orient=orient) == fast
+    series = pf["s"]
+    assert dumpb(series, orient=orient) == dumpb(series.to_pandas(), orient=orient)
+
+
+def test_rows_without_pyarrow(monkeypatch: pytest.MonkeyPatch):
+    """Without pyarrow, polars' row strings are taken through one Python string: the same JSON."""
     pf = NESTED.drop("list").with_columns(f=pl.Series([0.1, 1e30, None]))
-    expected = dumpb(pf, orient="values")
-    monkeypatch.setitem(sys.modules, "fastjson.encoders._polars", None)  # import fails
-    assert strict_loads(dumpb(pf, orient="values")) == strict_loads(expected)
+    expected = {orient: dumpb(pf, orient=orient) for orient in ORIENTS}
+
+    def no_arrow(*args: Any, **kwargs: Any) -> Any:
+        raise ImportError("pyarrow")
+
+    monkeypatch.setattr(pl.Series, "to_arrow", no_arrow)
+    for orient in ORIENTS:
+        assert dumpb(pf, orient=orient) == expected[orient]
 
 
 def test_polars_needs_no_pandas():

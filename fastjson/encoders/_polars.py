@@ -1,25 +1,26 @@
-"""DataFrame -> JSON rows (objects or arrays) through polars, when polars is installed.
+"""pandas frames and Series through polars' orient writers, when polars is installed.
 
-The pipeline measured fastest here (see bench/README.md): ``pl.from_pandas``
-(near zero-copy), datetimes formatted to ISO 8601 by polars expressions,
-``write_ndjson`` into a buffer, and the newline row separators replaced by
-commas (safe: JSON strings never hold a raw newline). Durations become
-seconds before the conversion, by the same numpy division as on the pure
-path: polars divides by multiplying with the reciprocal, which can differ in
-the last bit.
-Polars writes floats with their shortest round-trip repr, so the output is
-lossless, and writes NaN and infinities as ``null``.
+One pipeline for pandas and polars data: a pandas frame is converted a block of
+rows at a time (``pl.from_pandas``, near zero-copy) and written by
+:class:`fastjson.encoders.polars.FastTable`, the writer of polars' own frames,
+with the pandas index supplying the row labels (keys of ``columns`` and
+``index``, split's ``index``). Before the conversion, durations become seconds
+by the same numpy division as on the pure path (polars divides by multiplying
+with the reciprocal, which can differ in the last bit), and categoricals become
+polars ``Enum`` columns, whose categories are encoded once. Polars writes floats
+with their shortest round-trip repr, so the output is lossless, and writes NaN
+and infinities as ``null``.
 
-:func:`records` returns ``None`` whenever the frame needs something this path
-does not do (a ``nan`` policy other than ``null``, object or float16 columns,
-no polars, no pyarrow...), and the caller falls back to the pure path, which
-gives the same parsed output.
+:func:`records` and :func:`rows` return ``None`` whenever the frame needs
+something this route does not do (a ``nan`` policy other than ``null``, object
+or float16 columns, no polars, no pyarrow...), and the caller falls back to the
+pure path, which gives the same bytes. Replacing both with functions that
+return ``None`` forces the pure path (the tests do).
 """
 
 from __future__ import annotations
 
-import io
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -28,97 +29,189 @@ from .._values import SAFE_INTEGER
 from .numpy import timedelta_seconds
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from ..core import Encoder
 
 
-def records(df: pd.DataFrame, enc: Encoder) -> bytes | None:
+class PandasParts(Protocol):
+    """What this route needs of the pandas encoder, which hands it in with each call
+    (:data:`fastjson.encoders.pandas.POLARS_PARTS`): this module sits below that one
+    and does not import it back."""
+
+    def labels(self, index: pd.Index, enc: Encoder) -> bytes: ...
+    def index_keys(self, index: pd.Index, enc: Encoder) -> tuple[list[bytes], bool]: ...
+    def row_order(self, index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None: ...
+    def row_bytes(self, df: pd.DataFrame) -> int: ...
+
+
+def records(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> bytes | None:
     """``[{"col": value, ...}, ...]`` via polars, or ``None`` when this path does not apply."""
-    names = [c if isinstance(c, str) else str(c) for c in df.columns]
-    if len(set(names)) != len(names):
-        return None
-    lines = _ndjson(df, names, enc)
-    if lines is None:
-        return None
-    rows = lines.replace(b"\n", b",")  # every row ends with a newline
-    return b"".join((b"[", memoryview(rows)[:-1], b"]")) if rows else b"[]"
+    if enc.option("orient") != "records":
+        enc = enc.replace(orient="records")
+    return _frame(df, enc, parts)
 
 
-def lines(df: pd.DataFrame, enc: Encoder) -> bytes | None:
+def rows(data: pd.DataFrame | pd.Series[Any], enc: Encoder, parts: PandasParts) -> bytes | None:
+    """A frame in any orient but ``records`` (``values``, the ``data`` of ``split``, and the
+    keyed ``columns`` and ``index``, all built from per-row strings), or a Series in any
+    orient, via polars; ``None`` when this path does not apply. A frame under
+    ``orient="records"`` is written as ``values``."""
+    if isinstance(data, pd.Series):
+        return _series(data, enc, parts)
+    if enc.option("orient") == "records":
+        enc = enc.replace(orient="values")
+    return _frame(data, enc, parts)
+
+
+def lines(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> bytes | None:
     """NDJSON: one record per row, each followed by a newline (``None``: use the pure path)."""
-    names = [c if isinstance(c, str) else str(c) for c in df.columns]
-    if len(set(names)) != len(names):
+    table = _table(df, enc.replace(orient="records"), parts)
+    if table is None:
         return None
-    return _ndjson(df, names, enc)
+    return b"".join(table.lines(0, len(df)))
 
 
-def rows(df: pd.DataFrame, enc: Encoder) -> bytes | None:
-    """``[[value, ...], ...]`` (orient ``values``, the ``data`` of ``split``) via polars.
+def _frame(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> bytes | None:
+    from . import _columns as cols
 
-    The columns are renamed ``c0``, ``c1``... and the ndjson row objects are
-    rewritten into arrays by :func:`_objects_to_arrays`.
-    """
-    names = [f"c{i}" for i in range(df.shape[1])]
-    lines = _ndjson(df, names, enc)
-    if lines is None:
+    table = _table(df, enc, parts)
+    if table is None:
         return None
-    return _objects_to_arrays(lines, names) if lines else b"[]"
+    return cols.write_frame(
+        table,
+        enc.option("orient"),
+        len(df),
+        cols.keys_of(list(df.columns)),
+        lambda: parts.labels(df.columns, enc),
+        enc.option("sort_keys"),
+        parts.row_bytes(df),
+        cols.POLARS,
+    )
 
 
-def _objects_to_arrays(lines: bytes, names: list[str]) -> bytes | None:
-    """``{"c0":a,"c1":b}`` + newline per row -> ``[[a,b],...]``, over the whole buffer at once.
+def _series(s: pd.Series[Any], enc: Encoder, parts: PandasParts) -> bytes | None:
+    import orjson
 
-    A key starts at a quote preceded by ``{`` or ``,`` and followed by ``c``:
-    inside a JSON string a quote is always escaped (``\\"``), and a closing
-    quote is followed by ``,`` or ``}``, never by ``c``. polars writes every
-    key of every row, in order, so the key lengths repeat row after row. The
-    keys are cut out with one mask built by ``np.repeat``; braces then become
-    brackets and newlines commas, at positions known from the cut. Each step
-    is one numpy pass over the buffer (``bytes.replace`` once per column was
-    about five times slower). ``None`` sends the frame to the pure path if
-    the keys found are not exactly rows x columns, which the argument above
-    rules out.
-    """
-    buf = np.frombuffer(lines, dtype=np.uint8)
-    newlines = np.flatnonzero(buf == ord("\n"))
-    quotes = np.flatnonzero(buf == ord('"'))  # never the first or last byte
-    before = buf[quotes - 1]
-    starts = quotes[((before == ord("{")) | (before == ord(","))) & (buf[quotes + 1] == ord("c"))]
-    if len(starts) != len(newlines) * len(names):
+    from . import _columns as cols
+
+    table = _table(s.to_frame(), enc, parts)
+    if table is None:
         return None
-    key_lengths = np.tile(np.array([len(n) + 3 for n in names]), len(newlines))  # "cN":
-    ends = starts + key_lengths
-    runs = np.empty(2 * len(starts) + 1, dtype=np.intp)  # kept, key, kept, key, ..., kept
-    runs[0:-1:2] = starts - np.concatenate(([0], ends[:-1]))
-    runs[1::2] = key_lengths
-    runs[-1] = len(buf) - ends[-1]
-    out = buf[np.repeat(np.arange(len(runs)) % 2 == 0, runs)]
-    row_ends = newlines - key_lengths[: len(names)].sum() * np.arange(1, len(newlines) + 1)
-    out[row_ends - 1] = ord("]")
-    out[row_ends[:-1] + 1] = ord("[")
-    out[row_ends] = ord(",")
-    out[0] = ord("[")
-    return b"".join((b"[", memoryview(out)[:-1], b"]"))
+    name = orjson.dumps(s.name if isinstance(s.name, str | None) else str(s.name))
+    orient = enc.option("orient")
+    return cols.write_series(table, orient, len(s), name, enc.option("sort_keys"), cols.POLARS)
 
 
-def _ndjson(df: pd.DataFrame, names: list[str], enc: Encoder) -> bytes | None:
-    """One JSON object per line, keys ``names``; ``None`` when polars cannot do it exactly."""
+def _table(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> Any:
+    """polars' writer for ``df``, or ``None`` when it would not write what the pure path does."""
     if not _applies(df, enc):
         return None
-    df = df.set_axis(names, axis=1)
-    durations = {n: timedelta_seconds(df[n].to_numpy()) for n in names if df[n].dtype.kind == "m"}
-    if durations:  # numpy's division, not polars' (which multiplies by the reciprocal)
-        df = df.assign(**durations)
     try:
-        import polars as pl
+        import polars  # noqa: F401
 
-        frame = pl.from_pandas(df, include_index=False, nan_to_null=True)
+        from . import polars as pl_enc
+
+        source = _Pandas(df, parts.row_order(df.index, enc), enc, parts)
+        first = source.frame(0, min(1, len(df)))
     except Exception:  # polars or pyarrow missing, or a column it cannot convert
         return None
-    whole = {n for n in names if _is_datetime(df[n].dtype) and _whole_seconds(df[n])}
-    exprs = [_expression(pl, name, dtype, name in whole) for name, dtype in frame.schema.items()]
-    buffer = io.BytesIO()
-    frame.select(exprs).write_ndjson(buffer)
-    return buffer.getvalue()
+    if not pl_enc.fast_applies(first.dtypes, enc):
+        return None
+    return pl_enc.FastTable(source, [c if isinstance(c, str) else str(c) for c in df.columns], enc)
+
+
+class _Pandas:
+    """A pandas frame as rows for :class:`fastjson.encoders.polars.FastTable`.
+
+    ``order`` lists the rows in output order (sorted labels under ``sort_keys``),
+    ``None`` for the frame's own order.
+    """
+
+    def __init__(
+        self, df: pd.DataFrame, order: NDArray[np.intp] | None, enc: Encoder, parts: PandasParts
+    ) -> None:
+        import polars as pl
+
+        self.parts = parts
+        self.df = df
+        self.order = order
+        self.enc = enc
+        self.height = len(df)
+        self.columns = [df.iloc[:, k] for k in range(df.shape[1])]
+        self.enums = {  # each categorical's categories once, as a polars Enum, and its codes
+            k: (
+                pl.Series(list(dtype.categories), dtype=pl.Enum(list(dtype.categories))),
+                np.asarray(self.columns[k].cat.codes),
+            )
+            for k, dtype in enumerate(df.dtypes)
+            if isinstance(dtype, pd.CategoricalDtype)
+        }
+
+    def _rows(self, i: int, j: int) -> Any:
+        return slice(i, j) if self.order is None else self.order[i:j]
+
+    def frame(self, i: int, j: int, columns: list[int] | None = None) -> Any:
+        """Column by column (``pl.from_pandas`` of a whole block costs more than of its
+        columns one by one)."""
+        import polars as pl
+
+        rows = self._rows(i, j)
+        block = []
+        for k in range(len(self.columns)) if columns is None else columns:
+            name = f"c{k}"
+            if k in self.enums:
+                categories, all_codes = self.enums[k]
+                codes = all_codes[rows]
+                index = pl.Series(codes, dtype=pl.Int64)
+                if (codes < 0).any():
+                    index = index.scatter(np.flatnonzero(codes < 0), None)
+                block.append(categories.gather(index).alias(name))
+                continue
+            column = self.columns[k].iloc[rows]
+            if column.dtype.kind == "m":  # numpy's division, as on the pure path
+                seconds = timedelta_seconds(column.to_numpy())
+                block.append(pl.Series(name, seconds, nan_to_null=True))
+            else:
+                block.append(pl.from_pandas(column, nan_to_null=True).alias(name))
+        return pl.DataFrame(block)
+
+    def keys(self, i: int, j: int) -> tuple[Any, bool]:
+        """The row labels as keys, as :func:`fastjson.encoders.pandas._index_keys` writes
+        them: numbers and ISO dates in quotes, strings escaped, the rest ``str``."""
+        import polars as pl
+
+        from . import polars as pl_enc
+
+        index = self.df.index
+        if isinstance(index, pd.RangeIndex) and self.order is None:
+            start, step = index.start + i * index.step, index.step
+            labels = pl.int_range(start, start + (j - i) * step, step, dtype=pl.Int64)
+            return labels.cast(pl.String), False
+        index = index[self._rows(i, j)]
+        if not isinstance(index, pd.MultiIndex) and not index.hasnans:
+            if isinstance(index.dtype, np.dtype) and index.dtype.kind in "iu":
+                return pl.lit(pl.Series(np.asarray(index)).cast(pl.String)), False
+            if pd.api.types.infer_dtype(index, skipna=False) == "string":
+                try:  # polars cannot hold lone surrogates: those take the tokens below
+                    strings = pl.Series(list(index), dtype=pl.String)
+                except Exception:
+                    pass
+                else:
+                    return pl_enc.json_token(pl.lit(strings)), True
+        tokens, quoted = self.parts.index_keys(index, self.enc)
+        return pl.lit(pl.Series([t.decode() for t in tokens], dtype=pl.String)), quoted
+
+    def labels(self, i: int, j: int) -> bytes:
+        return b"," + self.parts.labels(self.df.index[i:j], self.enc)[1:-1]
+
+    def whole_seconds(self, k: int) -> bool:
+        """No datetime of column ``k`` has a sub-second part (checked once, on the ticks)."""
+        array = self.columns[k].array
+        ticks = np.asarray(array.asi8)
+        per_second = 10 ** {"s": 0, "ms": 3, "us": 6, "ns": 9}[array.unit]
+        valid = ticks != np.iinfo(np.int64).min  # NaT
+        return not bool((ticks[valid] % per_second).any())
 
 
 def _applies(df: pd.DataFrame, enc: Encoder) -> bool:
@@ -155,37 +248,3 @@ def _supported(dtype: Any) -> bool:
 
 def _is_datetime(dtype: Any) -> bool:
     return isinstance(dtype, pd.DatetimeTZDtype) or getattr(dtype, "kind", "") == "M"
-
-
-def _whole_seconds(column: pd.Series) -> bool:
-    """No value has a sub-second part: then one format string does (the common case)."""
-    ticks = column.array.asi8
-    per_second = 10 ** {"s": 0, "ms": 3, "us": 6, "ns": 9}[column.array.unit]
-    valid = ticks != np.iinfo(np.int64).min  # NaT
-    return not bool((ticks[valid] % per_second).any())
-
-
-def _expression(pl: Any, name: str, dtype: Any, whole_seconds: bool) -> Any:
-    col = pl.col(name)
-    if isinstance(dtype, pl.Datetime):
-        offset = dtype.time_zone is not None
-        if whole_seconds:
-            return col.dt.to_string("%Y-%m-%dT%H:%M:%S" + ("%:z" if offset else "")).alias(name)
-        return _iso(pl, col, with_offset=offset).alias(name)
-    return col
-
-
-def _iso(pl: Any, col: Any, *, with_offset: bool) -> Any:
-    """ISO 8601 as ``Timestamp.isoformat`` writes it: no fraction, 6 or 9 digits."""
-    ns = col.dt.nanosecond()
-    fraction = (
-        pl.when(ns == 0)
-        .then(pl.lit(""))
-        .when(ns % 1000 == 0)
-        .then(pl.concat_str([pl.lit("."), (ns // 1000).cast(pl.String).str.zfill(6)]))
-        .otherwise(pl.concat_str([pl.lit("."), ns.cast(pl.String).str.zfill(9)]))
-    )
-    parts = [col.dt.to_string("%Y-%m-%dT%H:%M:%S"), fraction]
-    if with_offset:
-        parts.append(col.dt.to_string("%:z"))
-    return pl.concat_str(parts)

@@ -13,6 +13,7 @@ pandas and polars encoders, which import this module, never the reverse.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -235,6 +236,10 @@ def _seconds(a: NDArray[Any], unit: str) -> tuple[NDArray[np.int64], NDArray[np.
 
 
 def _iso_seconds(a: NDArray[Any], unit: str, nat: NDArray[np.bool_]) -> NDArray[Any]:
+    matrix = iso_matrix(a, unit, nat)
+    if matrix is not None:
+        width = matrix.shape[1]
+        return matrix.view(f"S{width}").reshape(a.shape).astype(f"U{width}")
     seconds, ns = _seconds(a, unit)
     seconds[nat] = 0
     moments = seconds.view(np.dtype("M8[s]"))
@@ -243,6 +248,107 @@ def _iso_seconds(a: NDArray[Any], unit: str, nat: NDArray[np.bool_]) -> NDArray[
     if ns.any():
         text = np.strings.add(text, _fractions(ns))
     return text
+
+
+_ISO_TEMPLATE = np.frombuffer(b"0000-00-00T00:00:00", dtype=np.uint8)
+_PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), np.uint8).reshape(100, 2)
+"""The two ASCII digits of 0-99, looked up rather than computed digit by digit."""
+_NULL = np.frombuffer(b"null", dtype=np.uint8)
+
+
+def iso_matrix(
+    a: NDArray[Any], unit: str, nat: NDArray[np.bool_], *, quoted: bool = False
+) -> NDArray[np.uint8] | None:
+    """ISO 8601 text of datetime64 values in units ``s`` to ``ns``, as ``Timestamp.isoformat``
+    writes it (no fraction, 6 or 9 digits), one row of bytes per value, NUL-padded on the right.
+
+    Built from integer fields like :func:`http_strings` (numpy's own ``datetime_as_string``
+    is several times slower). ``quoted``: each row is a JSON string token, NaT rows
+    ``null``; otherwise NaT rows are left for the caller. ``None`` when a year falls
+    outside 1-9999, which numpy's formatting writes its own way.
+    """
+    seconds, ns = _seconds(a.ravel(), unit)
+    nat = nat.ravel()
+    if nat.any():
+        seconds = np.where(nat, 0, seconds)
+        ns = np.where(nat, 0, ns)
+    days, clock = np.divmod(seconds, 86400)
+    dates = _iso_dates(days)
+    if dates is None:
+        return None
+    q = 1 if quoted else 0
+    fraction = bool(ns.any())
+    width = 19 + (10 if fraction else 0) + 2 * q
+    out = np.zeros((len(days), width), dtype=np.uint8)
+    out[:, q : q + 10] = dates
+    out[:, q + 10] = ord("T")
+    out[:, q + 11 : q + 19] = _clock_table().take(clock, axis=0)
+    length = np.zeros(len(days), dtype=np.intp)
+    if fraction:
+        part = out[:, q + 19 : q + 29]
+        part[:, 0] = ord(".")
+        part[:, 1] = ns // 10**8 + ord("0")
+        for k in range(4):  # the other eight digits, two at a time
+            part[:, 2 + 2 * k : 4 + 2 * k] = _PAIRS.take(ns // 10 ** (6 - 2 * k) % 100, axis=0)
+        length = np.where(ns == 0, 0, np.where(ns % 1000 == 0, 7, 10))
+        part[np.arange(10) >= length[:, None]] = 0
+    if quoted:
+        out[:, 0] = ord('"')
+        out[np.arange(len(days)), 20 + length] = ord('"')
+        if nat.any():
+            out[nat] = 0
+            out[nat, :4] = _NULL
+    return out
+
+
+def _iso_dates(days: NDArray[np.int64]) -> NDArray[np.uint8] | None:
+    """``YYYY-MM-DD`` per day since 1970 as a (n, 10) byte matrix; ``None`` beyond years 1-9999.
+
+    Frames hold few distinct days for many values (a day of seconds...): the
+    dates of the span covered are formatted once and looked up, unless the span
+    is much wider than the values are many.
+    """
+    if not len(days):
+        return np.empty((0, 10), dtype=np.uint8)
+    first, last = int(days.min()), int(days.max())
+    lookup = last - first < 4 * len(days) + 1024
+    span = np.arange(first, last + 1) if lookup else days
+    year, month, day = _civil(span)
+    if int(year.min()) < 1 or int(year.max()) > 9999:
+        return None
+    text = np.empty((len(span), 10), dtype=np.uint8)
+    text[:] = _ISO_TEMPLATE[:10]
+    text[:, 0:2] = _PAIRS.take(year // 100, axis=0)
+    text[:, 2:4] = _PAIRS.take(year % 100, axis=0)
+    text[:, 5:7] = _PAIRS.take(month, axis=0)
+    text[:, 8:10] = _PAIRS.take(day, axis=0)
+    return text.take(days - first, axis=0) if lookup else text
+
+
+@functools.cache
+def _clock_table() -> NDArray[np.uint8]:
+    """``HH:MM:SS`` for every second of a day (86400 x 8 bytes, built once)."""
+    seconds = np.arange(86400)
+    table = np.empty((86400, 8), dtype=np.uint8)
+    table[:] = _ISO_TEMPLATE[11:]
+    table[:, 0:2] = _PAIRS.take(seconds // 3600, axis=0)
+    table[:, 3:5] = _PAIRS.take(seconds // 60 % 60, axis=0)
+    table[:, 6:8] = _PAIRS.take(seconds % 60, axis=0)
+    return table
+
+
+def datetime_tokens(a: NDArray[Any], enc: Encoder) -> list[bytes] | None:
+    """JSON tokens of a datetime64 array (``"2024-01-01T00:00:00"``, ``null`` for NaT),
+    without a Python string per value; ``None`` where :func:`iso_matrix` does not apply."""
+    a = native(a)
+    unit, count = np.datetime_data(a.dtype)
+    if enc.option("datetime_format") != "iso" or count != 1 or unit not in _PER_SECOND:
+        return None
+    matrix = iso_matrix(a, unit, np.isnat(a), quoted=True)
+    if matrix is None:
+        return None
+    result: list[bytes] = matrix.view(f"S{matrix.shape[1]}").ravel().tolist()
+    return result
 
 
 def _fractions(ns: NDArray[np.int64]) -> NDArray[Any]:
@@ -345,6 +451,10 @@ def timedelta_seconds(a: NDArray[Any]) -> NDArray[np.float64]:
 # -- columns -------------------------------------------------------------------
 
 
+_BOOLEANS = np.array([b"false", b"true"], dtype=object)
+"""Tokens of a boolean column by lookup: every cell shares one of two bytes objects."""
+
+
 def tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> list[bytes]:
     """The JSON text of every element of a 1-D column (numpy array or list).
 
@@ -357,12 +467,21 @@ def tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> list[bytes]:
         return []
     tenc = compact(enc)
     kind = getattr(getattr(values, "dtype", None), "kind", "O")
-    if kind in "biuf":
+    if kind == "b":  # any non-zero byte is true, as numpy reads it
+        result: list[bytes] = _BOOLEANS.take(
+            np.asarray(values).view(np.uint8), mode="clip"
+        ).tolist()
+        return result
+    if kind in "iuf":
         encoded = numeric(values, tenc)
         if isinstance(encoded, Raw):
             return encoded.data[1:-1].split(b",")
         values, scalars = encoded.items, True
     elif kind != "O":
+        if kind == "M":
+            fast = datetime_tokens(values, tenc)
+            if fast is not None:
+                return fast
         values = json_ready(values, tenc).tolist()
         scalars = True
     if scalars:

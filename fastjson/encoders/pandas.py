@@ -2,14 +2,20 @@
 
 Imported lazily by the registry the first time a pandas object is seen.
 
-DataFrames in the orients ``records``, ``values`` and ``split`` go through
-polars when it is installed (see :mod:`fastjson.encoders._polars`: about 3x
-the speed of ``DataFrame.to_json`` here, and lossless). The other orients,
-and frames polars cannot take (mixed object columns, float16...), use the
-pure path here:
-each column becomes a list of JSON tokens in one vectorised step
-(:func:`column_tokens`) and rows are stitched by :mod:`._columns`. Both paths
-give the same parsed output for every dtype; the test suite checks it.
+Frames and Series take one of two routes, which give the same bytes:
+
+- **polars** (when it is installed, for ``nan="null"`` and the dtypes it
+  writes exactly as fastjson does): the frame goes through ``pl.from_pandas``
+  a block of rows at a time, and polars' own orient writers
+  (:mod:`fastjson.encoders.polars`) build every orient in Rust, the pandas
+  index supplying the row labels (:mod:`fastjson.encoders._polars`).
+- **pure** (everything else): each column becomes a list of JSON tokens in
+  one vectorised step (:func:`column_tokens`) and rows are stitched by
+  :mod:`._columns`.
+
+Both write into one buffer a block of rows at a time (:func:`._columns.write_frame`),
+so the peak memory is the output plus one block. The test suite checks that
+both routes agree.
 
 JSON forms: missing values (``NaN`` in float columns, ``None``, ``NaT``,
 ``pd.NA``) are ``null``; datetimes are ISO 8601 strings as
@@ -73,6 +79,8 @@ def column_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> list[bytes]:
 
 def _masked_tokens(values: NDArray[Any], na: NDArray[np.bool_], enc: Encoder) -> list[bytes]:
     """Nullable numeric columns: the values array plus its NA mask."""
+    if len(values) == 0:
+        return []
     encoded = np_enc.numeric(values, np_enc.compact(enc), null=na if na.any() else None)
     if isinstance(encoded, Raw):
         return encoded.data[1:-1].split(b",")
@@ -148,6 +156,8 @@ def key_order(labels: Any) -> list[int] | None:
 @builtin(pd.DataFrame)
 def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
     """A DataFrame in the ``orient`` option (pandas' meanings of the orients)."""
+    from . import _polars
+
     orient = enc.option("orient")
     if orient in ("records", "columns", "index"):
         cols.check_unique(list(df.columns), "column name", orient)
@@ -155,41 +165,129 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
             order = key_order(df.columns)
             if order is not None:
                 df = df.iloc[:, order]
-    if orient == "records":
-        from . import _polars
+    if orient in ("columns", "index") and not df.index.is_unique:
+        cols.check_unique(list(df.index), "index label", orient)
+    if enc.option("nan") == "error":
+        _check_finite(df, orient)  # column by column, as the whole frame would raise
+    fast = (
+        _polars.records(df, enc, POLARS_PARTS)
+        if orient == "records"
+        else _polars.rows(df, enc, POLARS_PARTS)
+    )
+    if fast is not None:
+        return _emit(fast)
+    table = _Table(df, enc, row_order(df.index, enc))
+    body = cols.write_frame(
+        table,
+        orient,
+        len(df),
+        table.column_keys,
+        lambda: _labels(df.columns, enc),
+        enc.option("sort_keys"),
+        row_bytes(df),
+        cols.PURE,
+    )
+    return _emit(body)
 
-        fast = _polars.records(df, enc)
-        if fast is not None:
-            return _emit(fast)
-    if orient in ("values", "split"):
-        from . import _polars
 
-        data = _polars.rows(df, enc)
-        if data is None:
-            data = cols.rows_from_columns(_frame_columns(df, enc), len(df))
-        if orient == "values":
-            return _emit(data)
-        labels = {"columns": _labels(df.columns, enc), "index": _labels(df.index, enc)}
-        return _emit(split_object({**labels, "data": data}, enc))
-    columns = _frame_columns(df, enc)
-    n = len(df)
-    if orient == "records":
-        return _emit(cols.records_from_columns(list(df.columns), columns, n))
-    index_keys, quoted = _index_keys(df.index, enc, orient)
-    order = key_order(df.index) if enc.option("sort_keys") else None
-    if order is not None:
-        index_keys = [index_keys[i] for i in order]
-        columns = [[column[i] for i in order] for column in columns]
-    if orient == "columns":
-        names = cols.keys_of(list(df.columns))
-        parts = [
-            name + b":" + cols.object_from_tokens(index_keys, quoted, column)
-            for name, column in zip(names, columns, strict=True)
-        ]
-        return _emit(b"{" + b",".join(parts) + b"}")
-    lead = cols.key_slots(index_keys, quoted)
-    body = cols.object_rows(cols.keys_of(list(df.columns)), columns, n, lead=lead)
-    return _emit(b"{" + body[1:] + b"}")
+def row_order(index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None:
+    """Positions of the rows in output order: sorted by label under ``sort_keys`` for the
+    keyed orients (``columns``, ``index``), else ``None`` (as they are)."""
+    if not enc.option("sort_keys") or enc.option("orient") not in ("columns", "index"):
+        return None
+    if index.is_monotonic_increasing:  # a RangeIndex, sorted labels: nothing to do
+        return None
+    order = key_order(index)
+    return None if order is None else np.asarray(order, dtype=np.intp)
+
+
+def row_bytes(df: pd.DataFrame) -> int:
+    """A guess at the JSON size of a row, on the high side, to size the first block and
+    the room reserved for the output (later blocks are measured)."""
+    names = sum(len(str(c)) + 4 for c in df.columns)
+    return 16 + names + sum(_cell_bytes(column) for _, column in df.items())
+
+
+def _cell_bytes(column: pd.Series[Any]) -> int:
+    """At most about this many bytes a cell of ``column`` takes, known without a pass over it."""
+    dtype: Any = column.dtype
+    kind = getattr(dtype, "kind", "O")
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = dtype.categories
+        if len(categories) and pd.api.types.infer_dtype(categories) == "string":
+            return 4 + max(len(str(c)) for c in categories[:256])
+        return 32
+    if kind in "biuf":
+        return {"b": 5, "f": 24}.get(kind, 20)
+    if kind in "Mm":
+        return 40
+    pyarrow = getattr(column.array, "_pa_array", None)  # pandas' Arrow-backed strings
+    if pyarrow is not None and len(column):
+        return 4 + int(pyarrow.nbytes) // len(column)
+    return 32
+
+
+class _Table(cols.TokenTable):
+    """The pure route's blocks: tokens of ``df.iloc[rows]`` (rows in output order)."""
+
+    def __init__(self, df: pd.DataFrame, enc: Encoder, order: NDArray[np.intp] | None) -> None:
+        super().__init__(enc.option("orient"), cols.keys_of(list(df.columns)), len(df))
+        self.df = df
+        self.enc = enc
+        self.order = order
+        self.series = [df.iloc[:, k] for k in range(df.shape[1])]
+
+    def _positions(self, i: int, j: int) -> Any:
+        return slice(i, j) if self.order is None else self.order[i:j]
+
+    def column(self, k: int, i: int, j: int) -> list[bytes]:
+        rows = self._positions(i, j)
+        try:
+            return column_tokens(self.series[k].iloc[rows], self.enc)
+        except EncodeError as exc:
+            error = _rebased(exc, _origin(rows))
+            raise _in_frame(error, self.df, k, self.orient) from exc.__cause__
+
+    def row_keys(self, i: int, j: int) -> tuple[list[bytes], bool]:
+        return _index_keys(self.df.index[self._positions(i, j)], self.enc)
+
+    def _made_leads(self, i: int, j: int) -> list[bytes]:
+        """Numeric labels: the ``,"label":`` pieces cut straight from orjson's array
+        (the tokens :func:`_index_keys` would give, without a list of them first)."""
+        index = self.df.index[self._positions(i, j)]
+        dtype = index.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind in "iuf" and not index.hasnans:
+            kenc = np_enc.compact(self.enc.replace(datetime_format="iso", big_int="number"))
+            encoded = np_enc.numeric(index.to_numpy(), kenc)
+            if isinstance(encoded, Raw) and len(index):
+                inner = encoded.data[1:-1].replace(b",", b'":\n,"')
+                return (b',"' + inner + b'":').split(b"\n")
+        return super()._made_leads(i, j)
+
+    def labels(self, i: int, j: int) -> list[bytes]:
+        return [b"," + _labels(self.df.index[i:j], self.enc)[1:-1]]
+
+
+def _origin(rows: Any) -> Any:
+    """Maps a row of a block to its row in the frame (an int offset, or the positions)."""
+    return rows.start if isinstance(rows, slice) else rows
+
+
+def _check_finite(df: pd.DataFrame, orient: str) -> None:
+    """NaN or infinity under ``nan="error"``: raise for the first column holding one, at
+    its first row, before any block is written (as the streaming writer checks)."""
+    for j in range(df.shape[1]):
+        column = df.iloc[:, j]
+        if getattr(column.dtype, "kind", "") != "f":
+            continue
+        if isinstance(column.dtype, np.dtype):  # NaN is a value here, not a missing marker
+            values = np.asarray(column.to_numpy())
+        else:
+            values = np.asarray(column.to_numpy(dtype="float64", na_value=0.0))
+        bad = np.flatnonzero(~np.isfinite(values))
+        if len(bad):
+            error = NonFiniteError(float(values[bad[0]]), f"$[{int(bad[0])}]")
+            raise _in_frame(error, df, j, orient)
 
 
 def sorted_frame(df: pd.DataFrame, enc: Encoder) -> pd.DataFrame:
@@ -220,20 +318,8 @@ def check_frame(df: pd.DataFrame, enc: Encoder) -> None:
     if orient in ("columns", "index") and not df.index.is_unique:
         cols.check_unique(list(df.index), "index label", orient)
     _frame_columns(df.iloc[:1], enc)
-    if enc.option("nan") != "error":
-        return
-    for j in range(df.shape[1]):
-        column = df.iloc[:, j]
-        if getattr(column.dtype, "kind", "") != "f":
-            continue
-        if isinstance(column.dtype, np.dtype):  # NaN is a value here, not a missing marker
-            values = np.asarray(column.to_numpy())
-        else:
-            values = np.asarray(column.to_numpy(dtype="float64", na_value=0.0))
-        bad = np.flatnonzero(~np.isfinite(values))
-        if len(bad):
-            error = NonFiniteError(float(values[bad[0]]), f"$[{int(bad[0])}]")
-            raise _in_frame(error, df, j, orient)
+    if enc.option("nan") == "error":
+        _check_finite(df, orient)
 
 
 def ndjson(df: pd.DataFrame, enc: Encoder) -> bytes:
@@ -244,7 +330,7 @@ def ndjson(df: pd.DataFrame, enc: Encoder) -> bytes:
         return b""
     from . import _polars
 
-    fast = _polars.lines(df, enc)
+    fast = _polars.lines(df, enc, POLARS_PARTS)
     if fast is not None:
         return fast
     columns = _frame_columns(df, enc.replace(orient="records"))
@@ -268,6 +354,17 @@ def _frame_columns(df: pd.DataFrame, enc: Encoder) -> list[list[bytes]]:
         except EncodeError as exc:
             raise _in_frame(exc, df, j, enc.option("orient")) from exc.__cause__
     return columns
+
+
+def _rebased(exc: EncodeError, origin: Any) -> EncodeError:
+    """``exc``, raised for row ``k`` of a block (``$[k]...``), for the frame's own row."""
+    path = exc.path
+    if not path.startswith("$[") or "]" not in path:
+        return exc
+    end = path.index("]")
+    k = int(path[2:end])
+    row = origin + k if isinstance(origin, int) else int(origin[k])
+    return exc.at(f"$[{row}]{path[end + 1 :]}")
 
 
 def _in_frame(exc: EncodeError, df: pd.DataFrame, j: int, orient: str) -> EncodeError:
@@ -308,15 +405,14 @@ def _labels(index: pd.Index, enc: Encoder) -> bytes:
     return _array(index, enc)
 
 
-def _index_keys(index: pd.Index, enc: Encoder, orient: str) -> tuple[list[bytes], bool]:
+def _index_keys(index: pd.Index, enc: Encoder) -> tuple[list[bytes], bool]:
     """Index labels as object keys, plus whether the tokens are already JSON strings.
 
     Numbers, dates and strings are encoded as a column (dates as ISO, as
     dict keys always are); anything else (a MultiIndex, missing labels,
-    mixed objects) goes through ``str(label)``.
+    mixed objects) goes through ``str(label)``. Duplicates are refused by the
+    caller, once for the whole index.
     """
-    if not index.is_unique:
-        cols.check_unique(list(index), "index label", orient)
     enc = enc.replace(datetime_format="iso", big_int="number")
     if not isinstance(index, pd.MultiIndex) and not index.hasnans:
         dtype = index.dtype
@@ -335,28 +431,86 @@ def _index_keys(index: pd.Index, enc: Encoder, orient: str) -> tuple[list[bytes]
 
 @builtin(pd.Series)
 def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
-    """A Series: a list of values (``records``/``values``), or pandas' other orients."""
+    """A Series: a list of values (``records``/``values``), or pandas' other orients.
+
+    Its values are written as arrays by blocks (:func:`_array`: one orjson call
+    for numbers and strings); keyed by label (``index``, ``columns``), through
+    polars when it applies, the labels built there.
+    """
+    from . import _polars
+
     orient = enc.option("orient")
-    if orient in ("records", "values"):
-        return _emit(_array(s, enc))
-    if orient == "split":
-        name = orjson.dumps(s.name if isinstance(s.name, str | None) else str(s.name))
-        parts = {"name": name, "index": _labels(s.index, enc), "data": _array(s, enc)}
-        return _emit(split_object(parts, enc))
-    keys, quoted = _index_keys(s.index, enc, orient)
-    values = column_tokens(s, enc)
-    order = key_order(s.index) if enc.option("sort_keys") else None
-    if order is not None:
-        keys, values = [keys[i] for i in order], [values[i] for i in order]
-    return _emit(cols.object_from_tokens(keys, quoted, values))
+    if orient in ("records", "values") and _numeric(s):
+        return _emit(_array(s, enc))  # orjson's output is the body: no block, no copy
+    if orient in ("columns", "index"):
+        if not s.index.is_unique:
+            cols.check_unique(list(s.index), "index label", orient)
+        fast = _polars.rows(s, enc, POLARS_PARTS)
+        if fast is not None:
+            return _emit(fast)
+    table = _SeriesTable(s.to_frame(), enc, row_order(s.index, enc))
+    name = orjson.dumps(s.name if isinstance(s.name, str | None) else str(s.name))
+    body = cols.write_series(table, orient, len(s), name, enc.option("sort_keys"), cols.PURE)
+    return _emit(body)
+
+
+class _SeriesTable(_Table):
+    """A Series as its one-column frame; errors name the row alone (``$[2]``, ``$.data[2]``...)."""
+
+    def column(self, k: int, i: int, j: int) -> list[bytes]:
+        rows = self._positions(i, j)
+        try:
+            return column_tokens(self.series[k].iloc[rows], self.enc)
+        except EncodeError as exc:
+            error = _rebased(exc, _origin(rows))
+            raise _in_series(error, self.df.index, self.orient) from exc.__cause__
+
+    def items(self, k: int, i: int, j: int) -> list[bytes]:
+        try:
+            array = _array(self.series[k].iloc[i:j], self.enc)
+        except EncodeError as exc:
+            raise _in_series(_rebased(exc, i), self.df.index, self.orient) from exc.__cause__
+        return [b"," + array[1:-1]]
+
+
+def _in_series(exc: EncodeError, index: pd.Index, orient: str) -> EncodeError:
+    """``exc`` (its path starting ``$[row]``) as seen from the Series in ``orient``."""
+    if not exc.path.startswith("$[") or orient in ("records", "values"):
+        return exc
+    end = exc.path.index("]")
+    row = int(exc.path[2:end])
+    prefix = f"$.data[{row}]" if orient == "split" else "$" + _member(index[row])
+    return exc.at(prefix + exc.path[end + 1 :])
+
+
+def _numeric(s: pd.Series[Any] | pd.Index) -> bool:
+    return isinstance(s.dtype, np.dtype) and s.dtype.kind in "biuf"
 
 
 def _array(s: pd.Series[Any] | pd.Index, enc: Encoder) -> bytes:
-    """A column as one JSON array: numeric numpy columns in one orjson call, others by tokens."""
-    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biuf":
-        encoded = np_enc.numeric(s.to_numpy(), np_enc.compact(enc))
-        if isinstance(encoded, Raw):
-            return encoded.data
+    """A column as one JSON array, in one orjson call where its values allow (numbers,
+    nullable numbers, strings); others joined from their tokens."""
+    dtype: Any = s.dtype
+    tenc = np_enc.compact(enc)
+    items: Any = None
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        items = np_enc.numeric(s.to_numpy(), tenc)
+    elif getattr(dtype, "kind", "O") in "biuf" and getattr(dtype, "numpy_dtype", None):
+        na = np.asarray(s.isna())
+        fill = np.nan if dtype.kind == "f" else 0
+        values = s.to_numpy(dtype=dtype.numpy_dtype, na_value=fill)
+        items = np_enc.numeric(values, tenc, null=na if na.any() else None) if len(s) else []
+    elif isinstance(dtype, pd.StringDtype):
+        items = s.array.to_numpy(dtype=object, na_value=None).tolist()
+    if isinstance(items, Raw):
+        return items.data
+    if items is not None:
+        if not isinstance(items, list):
+            items = items.items  # final: JSON-ready values
+        try:
+            return orjson.dumps(items)
+        except TypeError:  # a lone surrogate: the tokens escape it
+            pass
     return b"[" + b",".join(column_tokens(s, enc)) + b"]"
 
 
@@ -405,3 +559,16 @@ def _period(p: pd.Period, enc: Encoder) -> str:
 @builtin(pd.Interval)
 def _interval(i: pd.Interval, enc: Encoder) -> dict[str, Any]:
     return {"left": i.left, "right": i.right, "closed": i.closed}
+
+
+class _PolarsParts:
+    """What the polars route (:mod:`fastjson.encoders._polars`) needs of this module, handed
+    to it with each call so that it does not import this module back."""
+
+    labels = staticmethod(_labels)
+    index_keys = staticmethod(_index_keys)
+    row_order = staticmethod(row_order)
+    row_bytes = staticmethod(row_bytes)
+
+
+POLARS_PARTS = _PolarsParts()

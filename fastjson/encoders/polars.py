@@ -17,16 +17,24 @@ them, so that for the dtypes pandas holds one to one (integers and floats
 without nulls, strings, booleans without nulls, datetimes, durations,
 categoricals) the bytes are equal too, not only the parsed values:
 
-- ``records``, ``values`` and ``split`` with ``nan="null"``: every column is
-  first brought to fastjson's form (:func:`_canonical`: datetimes to ISO
-  strings, durations to seconds...) and polars' own writer, ``write_ndjson``,
-  writes the rows. Polars writes NaN as ``null``, hence the ``nan`` condition.
-- everything else (the ``columns`` and ``index`` orients, ``nan="string"``
-  or ``"error"``, integers beyond 2**53 under ``big_int="string"``, cells
-  polars cannot write as fastjson does): each column becomes a list of JSON
-  tokens in one vectorised step (:func:`column_tokens`, numpy's
-  :func:`~fastjson.encoders.numpy.tokens`) and :mod:`._columns` stitches
-  the rows.
+- with ``nan="null"`` and the dtypes polars writes as fastjson does, every
+  orient is built by polars (:class:`FastTable`): each row of a block
+  becomes one string carrying its separators, built by expressions in Rust
+  (``pl.struct(...).struct.json_encode()`` for row objects,
+  ``pl.concat_str`` of per-cell tokens and row labels for the rest), and the
+  Arrow data buffer of that string column, which is exactly the block's
+  JSON, is copied once into the output. Columns are first brought to
+  fastjson's form (datetimes to ISO strings, durations to seconds...). The
+  pandas encoder sends its frames here too (:mod:`fastjson.encoders._polars`),
+  its index giving the row labels.
+- everything else (``nan="string"`` or ``"error"``, integers beyond 2**53
+  under ``big_int="string"``, cells polars cannot write as fastjson does):
+  each column becomes a list of JSON tokens in one vectorised step
+  (:func:`column_tokens`, numpy's :func:`~fastjson.encoders.numpy.tokens`)
+  and :mod:`._columns` stitches the rows.
+
+Both routes write a block of rows at a time into one buffer
+(:func:`._columns.write_frame`): the peak memory is the output plus a block's work.
 
 **JSON forms**, those of the pandas encoder: null is ``null``; Datetime as
 ``Timestamp.isoformat`` writes it (no fraction when zero, else 6 or 9
@@ -55,8 +63,7 @@ arrays and objects; Binary an ``EncodeError``, as ``bytes`` everywhere.
 
 from __future__ import annotations
 
-import io
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import orjson
@@ -76,7 +83,6 @@ _NUMPY_NUMBERS = (*_INTEGERS, pl.Float32, pl.Float64, pl.Boolean)
 """Columns numpy encodes whole (:func:`fastjson.encoders.numpy.numeric`)."""
 _CANONICAL = (pl.Datetime, pl.Duration, pl.Decimal)
 """Temporal and decimal dtypes that :func:`_canonical` rewrites (with ``pl.Time``)."""
-_NEWLINES_TO_COMMAS = bytes.maketrans(b"\n", b",")
 
 
 def _emit(body: bytes) -> Raw:
@@ -88,8 +94,8 @@ def _emit(body: bytes) -> Raw:
 
 
 # The encoders are named apart from the pandas ones (``encode_frame``...):
-# :mod:`fastjson.streaming` recognises those by name to cut pandas frames into
-# row ranges, and writes these whole.
+# :mod:`fastjson.streaming` recognises each by name to cut it into row ranges
+# its own way (``iloc`` for pandas, ``slice`` here).
 
 
 @builtin(pl.DataFrame)
@@ -102,95 +108,81 @@ def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) 
     """The JSON of ``df``; ``labels`` names the columns of ``split`` when they are not
     ``df.columns`` (an Arrow table with duplicate names, renamed to enter polars)."""
     orient = enc.option("orient")
-    if orient == "values":
-        return _rows(df, enc)
-    if orient == "split":
-        names = orjson.dumps(df.columns if labels is None else labels)
-        members = {"columns": names, "index": _positions(df.height), "data": _rows(df, enc)}
-        return _split_object(members, enc)
-    if enc.option("sort_keys"):  # by position: pl.col("^a.*$") would be a regex
+    if enc.option("sort_keys") and orient in ("records", "columns", "index"):
         df = df.select(pl.nth(sorted(range(df.width), key=df.columns.__getitem__)))
-    return _records(df, enc) if orient == "records" else _keyed(df, enc, orient)
+    table: cols.Table = _Tokens(df, enc)
+    blocks = cols.PURE
+    if fast_applies(df.dtypes, enc) and not any(_has_big_int(c, enc) for c in df.iter_columns()):
+        table, blocks = FastTable(_Positions(df), df.columns, enc), cols.POLARS
+    return cols.write_frame(
+        table,
+        orient,
+        df.height,
+        cols.keys_of(df.columns),
+        lambda: orjson.dumps(df.columns if labels is None else labels),
+        enc.option("sort_keys"),
+        row_bytes(df),
+        blocks,
+    )
 
 
-def _keyed(df: pl.DataFrame, enc: Encoder, orient: str) -> bytes:
-    """``columns`` (``{"col":{"0":v,...}}``) and ``index`` (``{"0":{"col":v},...}``),
-    keyed by row position, from column tokens as the pandas encoder builds them."""
-    columns = _frame_columns(df, enc)
-    keys = cols.keys_of(df.columns)
-    rows = _position_keys(df.height)
-    if orient == "columns":
-        members = [
-            key + b":" + cols.object_from_tokens(rows, False, column)
-            for key, column in zip(keys, columns, strict=True)
-        ]
-        return b"{" + b",".join(members) + b"}"
-    body = cols.object_rows(keys, columns, df.height, lead=cols.key_slots(rows, False))
-    return b"{" + body[1:] + b"}"
-
-
-def _split_object(parts: dict[str, bytes], enc: Encoder) -> bytes:
-    """The ``split`` object from its encoded members, sorted under ``sort_keys`` as
-    ``json`` sorts ``to_dict("split")`` (the pandas encoder's order, for equal bytes)."""
-    names = sorted(parts) if enc.option("sort_keys") else list(parts)
-    return b"{" + b",".join(b'"' + n.encode() + b'":' + parts[n] for n in names) + b"}"
-
-
-def _records(df: pl.DataFrame, enc: Encoder) -> bytes:
-    """``[{"col": value, ...}, ...]``: polars' writer when it applies, else by tokens."""
-    buffer = _ndjson(df, enc, prefix=b"[")
-    if buffer is None:
-        return cols.records_from_columns(df.columns, _frame_columns(df, enc), df.height)
-    if buffer.tell() == 1:  # no rows
-        return b"[]"
-    buffer.seek(-1, io.SEEK_END)
-    buffer.write(b"]")  # over the last row's newline; the others become commas
-    return buffer.getvalue().translate(_NEWLINES_TO_COMMAS)
-
-
-def _rows(df: pl.DataFrame, enc: Encoder) -> bytes:
-    """``[[value, ...], ...]`` (``values``, the ``data`` of ``split``).
-
-    polars writes rows as objects; the pandas route's rewriting of
-    ``{"c0":a,"c1":b}`` lines into arrays (one numpy pass over the buffer)
-    makes them arrays. That helper lives with the pandas route, so without
-    pandas installed the rows are assembled from tokens.
-    """
-    names = [f"c{i}" for i in range(df.width)]
-    buffer = _ndjson(df.rename(dict(zip(df.columns, names, strict=True))), enc)
-    if buffer is not None:
-        if buffer.tell() == 0:
-            return b"[]"
-        try:
-            from ._polars import _objects_to_arrays
-        except ImportError:  # pandas missing
-            pass
+def row_bytes(df: pl.DataFrame) -> int:
+    """A guess at the JSON size of a row, on the high side, to size the first block and
+    the room reserved for the output (later blocks are measured)."""
+    cells = 0
+    for series in df.iter_columns():
+        if series.dtype.is_numeric() or series.dtype == pl.Boolean:
+            cells += 24
+        elif series.dtype in (pl.String, pl.Binary) or series.dtype.is_nested():
+            cells += 4 + int(series.estimated_size()) // max(1, len(series))  # no pass
         else:
-            rows = _objects_to_arrays(buffer.getvalue(), names)
-            if rows is not None:
-                return rows
-    return cols.rows_from_columns(_frame_columns(df, enc), df.height)
+            cells += 40
+    return 16 + sum(len(n) + 4 for n in df.columns) + cells
 
 
-def _positions(n: int) -> bytes:
-    """``[0,1,...,n-1]``: the index pandas gives a converted frame (a ``RangeIndex``)."""
-    return orjson.dumps(np.arange(n, dtype=np.int64), option=orjson.OPT_SERIALIZE_NUMPY)
+class _Tokens(cols.TokenTable):
+    """The token route's blocks: :func:`column_tokens` of each column's rows."""
 
+    def __init__(self, df: pl.DataFrame, enc: Encoder) -> None:
+        super().__init__(enc.option("orient"), cols.keys_of(df.columns), df.height)
+        self.df = df
+        self.enc = enc
+        self.series = False
 
-def _position_keys(n: int) -> list[bytes]:
-    """Row positions as key tokens (unquoted: :func:`cols.key_slots` adds the quotes)."""
-    return _positions(n)[1:-1].split(b",") if n else []
-
-
-def _frame_columns(df: pl.DataFrame, enc: Encoder) -> list[list[bytes]]:
-    """Tokens of every column; an error names the row and column where it sat."""
-    columns = []
-    for j, series in enumerate(df.iter_columns()):
+    def column(self, k: int, i: int, j: int) -> list[bytes]:
+        series = self.df.to_series(k).slice(i, j - i)
         try:
-            columns.append(column_tokens(series, enc))
+            return column_tokens(series, self.enc)
         except EncodeError as exc:
-            raise _in_frame(exc, series.name, j, enc.option("orient")) from exc.__cause__
-    return columns
+            error = _rebased(exc, i)
+            if self.series:
+                raise _in_series(error, self.orient) from exc.__cause__
+            raise _in_frame(error, series.name, k, self.orient) from exc.__cause__
+
+    def row_keys(self, i: int, j: int) -> tuple[list[bytes], bool]:
+        return _position_keys(i, j), False
+
+    def labels(self, i: int, j: int) -> list[bytes]:
+        return [b"," + _positions(i, j)[1:-1]]
+
+
+def _rebased(exc: EncodeError, offset: int) -> EncodeError:
+    """``exc``, raised for row ``k`` of a block starting at ``offset``, for the whole frame."""
+    path = exc.path
+    if not offset or not path.startswith("$[") or "]" not in path:
+        return exc
+    end = path.index("]")
+    return exc.at(f"$[{offset + int(path[2:end])}]{path[end + 1 :]}")
+
+
+def _positions(i: int, j: int) -> bytes:
+    """``[i,...,j-1]``: the index pandas gives a converted frame (a ``RangeIndex``)."""
+    return orjson.dumps(np.arange(i, j, dtype=np.int64), option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _position_keys(i: int, j: int) -> list[bytes]:
+    """Row positions as key tokens (unquoted: :func:`cols.key_slots` adds the quotes)."""
+    return _positions(i, j)[1:-1].split(b",") if j > i else []
 
 
 def _in_frame(exc: EncodeError, name: str, j: int, orient: str) -> EncodeError:
@@ -220,27 +212,272 @@ def _member(key: str) -> str:
     return f".{key}" if key.isidentifier() else f"[{orjson.dumps(key).decode()}]"
 
 
-# -- polars' writer ------------------------------------------------------------
+# -- polars' route -------------------------------------------------------------
 
 
-def _ndjson(df: pl.DataFrame, enc: Encoder, prefix: bytes = b"") -> io.BytesIO | None:
-    """``prefix`` then one JSON object per row and line, written by polars, or ``None``
-    when polars would not write exactly what the token route writes."""
-    if enc.option("nan") != "null" or df.width == 0:
-        return None
-    if enc.option("datetime_format") != "iso" and any(
-        isinstance(dtype, pl.Datetime) for dtype in df.dtypes
-    ):
-        return None  # as the pandas route: http dates by tokens, for equal bytes
-    if not all(_writable(dtype, enc) for dtype in df.dtypes):
-        return None
-    if any(_has_big_int(series, enc) for series in df.iter_columns()):
-        return None
-    frame = pl.DataFrame([_canonical(series, enc) for series in df.iter_columns()])
-    buffer = io.BytesIO()
-    buffer.write(prefix)
-    frame.write_ndjson(buffer)
-    return buffer
+class Source(Protocol):
+    """Rows for :class:`FastTable`: a polars frame, or a pandas one converted by blocks."""
+
+    height: int
+
+    def frame(self, i: int, j: int, columns: list[int] | None = None) -> pl.DataFrame:
+        """Rows ``i:j`` (in output order) of the ``columns`` (default: all), named
+        ``c0``, ``c1``... by their position in the whole frame."""
+        ...
+
+    def keys(self, i: int, j: int) -> tuple[Any, bool]:
+        """The row labels of rows ``i:j`` as keys, a polars expression for
+        ``concat_str``, and whether it holds JSON strings already (``"x"``) or text
+        to put in quotes (numbers)."""
+        ...
+
+    def labels(self, i: int, j: int) -> cols.Buffer:
+        """The row labels as array items, each preceded by a comma (split's ``index``)."""
+        ...
+
+    def whole_seconds(self, k: int) -> bool:
+        """Whether no datetime of column ``k`` has a sub-second part (then one format
+        string writes them all)."""
+        ...
+
+
+class _Positions:
+    """A polars frame as a :class:`Source`: the row position is the label."""
+
+    def __init__(self, df: pl.DataFrame) -> None:
+        self.df = df
+        self.height = df.height
+
+    def frame(self, i: int, j: int, columns: list[int] | None = None) -> pl.DataFrame:
+        picked = range(self.df.width) if columns is None else columns
+        return self.df.slice(i, j - i).select(pl.nth(k).alias(f"c{k}") for k in picked)
+
+    def keys(self, i: int, j: int) -> tuple[Any, bool]:
+        return pl.int_range(i, j, dtype=pl.Int64).cast(pl.String), False
+
+    def labels(self, i: int, j: int) -> bytes:
+        return b"," + _positions(i, j)[1:-1]
+
+    def whole_seconds(self, k: int) -> bool:
+        return whole_seconds(self.df.to_series(k))
+
+
+def quoted(strings: Any) -> Any:
+    """``"text"`` for text that needs no escaping (numbers, ISO dates)."""
+    return pl.concat_str([pl.lit('"'), strings, pl.lit('"')])
+
+
+def fast_applies(dtypes: list[Any], enc: Encoder) -> bool:
+    """Whether polars writes columns of ``dtypes`` exactly as the token route would
+    (integers beyond 2**53 under ``big_int="string"`` are for the caller to rule out)."""
+    if enc.option("nan") != "null" or not dtypes:
+        return False
+    if enc.option("datetime_format") != "iso" and any(isinstance(d, pl.Datetime) for d in dtypes):
+        return False  # http dates by tokens, as the pandas route: equal bytes
+    return all(_writable(dtype, enc) for dtype in dtypes)
+
+
+class FastTable:
+    """A :class:`~fastjson.encoders._columns.Table` whose blocks polars builds.
+
+    Each block is one ``select``: a string per row, separators included
+    (``,{"a":1}``, ``,[1,"x"]``, ``,"3":{"a":1}``...), whose Arrow data
+    buffers are the block's JSON, handed over without a copy (:func:`_pieces`).
+    ``names`` are the column labels (the keys of row objects). The expressions
+    are planned once per column, from the first block.
+    """
+
+    def __init__(self, source: Source, names: list[str], enc: Encoder) -> None:
+        self.source = source
+        self.names = names
+        self.orient = enc.option("orient")
+        self._plans: dict[str, tuple[Any, Any]] = {}
+        self._cells: tuple[int, int, int, list[pl.Series]] | None = None
+
+    def _block(
+        self, i: int, j: int, columns: list[int] | None = None
+    ) -> tuple[pl.DataFrame, list[Any], list[Any]]:
+        """Rows ``i:j`` in fastjson's form, and per column its value and token expressions."""
+        frame = _converted(self.source.frame(i, j, columns))
+        values, tokens = [], []
+        for name, dtype in frame.schema.items():
+            plan = self._plans.get(name)
+            if plan is None:
+                whole = isinstance(dtype, pl.Datetime) and self.source.whole_seconds(int(name[1:]))
+                plan = self._plans[name] = _plan(name, dtype, whole)
+            values.append(plan[0])
+            tokens.append(plan[1])
+        return frame, values, tokens
+
+    def _row_object(self, values: list[Any]) -> Any:
+        fields = [value.alias(name) for value, name in zip(values, self.names, strict=True)]
+        return pl.struct(fields).struct.json_encode()
+
+    def lines(self, i: int, j: int) -> cols.Pieces:
+        """NDJSON: row objects, each followed by a newline."""
+        frame, values, _ = self._block(i, j)
+        line = pl.concat_str([self._row_object(values), pl.lit("\n")])
+        return _pieces(frame.select(line).to_series())
+
+    def rows(self, i: int, j: int) -> cols.Pieces:
+        frame, values, tokens = self._block(i, j)
+        if self.orient in ("values", "split"):
+            parts: list[Any] = [pl.lit(",[")]
+            for k, token in enumerate(tokens):
+                parts += [pl.lit(","), token] if k else [token]
+            row = pl.concat_str([*parts, pl.lit("]")])
+        elif self.orient == "index":
+            row = pl.concat_str([*self._lead(i, j), self._row_object(values)])
+        else:
+            row = pl.concat_str([pl.lit(","), self._row_object(values)])
+        return _pieces(frame.select(row).to_series())
+
+    def cells(self, k: int, i: int, j: int) -> cols.Pieces:
+        cached = self._cells
+        if cached is not None and cached[:2] == (i, j) and k - cached[2] < len(cached[3]):
+            return _pieces(cached[3][k - cached[2]])
+        width = len(self.names)
+        if i == 0 and k + 1 < width and (j == self.source.height or j * width <= 1 << 16):
+            # one block holds every row (or a sample of them): this column and the next
+            # ones in one select, in parallel, the labels made once
+            frame, _, tokens = self._block(i, j, list(range(k, width)))
+            frame = frame.with_columns(pl.concat_str(self._lead(i, j)).alias("__lead"))
+            members = [
+                pl.concat_str([pl.col("__lead"), t]).alias(f"m{n}") for n, t in enumerate(tokens)
+            ]
+            self._cells = (i, j, k, frame.select(members).get_columns())
+            return _pieces(self._cells[3][0])
+        frame, _, tokens = self._block(i, j, [k])
+        member = pl.concat_str([*self._lead(i, j), tokens[0]])
+        return _pieces(frame.select(member).to_series())
+
+    def _lead(self, i: int, j: int) -> list[Any]:
+        """``,"label":`` before each row's object or cell, as ``concat_str`` inputs."""
+        keys, quoted = self.source.keys(i, j)
+        if quoted:
+            return [pl.lit(","), keys, pl.lit(":")]
+        return [pl.lit(',"'), keys, pl.lit('":')]
+
+    def items(self, k: int, i: int, j: int) -> cols.Pieces:
+        frame, _, tokens = self._block(i, j, [k])
+        return _pieces(frame.select(pl.concat_str([pl.lit(","), tokens[0]])).to_series())
+
+    def labels(self, i: int, j: int) -> cols.Pieces:
+        return [self.source.labels(i, j)]
+
+
+def _converted(frame: pl.DataFrame) -> pl.DataFrame:
+    """Durations as seconds and decimals as strings, by numpy and Python as on the token
+    route (polars' own division and decimal strings differ in places)."""
+    converted = []
+    for series in frame.iter_columns():
+        if isinstance(series.dtype, pl.Duration):
+            converted.append(_seconds(series))
+        elif isinstance(series.dtype, pl.Decimal):
+            converted.append(_decimal_strings(series, series.dtype.scale))
+    return frame.with_columns(converted) if converted else frame
+
+
+def _plan(name: str, dtype: Any, whole_seconds: bool) -> tuple[Any, Any]:
+    """A column's value in fastjson's form (for ``json_encode``) and its JSON token
+    (for ``concat_str``), as expressions."""
+    col = pl.col(name)
+    value, token = col, None
+    if isinstance(dtype, pl.Datetime):
+        if whole_seconds:  # one format string does (the common case)
+            zone = "%:z" if dtype.time_zone is not None else ""
+            value = col.dt.to_string("%Y-%m-%dT%H:%M:%S" + zone)
+        else:
+            value = _iso_datetime(dtype)(col)
+        token = quoted(value).fill_null("null")
+    elif dtype == pl.Time:
+        value = _iso_time(col)
+        token = quoted(value).fill_null("null")
+    elif dtype.is_integer() or dtype == pl.Null:
+        token = col.cast(pl.String).fill_null("null")
+    elif dtype.is_float():  # NaN and infinities as null, as polars' writer writes them
+        token = pl.when(col.is_finite()).then(col.cast(pl.String)).otherwise(pl.lit("null"))
+    elif dtype == pl.Boolean:
+        token = pl.when(col).then(pl.lit("true")).when(~col).then(pl.lit("false"))
+        token = token.otherwise(pl.lit("null"))
+    elif isinstance(dtype, pl.Enum):  # each category encoded once, picked by code
+        table = pl.Series([orjson.dumps(c).decode() for c in dtype.categories], dtype=pl.String)
+        token = pl.lit(table).gather(col.to_physical()).fill_null("null")
+    return value, json_token(value) if token is None else token
+
+
+def json_token(value: Any) -> Any:
+    """The JSON text of each value, as polars' writer writes it inside a row object:
+    ``{"a":<token>}``, sliced (strings escaped, nested values, categoricals...)."""
+    return pl.struct(value.alias("a")).struct.json_encode().str.slice(5).str.head(-1)
+
+
+def whole_seconds(series: pl.Series) -> bool:
+    """No datetime of ``series`` has a sub-second part."""
+    unit: str = getattr(series.dtype, "time_unit", "us")
+    per_second = {"ns": 10**9, "us": 10**6, "ms": 10**3}[unit]
+    return bool((series.to_physical() % per_second == 0).all())
+
+
+_VIEW = np.dtype([("length", "<i4"), ("prefix", "V4"), ("buffer", "<i4"), ("offset", "<i4")])
+"""An Arrow string view: strings over 12 bytes lie in a data buffer (shorter ones inline)."""
+
+
+def _pieces(column: pl.Series) -> cols.Pieces:
+    """The bytes of a string column's values end to end, as views of its Arrow buffers.
+
+    polars holds strings as Arrow views: a string of more than 12 bytes lies in
+    a data buffer, the strings of a column one after the other, so runs of such
+    rows are slices of those buffers, exported without a copy; shorter strings
+    lie inside their view and are gathered by numpy. A column of many short
+    runs is copied once instead into a contiguous Arrow string array; without
+    pyarrow, it goes through one Python string.
+    """
+    try:
+        array = column.to_arrow(compat_level=pl.CompatLevel.newest())
+    except ImportError:
+        joined: str = column.str.join("").item()
+        return [joined.encode()]
+    n = len(array)
+    if not n:
+        return []
+    buffers = array.buffers()
+    raw = np.frombuffer(buffers[1], dtype=np.uint8).reshape(-1, 16)[
+        array.offset : array.offset + n
+    ]
+    views = raw.view(_VIEW).reshape(n)
+    length, buffer, offset = views["length"], views["buffer"], views["offset"]
+    inline = length <= 12
+    end = offset + length
+    cut = (inline[1:] != inline[:-1]) | (
+        ~inline[1:] & ((buffer[1:] != buffer[:-1]) | (offset[1:] != end[:-1]))
+    )
+    cuts = np.flatnonzero(cut) + 1
+    if len(cuts) > 256:
+        return _copied(column)
+    pieces: list[cols.Buffer] = []
+    for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), n], strict=True):
+        if inline[a]:  # short strings, inside their views
+            data = raw[a:b, 4:16]
+            pieces.append(data[np.arange(12) < length[a:b, None]].tobytes())
+        else:
+            data = buffers[2 + int(buffer[a])]
+            pieces.append(memoryview(data)[int(offset[a]) : int(end[b - 1])])
+    return pieces
+
+
+def _copied(column: pl.Series) -> cols.Pieces:
+    """The values end to end, copied once by polars into a contiguous Arrow string array."""
+    array = column.to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string
+    data = array.buffers()[2]
+    if data is None:  # only empty strings
+        return []
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)
+    first, last = offsets[array.offset], offsets[array.offset + len(array)]
+    return [memoryview(data)[int(first) : int(last)]]
+
+
+# -- what polars writes as fastjson does -------------------------------------
 
 
 def _has_big_int(series: pl.Series, enc: Encoder) -> bool:
@@ -421,25 +658,7 @@ def series_json(series: pl.Series, enc: Encoder) -> bytes:
     orient = enc.option("orient")
     if orient in ("records", "values"):
         return array_json(series, enc)
-    try:
-        values = column_tokens(series, enc)
-    except EncodeError as exc:
-        raise _in_series(exc, orient) from exc.__cause__
-    if orient == "split":
-        data = b"[" + b",".join(values) + b"]"
-        parts = {"name": orjson.dumps(series.name), "index": _positions(len(series)), "data": data}
-        return _split_object(parts, enc)
-    return cols.object_from_tokens(_position_keys(len(series)), False, values)
-
-
-def _in_series(exc: EncodeError, orient: str) -> EncodeError:
-    """``exc`` (its path starting ``$[row]``) as seen from the Series in ``orient``."""
-    if not exc.path.startswith("$["):
-        return exc
-    row_end = exc.path.index("]")
-    row = exc.path[2:row_end]
-    prefix = f"$.data[{row}]" if orient == "split" else "$" + _member(row)
-    return exc.at(prefix + exc.path[row_end + 1 :])
+    return _series(series, enc, orient)
 
 
 def array_json(series: pl.Series, enc: Encoder) -> bytes:
@@ -448,7 +667,32 @@ def array_json(series: pl.Series, enc: Encoder) -> bytes:
         encoded = np_enc.numeric(series.to_numpy(), np_enc.compact(enc))
         if isinstance(encoded, Raw):
             return encoded.data
-    return b"[" + b",".join(column_tokens(series, enc)) + b"]"
+    return _series(series, enc, "values")
+
+
+def _series(series: pl.Series, enc: Encoder, orient: str) -> bytes:
+    """A Series by blocks, through polars or by tokens as a frame's column would be."""
+    frame = series.to_frame()
+    table: cols.Table
+    if fast_applies([series.dtype], enc) and not _has_big_int(series, enc):
+        table = FastTable(_Positions(frame), frame.columns, enc)
+    else:
+        tokens = _Tokens(frame, enc)
+        tokens.orient, tokens.series = orient, True
+        table = tokens
+    name = orjson.dumps(series.name)
+    blocks = cols.POLARS if isinstance(table, FastTable) else cols.PURE
+    return cols.write_series(table, orient, len(series), name, enc.option("sort_keys"), blocks)
+
+
+def _in_series(exc: EncodeError, orient: str) -> EncodeError:
+    """``exc`` (its path starting ``$[row]``) as seen from the Series in ``orient``."""
+    if not exc.path.startswith("$[") or orient in ("records", "values"):
+        return exc
+    row_end = exc.path.index("]")
+    row = exc.path[2:row_end]
+    prefix = f"$.data[{row}]" if orient == "split" else "$" + _member(row)
+    return exc.at(prefix + exc.path[row_end + 1 :])
 
 
 @builtin(pl.LazyFrame)
