@@ -231,3 +231,10 @@ def test_big_arrays_are_not_walked_element_by_element(monkeypatch: pytest.Monkey
     out = dumpb({"a": a}, nan="string")
     assert len(calls) < 5
     assert out.count(b'"NaN"') == 50_000
+
+
+def test_nested_structured_arrays():
+    record = np.dtype([("a", "i4"), ("b", [("x", "f8"), ("y", "i2")])])
+    a = np.array([(1, (2.0, 3)), (4, (5.5, 6))], dtype=record)
+    assert dumpb(a) == b'[{"a":1,"b":{"x":2.0,"y":3}},{"a":4,"b":{"x":5.5,"y":6}}]'
+    assert dumpb(a, backend="json") == dumpb(a)

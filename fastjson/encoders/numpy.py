@@ -477,6 +477,8 @@ def tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> list[bytes]:
         if isinstance(encoded, Raw):
             return encoded.data[1:-1].split(b",")
         values, scalars = encoded.items, True
+    elif kind == "V":  # a nested structured field: each record through the np.void encoder
+        return _each(values, tenc)
     elif kind != "O":
         if kind == "M":
             fast = datetime_tokens(values, tenc)
