@@ -93,6 +93,7 @@ class Encoder:
         "_flags",
         "_hook",
         "_opts",
+        "_ready",
         "_variants",
         "fragments",
         "registry",
@@ -116,6 +117,8 @@ class Encoder:
         self._hook = self._remember  # bound once, not on every call
         self._flags = 0
         self._fast: bool | None = None  # None: plan on first use (and after registry changes)
+        self._ready: tuple[Callable[[Any], Any], int] | None = None
+        """(hook, flags) while the fast path applies: what ``dumpb`` reads in one look-up."""
         self._variants: dict[tuple[tuple[str, type, Any], ...], Encoder] = {}
         _registry.watch(self)
 
@@ -143,6 +146,7 @@ class Encoder:
     def registry_changed(self) -> None:
         """Called by the registry after any change: plan again before the next encode."""
         self._fast = None
+        self._ready = None
 
     def _replan(self) -> None:
         """Decide what orjson may write itself, given the options and the registry.
@@ -176,6 +180,7 @@ class Encoder:
             and not reg.overrides(enum.Enum)
             and _builtin(reg.lookup(uuid.UUID))
         )
+        self._ready = (self._hook, flags) if self._fast and not self._escape else None
 
     def encode(self, obj: Any) -> bytes:
         """``obj`` as JSON bytes (UTF-8).
@@ -427,16 +432,19 @@ def dumpb(obj: Any, /, **options: Unpack[Options]) -> bytes:
     """
     if options:
         return encoder_for(options).encode(obj)
-    encoder = _DEFAULT
-    if encoder._fast and type(obj) is dict:  # Encoder.encode, inlined for small responses
+    ready = _DEFAULT._ready
+    if ready is not None and type(obj) is dict:  # Encoder.encode, inlined for small objects
         try:
-            out = orjson.dumps(obj, default=encoder._hook, option=encoder._flags)
+            out = _orjson_dumps(obj, default=ready[0], option=ready[1])
         except TypeError:
-            return encoder._walk(obj)
+            return _DEFAULT._walk(obj)
         if _MEMOS:
             _MEMOS.pop(get_ident(), None)
         return out
-    return encoder.encode(obj)
+    return _DEFAULT.encode(obj)
+
+
+_orjson_dumps = orjson.dumps
 
 
 def dumps(obj: Any, /, **options: Unpack[Options]) -> str:
