@@ -48,6 +48,7 @@ __all__ = (
     "TokenTable",
     "array_rows",
     "assemble",
+    "cell_path",
     "check_unique",
     "key_slots",
     "keys_of",
@@ -498,3 +499,16 @@ class TokenTable:
         before, after = (b",", b":") if quoted else (b',"', b'":')
         text = b"\n".join(keys).replace(b"\n", after + b"\n" + before)
         return (before + text + after).split(b"\n")
+
+
+def cell_path(orient: str, row: int | str, position: int, column: str, label: str) -> str:
+    """Where the cell of ``row`` (its position) and column ``position`` sits in a frame
+    written in ``orient``, as a path: ``column`` and ``label`` are the column's and the
+    row's path steps (``.o``, ``["x y"]``)."""
+    return {
+        "records": f"$[{row}]{column}",
+        "values": f"$[{row}][{position}]",
+        "split": f"$.data[{row}][{position}]",
+        "columns": f"${column}{label}",
+        "index": f"${label}{column}",
+    }[orient]

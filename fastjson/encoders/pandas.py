@@ -380,15 +380,7 @@ def _in_frame(exc: EncodeError, df: pd.DataFrame, j: int, orient: str) -> Encode
     row_end = exc.path.index("]")
     row = int(exc.path[2:row_end])
     rest = exc.path[row_end + 1 :]
-    label = _member(df.index[row])
-    prefix = {
-        "records": f"$[{row}]{column}",
-        "values": f"$[{row}][{j}]",
-        "split": f"$.data[{row}][{j}]",
-        "columns": f"${column}{label}",
-        "index": f"${label}{column}",
-    }[orient]
-    return exc.at(prefix + rest)
+    return exc.at(cols.cell_path(orient, row, j, column, _member(df.index[row])) + rest)
 
 
 def _member(label: Any) -> str:

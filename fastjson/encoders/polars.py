@@ -197,14 +197,7 @@ def _in_frame(exc: EncodeError, name: str, j: int, orient: str) -> EncodeError:
     row_end = exc.path.index("]")
     row = exc.path[2:row_end]
     label = _member(row)  # the row position is the label: ["2"], as pandas writes it
-    prefix = {
-        "records": f"$[{row}]{column}",
-        "values": f"$[{row}][{j}]",
-        "split": f"$.data[{row}][{j}]",
-        "columns": f"${column}{label}",
-        "index": f"${label}{column}",
-    }[orient]
-    return exc.at(prefix + exc.path[row_end + 1 :])
+    return exc.at(cols.cell_path(orient, row, j, column, label) + exc.path[row_end + 1 :])
 
 
 def _member(key: str) -> str:
