@@ -11,6 +11,32 @@ import pandas as pd
 SEED = 20240517
 
 
+def make_small() -> dict[str, Any]:
+    """A typical small API object: ~20 keys, nested, every basic type and a datetime."""
+    return {
+        "id": 12345,
+        "name": "sensor-7",
+        "active": True,
+        "score": 0.8731,
+        "ratio": 1 / 3,
+        "owner": None,
+        "tags": ["alpha", "beta", "gamma"],
+        "created": dt.datetime(2024, 5, 17, 8, 30, 12),
+        "location": {"lat": 52.52, "lon": 13.405, "alt": 34.0},
+        "limits": {"min": -10, "max": 45, "unit": "C"},
+        "readings": [21.5, 21.7, 22.0, 21.9],
+        "status": "ok",
+        "version": 3,
+        "flags": {"calibrated": True, "remote": False},
+        "notes": "",
+        "parent": 77,
+        "children": [101, 102, 103],
+        "firmware": "1.4.2",
+        "uptime_s": 86_400,
+        "errors": [],
+    }
+
+
 def make_records(n: int) -> list[dict[str, Any]]:
     """``n`` plain records (list of dicts) with the usual field types."""
     rng = np.random.default_rng(SEED)

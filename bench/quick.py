@@ -118,34 +118,9 @@ class NoPolars:
             setattr(_polars, name, function)
 
 
-def small_object() -> dict[str, Any]:
-    return {
-        "id": 12345,
-        "name": "sensor-7",
-        "active": True,
-        "score": 0.8731,
-        "ratio": 1 / 3,
-        "owner": None,
-        "tags": ["alpha", "beta", "gamma"],
-        "created": dt.datetime(2024, 5, 17, 8, 30, 12),
-        "location": {"lat": 52.52, "lon": 13.405, "alt": 34.0},
-        "limits": {"min": -10, "max": 45, "unit": "C"},
-        "readings": [21.5, 21.7, 22.0, 21.9],
-        "status": "ok",
-        "version": 3,
-        "flags": {"calibrated": True, "remote": False},
-        "notes": "",
-        "parent": 77,
-        "children": [101, 102, 103],
-        "firmware": "1.4.2",
-        "uptime_s": 86_400,
-        "errors": [],
-    }
-
-
 def speed_targets(rounds: int) -> list[dict[str, Any]]:
     """(label, A, B, bound): A must cost at most ``bound`` times B."""
-    small = small_object()
+    small = payloads.make_small()
     fast_app = flask.Flask("fast")
     fast_app.json = fastjson.FastJSONProvider(fast_app)
     # The floor below writes insertion order and UTF-8: measure the provider writing the
