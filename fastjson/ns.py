@@ -243,8 +243,8 @@ def memory_budget(estimate: Callable[[], int]) -> Callable[[_View], _View]:
     ``Retry-After`` in the JSON error shape, rather than pushing the worker
     into a ``MemoryError``, a crash or the OOM killer. A request is always
     admitted when nothing else is in flight. The bytes are given back when
-    the response is closed, so a streamed response holds them until its
-    last byte is sent.
+    the view returns a whole body, and when the response is closed for a
+    streamed one, which holds its data until the last byte is sent.
     """
 
     def decorate(view: _View) -> _View:
@@ -269,7 +269,10 @@ def memory_budget(estimate: Callable[[], int]) -> Callable[[_View], _View]:
             except BaseException:
                 budget.give(cost)
                 raise
-            response.call_on_close(lambda: budget.give(cost))
+            if response.is_streamed:  # the data stays alive until the last chunk is sent
+                response.call_on_close(lambda: budget.give(cost))
+            else:  # the body is built: what the view made for it is already let go
+                budget.give(cost)
             return response
 
         return wrapper  # type: ignore[return-value]

@@ -231,6 +231,15 @@ def test_memory_budget_answers_503_while_the_budget_is_spent():
         response.close()
     assert app.extensions["fastjson.budget"].in_use == 0
 
+    @app.get("/whole")
+    @memory_budget(lambda: 900)
+    def whole() -> Any:
+        return {"built": True}
+
+    for _ in range(3):  # a whole body gives its bytes back at once, closed or not
+        assert client.get("/whole").status_code == 200
+    assert app.extensions["fastjson.budget"].in_use == 0
+
 
 def test_slow_clients_do_not_take_the_service_down():
     """50 connections trickling their headers, one byte a second, while a probe keeps
