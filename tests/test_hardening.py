@@ -214,6 +214,11 @@ def test_memory_budget_answers_503_while_the_budget_is_spent():
 
         return json_response({"i": i} for i in range(100_000))  # streamed: held until closed
 
+    @app.get("/whole")
+    @memory_budget(lambda: 900)
+    def whole() -> Any:
+        return {"built": True}
+
     client = app.test_client()
     first = client.get("/rows?cost=800", buffered=False)
     assert first.status_code == 200
@@ -230,12 +235,6 @@ def test_memory_budget_answers_503_while_the_budget_is_spent():
         assert response.status_code == 200
         response.close()
     assert app.extensions["fastjson.budget"].in_use == 0
-
-    @app.get("/whole")
-    @memory_budget(lambda: 900)
-    def whole() -> Any:
-        return {"built": True}
-
     for _ in range(3):  # a whole body gives its bytes back at once, closed or not
         assert client.get("/whole").status_code == 200
     assert app.extensions["fastjson.budget"].in_use == 0
