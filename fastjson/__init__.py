@@ -28,10 +28,10 @@ from ._walk import MAX_DEPTH
 from .core import Encoder, dumpb, dumps, loads
 from .encoders import stdlib as _stdlib  # noqa: F401 (registers the built-in encoders)
 from .registry import Registry, encoder, register, unregister
+from .streaming import iter_encode, iter_ndjson
 
 if TYPE_CHECKING:
     from .flask import FastJSONProvider, json_response, jsonify
-    from .streaming import iter_encode, iter_ndjson
 
 __all__ = (
     "MAX_DEPTH",
@@ -76,21 +76,24 @@ for _public in (
     _public.__module__ = __name__  # tracebacks and reprs say fastjson.EncodeError
 del _public
 
-_LAZY = {
-    "FastJSONProvider": "flask",
-    "json_response": "flask",
-    "jsonify": "flask",
-    "iter_encode": "streaming",
-    "iter_ndjson": "streaming",
-}
-"""Public names whose modules load on first use, keeping ``import fastjson`` light."""
+_FLASK_NAMES = ("FastJSONProvider", "json_response", "jsonify")
+"""Public names from ``fastjson.flask``, imported on first use: ``import fastjson`` stays
+free of Flask for code that only encodes."""
 
 
 def __getattr__(name: str) -> Any:
-    """Import the Flask integration and streaming on first use."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fastjson' has no attribute {name!r}")
-    import importlib
+    """Import the Flask integration on first use, then step aside.
 
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    While a module has a ``__getattr__``, CPython does not cache attribute
+    look-ups on it: every ``fastjson.dumpb(...)`` would pay about 20 ns more.
+    So the first Flask name loads them all and this function removes itself.
+    """
+    if name not in _FLASK_NAMES:
+        raise AttributeError(f"module 'fastjson' has no attribute {name!r}")
+    from . import flask
+
+    namespace = globals()
+    for flask_name in _FLASK_NAMES:
+        namespace[flask_name] = getattr(flask, flask_name)
+    namespace.pop("__getattr__", None)
+    return namespace[name]

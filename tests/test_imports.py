@@ -53,3 +53,12 @@ def test_import_time_is_small():
     code = "import time; t = time.perf_counter(); import fastjson; print(time.perf_counter() - t)"
     times = sorted(float(run(code)) for _ in range(5))
     assert times[2] < 0.1, f"import fastjson took {times[2] * 1000:.1f} ms"
+
+
+def test_module_getattr_steps_aside_once_flask_names_load():
+    """A module ``__getattr__`` stops CPython caching look-ups such as ``fastjson.dumpb``."""
+    code = (
+        "import fastjson; a = hasattr(fastjson, '__getattr__'); fastjson.jsonify; "
+        "print(a, hasattr(fastjson, '__getattr__'), fastjson.json_response.__module__)"
+    )
+    assert run(code) == "True False fastjson.flask"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import textwrap
 from pathlib import Path
@@ -169,3 +170,17 @@ def test_entry_point_plugins_load_once(tmp_path: Path, monkeypatch: pytest.Monke
         fastjson.unregister(fj_plugin.Thing)
         registry._plugins.unregister(fj_plugin.Thing)
         sys.modules.pop("fj_plugin", None)
+
+
+def test_dumpb_fast_path_follows_global_registrations():
+    """``dumpb`` without options inlines the default encoder's fast path: a global
+    registration for a type orjson writes natively must still switch it off."""
+    moment = dt.datetime(2024, 1, 2, 3, 4, 5)
+    assert dumpb({"at": moment}) == b'{"at":"2024-01-02T03:04:05"}'
+    fastjson.register(dt.datetime, lambda o: "mine")
+    try:
+        assert dumpb({"at": moment}) == b'{"at":"mine"}'
+        assert dumpb({"at": [moment]}) == b'{"at":["mine"]}'
+    finally:
+        fastjson.unregister(dt.datetime)
+    assert dumpb({"at": moment}) == b'{"at":"2024-01-02T03:04:05"}'
