@@ -76,7 +76,8 @@ def watch(watcher: Watcher) -> None:
     Held weakly. Compiled encoders use it to re-plan once per change rather
     than check the registry on every call.
     """
-    _watchers.add(watcher)
+    with _lock:  # changes notify under the lock: a set must not grow while it is read
+        _watchers.add(watcher)
 
 
 _LAZY_MODULES = {

@@ -20,23 +20,32 @@ def test_registrations_during_encoding_and_isolated_registries():
     second.register(Tagged, lambda o: "second")
     stop = threading.Event()
     errors: list[BaseException] = []
+    changes: list[int] = []
 
     def churn() -> None:
         """Keep changing both layers (and the global one) with unrelated types."""
         i = 0
-        while not stop.is_set():
-            kind = type(f"Churn{i}", (), {})
-            first.register(kind, str)
-            fastjson.register(kind, repr)
-            first.unregister(kind)
-            fastjson.unregister(kind)
-            i += 1
+        try:
+            while not stop.is_set():
+                kind = type(f"Churn{i}", (), {})
+                first.register(kind, str)
+                fastjson.register(kind, repr)
+                first.unregister(kind)
+                fastjson.unregister(kind)
+                i += 1
+        except BaseException as exc:  # a dead churner would leave nothing to test
+            errors.append(exc)
+        changes.append(i)
 
     def encode(n: int) -> None:
         registry = first if n % 2 else second
         expected = b'["first",[0,1]]' if n % 2 else b'["second",[0,1]]'
-        for _ in range(200):
-            out = fastjson.dumpb([Tagged(), np.arange(2)], registry=registry)
+        for k in range(200):
+            value = [Tagged(), np.arange(2)]
+            if k % 2:  # new encoders start watching the registries while they change
+                out = fastjson.Encoder(registry=registry).encode(value)
+            else:
+                out = fastjson.dumpb(value, registry=registry)
             if out != expected:
                 errors.append(AssertionError(out))
 
@@ -49,6 +58,7 @@ def test_registrations_during_encoding_and_isolated_registries():
         stop.set()
         churner.join()
     assert errors == []
+    assert changes and changes[0] > 10, "the registries changed while others encoded"
     assert fastjson.dumpb(Tagged(), registry=first) == b'"first"'
 
 
