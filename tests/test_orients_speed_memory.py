@@ -193,13 +193,13 @@ def test_empty_frames_and_no_columns(orient: str, monkeypatch: pytest.MonkeyPatc
 
 
 def test_the_benchmark_dtypes_take_polars_route_in_every_orient():
-    """The speed of the issue: no orient falls back to the pure path on these dtypes."""
+    """The speed of the issue: no orient falls back to the pure path on these dtypes.
+    (Series take the pure path in every orient: for one column it is the faster.)"""
     df = make_frame(50)
     for orient in ORIENTS:
         enc = fastjson.Encoder(orient=orient)
         write = _polars.records if orient == "records" else _polars.rows
         assert write(df, enc, POLARS_PARTS) == dumpb(df, orient=orient)
-        assert _polars.rows(df["str"], enc, POLARS_PARTS) == dumpb(df["str"], orient=orient)
 
 
 # -- the oracle: df.to_dict(orient) ----------------------------------------------

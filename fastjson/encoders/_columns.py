@@ -45,12 +45,17 @@ __all__ = (
     "PURE",
     "Blocks",
     "Table",
+    "Joined",
     "TokenTable",
+    "Tokens",
     "array_rows",
+    "as_joined",
+    "as_list",
     "assemble",
     "cell_path",
     "check_unique",
     "key_slots",
+    "keyed",
     "keys_of",
     "object_from_tokens",
     "object_rows",
@@ -61,6 +66,51 @@ __all__ = (
 )
 
 Slot = bytes | list[bytes]
+
+
+class Joined(NamedTuple):
+    """Tokens as one text, each separated from the next by ``separator``, which no token
+    holds: what encoding a whole column gives before it is cut into a list (orjson's
+    array, split on ``,`` for numbers; one element a line for strings), and all that
+    :func:`keyed` needs."""
+
+    text: bytes
+    separator: bytes
+
+
+Tokens = list[bytes] | Joined
+"""A column's tokens in whichever form encoding it gave."""
+
+
+def as_list(tokens: Tokens) -> list[bytes]:
+    """The tokens, one ``bytes`` each."""
+    if isinstance(tokens, Joined):
+        return tokens.text.split(tokens.separator)
+    return tokens
+
+
+def as_joined(tokens: Tokens) -> Joined:
+    """The tokens as one text (a list is joined by NUL bytes, which JSON text never holds)."""
+    if isinstance(tokens, Joined):
+        return tokens
+    return Joined(b"\0".join(tokens), b"\0")
+
+
+def keyed(keys: tuple[bytes, ...], quoted: bool, values: Joined) -> bytes:
+    """``,"k0":v0,"k1":v1...``: each value preceded by a comma and its key.
+
+    Interleaving per-cell pieces costs more than the text itself (a ``bytes``
+    object and two list slots a cell); here the values' separators become
+    ``,"%s":`` and one ``bytes %`` writes the keys in, in C. ``%`` in the
+    values is doubled first. ``keys`` as :func:`key_slots` takes them.
+    """
+    if not keys:
+        return b""
+    lead = b",%s:" if quoted else b',"%s":'
+    text = values.text
+    if b"%" in text:
+        text = text.replace(b"%", b"%%")
+    return (lead + text.replace(values.separator, lead)) % keys
 
 
 def assemble(n: int, slots: Sequence[Slot]) -> bytes:
@@ -432,11 +482,11 @@ class TokenTable:
     Subclasses give the tokens of a block's columns, and the row labels as
     key tokens; the layout of every orient is here.
 
-    In ``columns`` every column repeats the row labels as keys. Each label is
-    made once into one ``,"label":`` piece; for frames of :data:`KEYS_KEPT`
-    columns or more those pieces are kept for the whole frame (about 50 bytes a
-    row: under a third of the output of so many columns), for narrower frames
-    they are made again for each column's block.
+    In ``columns`` every column repeats the row labels as keys (:func:`keyed`).
+    For frames of :data:`KEYS_KEPT` columns or more the key tokens are kept
+    for the whole frame (about 40 bytes a row: under a third of the output of
+    so many columns), for narrower frames they are made again for each
+    column's block.
     """
 
     KEYS_KEPT = 6
@@ -445,12 +495,16 @@ class TokenTable:
         self.orient = orient
         self.column_keys = column_keys
         self.height = height
-        self._lead: tuple[int, int, list[bytes]] | None = None
+        self._kept: tuple[int, int, tuple[bytes, ...], bool] | None = None
 
     # what subclasses give
     def column(self, k: int, i: int, j: int) -> list[bytes]:
         """Tokens of column ``k``, rows ``i:j``."""
         raise NotImplementedError
+
+    def column_joined(self, k: int, i: int, j: int) -> Joined:
+        """:meth:`column` as one text; subclasses give it without the list when they can."""
+        return as_joined(self.column(k, i, j))
 
     def row_keys(self, i: int, j: int) -> tuple[list[bytes], bool]:
         """Row labels of rows ``i:j`` as key tokens, and whether they are quoted already."""
@@ -470,35 +524,25 @@ class TokenTable:
         return [object_rows(self.column_keys, columns, j - i, lead=lead)]
 
     def cells(self, k: int, i: int, j: int) -> Pieces:
-        return [assemble(j - i, [self._leads(i, j), self.column(k, i, j)])]
+        keys, quoted = self._keys(i, j)
+        return [keyed(keys, quoted, self.column_joined(k, i, j))]
 
     def items(self, k: int, i: int, j: int) -> Pieces:
         return [assemble(j - i, [b",", self.column(k, i, j)])]
 
-    def _leads(self, i: int, j: int) -> list[bytes]:
-        """``,"label":`` for rows ``i:j``."""
-        kept = self._lead
+    def _keys(self, i: int, j: int) -> tuple[tuple[bytes, ...], bool]:
+        """The key tokens of rows ``i:j``, kept as :class:`TokenTable` says."""
+        kept = self._kept
         if kept is not None and kept[0] <= i and j <= kept[1]:
-            return kept[2][i - kept[0] : j - kept[0]]
-        if len(self.column_keys) < self.KEYS_KEPT:
-            leads = self._made_leads(i, j)
-            self._lead = (i, j, leads)
-            return leads
-        leads = []
-        for start in range(0, self.height, 65536):  # no whole-frame list of key tokens
-            leads += self._made_leads(start, min(self.height, start + 65536))
-        self._lead = (0, self.height, leads)
-        return leads[i:j]
-
-    def _made_leads(self, i: int, j: int) -> list[bytes]:
-        """Each key token made a ``,"key":`` piece, in C: joined by newlines (which JSON
-        text never holds raw), the newlines widened, split again."""
-        keys, quoted = self.row_keys(i, j)
-        if not keys:
-            return []
-        before, after = (b",", b":") if quoted else (b',"', b'":')
-        text = b"\n".join(keys).replace(b"\n", after + b"\n" + before)
-        return (before + text + after).split(b"\n")
+            return kept[2][i - kept[0] : j - kept[0]], kept[3]
+        first, last = (0, self.height) if len(self.column_keys) >= self.KEYS_KEPT else (i, j)
+        parts = [self.row_keys(s, min(last, s + 65536)) for s in range(first, last, 65536)]
+        quoted = any(q for _, q in parts)  # slices may differ (one with a missing label)
+        keys: list[bytes] = []
+        for part, q in parts:
+            keys += part if q == quoted else [b'"' + key + b'"' for key in part]
+        self._kept = (first, last, tuple(keys), quoted)
+        return self._kept[2][i - first : j - first], quoted
 
 
 def cell_path(orient: str, row: int | str, position: int, column: str, label: str) -> str:

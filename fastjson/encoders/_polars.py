@@ -52,13 +52,11 @@ def records(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> bytes | None:
     return _frame(df, enc, parts)
 
 
-def rows(data: pd.DataFrame | pd.Series[Any], enc: Encoder, parts: PandasParts) -> bytes | None:
+def rows(data: pd.DataFrame, enc: Encoder, parts: PandasParts) -> bytes | None:
     """A frame in any orient but ``records`` (``values``, the ``data`` of ``split``, and the
-    keyed ``columns`` and ``index``, all built from per-row strings), or a Series in any
-    orient, via polars; ``None`` when this path does not apply. A frame under
-    ``orient="records"`` is written as ``values``."""
-    if isinstance(data, pd.Series):
-        return _series(data, enc, parts)
+    keyed ``columns`` and ``index``, all built from per-row strings) via polars; ``None``
+    when this path does not apply. A frame under ``orient="records"`` is written as
+    ``values``."""
     if enc.option("orient") == "records":
         enc = enc.replace(orient="values")
     return _frame(data, enc, parts)
@@ -88,19 +86,6 @@ def _frame(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> bytes | None:
         parts.row_bytes(df),
         cols.POLARS,
     )
-
-
-def _series(s: pd.Series[Any], enc: Encoder, parts: PandasParts) -> bytes | None:
-    import orjson
-
-    from . import _columns as cols
-
-    table = _table(s.to_frame(), enc, parts)
-    if table is None:
-        return None
-    name = orjson.dumps(s.name if isinstance(s.name, str | None) else str(s.name))
-    orient = enc.option("orient")
-    return cols.write_series(table, orient, len(s), name, enc.option("sort_keys"), cols.POLARS)
 
 
 def _table(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> Any:

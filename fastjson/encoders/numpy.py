@@ -337,9 +337,9 @@ def _clock_table() -> NDArray[np.uint8]:
     return table
 
 
-def datetime_tokens(a: NDArray[Any], enc: Encoder) -> list[bytes] | None:
+def datetime_tokens(a: NDArray[Any], enc: Encoder) -> cols.Joined | None:
     """JSON tokens of a datetime64 array (``"2024-01-01T00:00:00"``, ``null`` for NaT),
-    without a Python string per value; ``None`` where :func:`iso_matrix` does not apply."""
+    without a Python object per value; ``None`` where :func:`iso_matrix` does not apply."""
     a = native(a)
     unit, count = np.datetime_data(a.dtype)
     if enc.option("datetime_format") != "iso" or count != 1 or unit not in _PER_SECOND:
@@ -347,8 +347,17 @@ def datetime_tokens(a: NDArray[Any], enc: Encoder) -> list[bytes] | None:
     matrix = iso_matrix(a, unit, np.isnat(a), quoted=True)
     if matrix is None:
         return None
-    result: list[bytes] = matrix.view(f"S{matrix.shape[1]}").ravel().tolist()
-    return result
+    return joined_rows(matrix)
+
+
+def joined_rows(matrix: NDArray[np.uint8]) -> cols.Joined:
+    """Tokens that are the rows of a NUL-padded byte matrix, as one text: a newline after
+    each row, then the padding deleted (JSON text never holds a NUL or a raw newline)."""
+    rows, width = matrix.shape
+    framed = np.empty((rows, width + 1), dtype=np.uint8)
+    framed[:, :width] = matrix
+    framed[:, width] = ord("\n")
+    return cols.Joined(framed.tobytes()[:-1].translate(None, b"\0"), b"\n")
 
 
 def _fractions(ns: NDArray[np.int64]) -> NDArray[Any]:
@@ -463,6 +472,16 @@ def tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> list[bytes]:
     encoded whole; anything else is encoded element by element, and an error
     names the element's position (``$[3]``).
     """
+    return cols.as_list(encoded_tokens(values, enc, scalars=scalars))
+
+
+def joined_tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> cols.Joined:
+    """:func:`tokens` as one text, the way it was encoded when it was (no list of them)."""
+    return cols.as_joined(encoded_tokens(values, enc, scalars=scalars))
+
+
+def encoded_tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> cols.Tokens:
+    """:func:`tokens` as whichever form the encoding gives: a list, or one joined text."""
     if len(values) == 0:
         return []
     tenc = compact(enc)
@@ -475,7 +494,7 @@ def tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> list[bytes]:
     if kind in "iuf":
         encoded = numeric(values, tenc)
         if isinstance(encoded, Raw):
-            return encoded.data[1:-1].split(b",")
+            return cols.Joined(encoded.data[1:-1], b",")  # numbers and null hold no comma
         values, scalars = encoded.items, True
     elif kind == "V":  # a nested structured field: each record through the np.void encoder
         return _each(values, tenc)
@@ -496,8 +515,8 @@ def tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> list[bytes]:
             text = orjson.dumps(values, option=option)
         except TypeError:
             pass  # a lone surrogate or a big integer: the per-element route handles it
-        else:
-            return text[4:-2].split(b",\n  ")
+        else:  # one element a line: JSON text never holds a raw newline
+            return cols.Joined(text[4:-2], b",\n  ")
     return _each(values, tenc)
 
 

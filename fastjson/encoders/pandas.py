@@ -53,6 +53,12 @@ def _emit(body: bytes) -> Raw:
 
 def column_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> list[bytes]:
     """The JSON text of every value of a column, chosen by dtype, vectorised."""
+    return cols.as_list(encoded_column(s, enc))
+
+
+def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> cols.Tokens:
+    """:func:`column_tokens` in whichever form encoding the column gives (a list, or one
+    text: see :class:`~fastjson.encoders._columns.Joined`)."""
     dtype = s.dtype
     if isinstance(dtype, pd.SparseDtype):
         s = pd.Series(np.asarray(s.array.to_dense()), copy=False)
@@ -60,11 +66,13 @@ def column_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> list[bytes]:
     if isinstance(dtype, pd.CategoricalDtype):
         return _categorical_tokens(s, enc)
     if isinstance(dtype, pd.DatetimeTZDtype):
-        return np_enc.tokens(_tz_strings(s, enc.option("datetime_format")), enc, scalars=True)
+        return np_enc.encoded_tokens(
+            _tz_strings(s, enc.option("datetime_format")), enc, scalars=True
+        )
     if isinstance(dtype, np.dtype):
         if dtype.kind == "O":
             return _object_tokens(s.to_numpy(), enc)
-        return np_enc.tokens(s.to_numpy(), enc)
+        return np_enc.encoded_tokens(s.to_numpy(), enc)
     na = np.asarray(s.isna())
     kind = getattr(dtype, "kind", "O")
     numpy_dtype = getattr(dtype, "numpy_dtype", None)
@@ -73,21 +81,23 @@ def column_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> list[bytes]:
     if kind == "f" and numpy_dtype is not None:
         return _masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=np.nan), na, enc)
     if isinstance(dtype, pd.StringDtype):
-        return np_enc.tokens(s.array.to_numpy(dtype=object, na_value=None), enc, scalars=True)
+        return np_enc.encoded_tokens(
+            s.array.to_numpy(dtype=object, na_value=None), enc, scalars=True
+        )
     return _object_tokens(s.to_numpy(dtype=object), enc)
 
 
-def _masked_tokens(values: NDArray[Any], na: NDArray[np.bool_], enc: Encoder) -> list[bytes]:
+def _masked_tokens(values: NDArray[Any], na: NDArray[np.bool_], enc: Encoder) -> cols.Tokens:
     """Nullable numeric columns: the values array plus its NA mask."""
     if len(values) == 0:
         return []
     encoded = np_enc.numeric(values, np_enc.compact(enc), null=na if na.any() else None)
     if isinstance(encoded, Raw):
-        return encoded.data[1:-1].split(b",")
-    return np_enc.tokens(encoded.items, enc, scalars=True)
+        return cols.Joined(encoded.data[1:-1], b",")
+    return np_enc.encoded_tokens(encoded.items, enc, scalars=True)
 
 
-def _object_tokens(values: NDArray[Any], enc: Encoder) -> list[bytes]:
+def _object_tokens(values: NDArray[Any], enc: Encoder) -> cols.Tokens:
     """Object columns: strings in one call; mixed values one by one (NA -> null)."""
     na = pd.isna(values)
     if na.any():
@@ -95,8 +105,8 @@ def _object_tokens(values: NDArray[Any], enc: Encoder) -> list[bytes]:
         values[na] = None
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     if inferred in ("string", "empty", "boolean", "integer"):
-        return np_enc.tokens(values.tolist(), enc, scalars=True)
-    return np_enc.tokens(values, enc)
+        return np_enc.encoded_tokens(values.tolist(), enc, scalars=True)
+    return np_enc.encoded_tokens(values, enc)
 
 
 def _categorical_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> list[bytes]:
@@ -241,28 +251,21 @@ class _Table(cols.TokenTable):
         return slice(i, j) if self.order is None else self.order[i:j]
 
     def column(self, k: int, i: int, j: int) -> list[bytes]:
+        return cols.as_list(self._encoded(k, i, j))
+
+    def column_joined(self, k: int, i: int, j: int) -> cols.Joined:
+        return cols.as_joined(self._encoded(k, i, j))
+
+    def _encoded(self, k: int, i: int, j: int) -> cols.Tokens:
         rows = self._positions(i, j)
         try:
-            return column_tokens(self.series[k].iloc[rows], self.enc)
+            return encoded_column(self.series[k].iloc[rows], self.enc)
         except EncodeError as exc:
             error = _rebased(exc, _origin(rows))
             raise _in_frame(error, self.df, k, self.orient) from exc.__cause__
 
     def row_keys(self, i: int, j: int) -> tuple[list[bytes], bool]:
         return _index_keys(self.df.index[self._positions(i, j)], self.enc)
-
-    def _made_leads(self, i: int, j: int) -> list[bytes]:
-        """Numeric labels: the ``,"label":`` pieces cut straight from orjson's array
-        (the tokens :func:`_index_keys` would give, without a list of them first)."""
-        index = self.df.index[self._positions(i, j)]
-        dtype = index.dtype
-        if isinstance(dtype, np.dtype) and dtype.kind in "iuf" and not index.hasnans:
-            kenc = np_enc.compact(self.enc.replace(datetime_format="iso", big_int="number"))
-            encoded = np_enc.numeric(index.to_numpy(), kenc)
-            if isinstance(encoded, Raw) and len(index):
-                inner = encoded.data[1:-1].replace(b",", b'":\n,"')
-                return (b',"' + inner + b'":').split(b"\n")
-        return super()._made_leads(i, j)
 
     def labels(self, i: int, j: int) -> list[bytes]:
         return [b"," + _labels(self.df.index[i:j], self.enc)[1:-1]]
@@ -426,20 +429,15 @@ def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
     """A Series: a list of values (``records``/``values``), or pandas' other orients.
 
     Its values are written as arrays by blocks (:func:`_array`: one orjson call
-    for numbers and strings); keyed by label (``index``, ``columns``), through
-    polars when it applies, the labels built there.
+    for numbers and strings); keyed by label (``index``, ``columns``) with the
+    keys formatted into the values' text (:func:`~._columns.keyed`), which for
+    one column is faster than polars' per-cell strings.
     """
-    from . import _polars
-
     orient = enc.option("orient")
     if orient in ("records", "values") and _numeric(s):
         return _emit(_array(s, enc))  # orjson's output is the body: no block, no copy
-    if orient in ("columns", "index"):
-        if not s.index.is_unique:
-            cols.check_unique(list(s.index), "index label", orient)
-        fast = _polars.rows(s, enc, POLARS_PARTS)
-        if fast is not None:
-            return _emit(fast)
+    if orient in ("columns", "index") and not s.index.is_unique:
+        cols.check_unique(list(s.index), "index label", orient)
     table = _SeriesTable(s.to_frame(), enc, row_order(s.index, enc))
     name = orjson.dumps(s.name if isinstance(s.name, str | None) else str(s.name))
     body = cols.write_series(table, orient, len(s), name, enc.option("sort_keys"), cols.PURE)
@@ -449,10 +447,10 @@ def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
 class _SeriesTable(_Table):
     """A Series as its one-column frame; errors name the row alone (``$[2]``, ``$.data[2]``...)."""
 
-    def column(self, k: int, i: int, j: int) -> list[bytes]:
+    def _encoded(self, k: int, i: int, j: int) -> cols.Tokens:
         rows = self._positions(i, j)
         try:
-            return column_tokens(self.series[k].iloc[rows], self.enc)
+            return encoded_column(self.series[k].iloc[rows], self.enc)
         except EncodeError as exc:
             error = _rebased(exc, _origin(rows))
             raise _in_series(error, self.df.index, self.orient) from exc.__cause__

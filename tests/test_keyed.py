@@ -1,0 +1,95 @@
+"""Keyed orients (``columns``, ``index``) write each value after its key by one ``bytes %``
+over the values' text (``_columns.keyed``): every byte a template could misread is here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fastjson
+from fastjson import Raw, dumpb
+from fastjson.encoders import _columns as cols
+from fastjson.encoders import _polars
+
+HOSTILE = ["%", "%s", "%%", "%(x)s", '"', "\\", "\n", "a,b", ",\n  ", "\x00", "é", "\u2028", ""]
+
+
+@pytest.fixture(params=["polars", "pure"])
+def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "pure":
+        monkeypatch.setattr(_polars, "records", lambda *args: None)
+        monkeypatch.setattr(_polars, "rows", lambda *args: None)
+    return str(request.param)
+
+
+def expected(mapping: dict[str, Any]) -> bytes:
+    return dumpb(mapping)
+
+
+@pytest.mark.parametrize("orient", ["index", "columns"])
+def test_series_of_hostile_strings_under_hostile_labels(orient: str, route: str):
+    s = pd.Series(HOSTILE, index=[f"k{v}" for v in HOSTILE], name="s")
+    assert dumpb(s, orient=orient) == expected({f"k{v}": v for v in HOSTILE})
+
+
+def test_frame_columns_orient_with_hostile_strings_and_labels(route: str):
+    df = pd.DataFrame(
+        {"t%s": HOSTILE, "n": np.arange(len(HOSTILE)), "f": np.linspace(0, 1, len(HOSTILE))},
+        index=[f"%{i}%s" for i in range(len(HOSTILE))],
+    )
+    want = {c: {str(k): v for k, v in df[c].items()} for c in df.columns}
+    assert json.loads(dumpb(df, orient="columns")) == json.loads(json.dumps(want))
+    assert dumpb(df, orient="columns") == dumpb(want)
+
+
+@pytest.mark.parametrize("orient", ["index", "columns"])
+def test_numeric_labels_and_values(orient: str):
+    s = pd.Series([1.5, np.nan, -0.0, 1e300, 7.0], index=[10, -3, 0, 2**40, 5])
+    want = {"10": 1.5, "-3": None, "0": -0.0, str(2**40): 1e300, "5": 7.0}
+    assert dumpb(s, orient=orient) == dumpb(want)
+
+
+def test_empty_and_single():
+    assert dumpb(pd.Series([], dtype=float), orient="index") == b"{}"
+    assert dumpb(pd.Series(["%"], index=["%s"]), orient="index") == b'{"%s":"%"}'
+    assert dumpb(pd.DataFrame({"a": []}), orient="columns") == b'{"a":{}}'
+
+
+def test_values_that_encode_to_several_lines():
+    """A registered encoder may return pretty-printed JSON: the values are joined by NUL."""
+
+    class Box:
+        pass
+
+    registry = fastjson.Registry()
+    registry.register(Box, lambda o: Raw(b'{\n  "a": [1,\n 2]\n}'))
+    s = pd.Series([Box(), "%s", Box()], index=["x", "y", "z"])
+    out = dumpb(s, orient="index", registry=registry)
+    assert json.loads(out) == {"x": {"a": [1, 2]}, "y": "%s", "z": {"a": [1, 2]}}
+
+
+def test_labels_whose_slices_are_written_differently():
+    """Keys are made 65,536 rows at a time; a slice holding a missing label is written
+    through ``str`` (quoted), the others as numbers: all must come out as strings."""
+    n = 70_000
+    index = np.arange(n, dtype=float) + 0.5
+    index[-1] = np.nan
+    df = pd.DataFrame({f"c{k}": np.arange(n) for k in range(cols.TokenTable.KEYS_KEPT)})
+    df.index = index
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(_polars, "rows", lambda *args: None)
+        out = json.loads(dumpb(df, orient="columns"))
+    assert list(out["c0"])[:2] == ["0.5", "1.5"]
+    assert list(out["c0"])[-1] == "nan"
+    assert out["c5"]["69998.5"] == 69998
+
+
+def test_keyed_itself():
+    joined = cols.Joined(b'1\x00"%s"\x00null', b"\x00")
+    assert cols.keyed((b"a", b"b", b"c"), False, joined) == b',"a":1,"b":"%s","c":null'
+    assert cols.keyed((b'"a"', b'"%"', b'"c"'), True, joined) == b',"a":1,"%":"%s","c":null'
+    assert cols.keyed((), False, cols.Joined(b"", b",")) == b""
