@@ -6,8 +6,11 @@ import json
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from strictjson import strict_loads
 
 import fastjson
@@ -336,3 +339,47 @@ def test_common_dtypes_are_encoded_per_column_not_per_cell(
             no_polars(m)
             fastjson.dumpb(big, orient=orient)
         assert len(calls) < 50, (orient, len(calls))
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), _TEXT), max_size=30),
+    cut=st.integers(0, 5),
+    chunked=st.booleans(),
+)
+def test_arrow_string_tokens_are_orjsons(values: list[str | None], cut: int, chunked: bool):
+    """Arrow-backed strings are joined from their buffers when none needs an escape; the
+    tokens are orjson's either way (slices and several chunks included)."""
+    from fastjson.encoders import _columns as cols
+    from fastjson.encoders.pandas import _arrow_strings, encoded_column
+
+    s = pd.Series(values, dtype="str")
+    if chunked:
+        s = pd.concat([s, pd.Series(["tail", None], dtype="str")], ignore_index=True)
+    s = s.iloc[min(cut, len(s)) :]
+    want = [orjson.dumps(None if v is None or v != v else v) for v in s.array.tolist()]
+    fast = _arrow_strings(s.array)
+    if fast is not None:
+        assert cols.as_list(fast) == want
+    assert cols.as_list(encoded_column(s, fastjson.Encoder())) == want
+    labels = map(str, s.index)
+    assert dumpb(s, orient="index") == dumpb(dict(zip(labels, s.array.tolist(), strict=True)))
+
+
+def test_long_arrow_string_columns_take_the_buffers(monkeypatch: pytest.MonkeyPatch):
+    from fastjson.encoders.pandas import _arrow_strings
+
+    no_polars(monkeypatch)
+
+    values = [None if i % 7 == 0 else f"v{i} é %s" for i in range(3000)]
+    s = pd.Series(values, dtype="str").iloc[5:]
+    assert _arrow_strings(s.array) is not None
+    want = [None if v is None else v for v in values[5:]]
+    assert strict_loads(dumpb(s)) == want
+    assert strict_loads(dumpb(s.to_frame(), orient="values")) == [[v] for v in want]
+    assert strict_loads(dumpb(s, orient="index")) == dict(
+        zip(map(str, s.index), want, strict=True)
+    )

@@ -123,7 +123,9 @@ class _Pandas:
         self.order = order
         self.enc = enc
         self.height = len(df)
-        self.columns = [df.iloc[:, k] for k in range(df.shape[1])]
+        # without the frame's index (no copy): pl.from_pandas asks the Series for attributes,
+        # and pandas answers each by a look-up in a label index, built anew for every block
+        self.columns = [df.iloc[:, k].reset_index(drop=True) for k in range(df.shape[1])]
         self.enums = {  # each categorical's categories once, as a polars Enum, and its codes
             k: (
                 pl.Series(list(dtype.categories), dtype=pl.Enum(list(dtype.categories))),
@@ -179,7 +181,7 @@ class _Pandas:
                 return pl.lit(pl.Series(np.asarray(index)).cast(pl.String)), False
             if pd.api.types.infer_dtype(index, skipna=False) == "string":
                 try:  # polars cannot hold lone surrogates: those take the tokens below
-                    strings = pl.Series(list(index), dtype=pl.String)
+                    strings = pl.from_pandas(index).cast(pl.String)  # no list of strings
                 except Exception:
                     pass
                 else:

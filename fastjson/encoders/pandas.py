@@ -81,10 +81,47 @@ def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> cols.Tokens:
     if kind == "f" and numpy_dtype is not None:
         return _masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=np.nan), na, enc)
     if isinstance(dtype, pd.StringDtype):
+        fast = _arrow_strings(s.array) if dtype.storage == "pyarrow" and len(s) > 500 else None
+        if fast is not None:
+            return fast
         return np_enc.encoded_tokens(
             s.array.to_numpy(dtype=object, na_value=None), enc, scalars=True
         )
     return _object_tokens(s.to_numpy(dtype=object), enc)
+
+
+def _arrow_strings(array: Any) -> cols.Joined | None:
+    """Tokens of an Arrow-backed string column from its buffers, with no Python string per
+    value: when no value needs an escape (``"``, ``\\``, control characters), a token is
+    the UTF-8 in quotes, as orjson writes it, and Arrow joins them in C++. ``None`` when
+    a value needs an escape (orjson writes those)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    strings = pa.array(array)
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    large = pa.types.is_large_string(strings.type)
+    if len(strings) == 0 or not (large or pa.types.is_string(strings.type)):
+        return None
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if large else np.int32)
+    offsets = offsets[strings.offset : strings.offset + len(strings) + 1]
+    data = strings.buffers()[2]
+    if data is not None:
+        text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+        if ((text < 0x20) | (text == 0x22) | (text == 0x5C)).any():
+            return None
+    nulls = strings.null_count > 0
+    if nulls:  # marked by a NUL, which no value here holds: '"\x00"' becomes null below
+        strings = pc.fill_null(strings, "\x00")
+    lists = (pa.LargeListArray if large else pa.ListArray).from_arrays(
+        pa.array([0, len(strings)], type=pa.from_numpy_dtype(offsets.dtype)), strings
+    )
+    joined = pc.binary_join(lists, pa.scalar('"\n"', type=strings.type))
+    start, end = np.frombuffer(joined.buffers()[1], dtype=offsets.dtype)[:2].tolist()
+    body = joined.buffers()[2]
+    out = b'"' + (memoryview(body)[start:end] if body is not None else b"") + b'"'
+    return cols.Joined(out.replace(b'"\x00"', b"null") if nulls else out, b"\n")
 
 
 def _masked_tokens(values: NDArray[Any], na: NDArray[np.bool_], enc: Encoder) -> cols.Tokens:
