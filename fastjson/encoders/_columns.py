@@ -47,6 +47,7 @@ __all__ = (
     "Table",
     "Joined",
     "TokenTable",
+    "TokenText",
     "Tokens",
     "array_rows",
     "as_joined",
@@ -77,23 +78,35 @@ class Joined(NamedTuple):
     text: bytes
     separator: bytes
 
+    def as_list(self) -> list[bytes]:
+        return self.text.split(self.separator)
 
-Tokens = list[bytes] | Joined
-"""A column's tokens in whichever form encoding it gave."""
+    def as_joined(self) -> Joined:
+        return self
+
+
+class TokenText(Protocol):
+    """Tokens held some other way than a list (:class:`Joined`, a byte matrix...)."""
+
+    def as_list(self) -> list[bytes]: ...
+    def as_joined(self) -> Joined: ...
+
+
+Tokens = list[bytes] | TokenText
+"""A column's tokens in whichever form encoding it gave: each form costs least where it
+is made, and is converted only for a consumer that needs the other."""
 
 
 def as_list(tokens: Tokens) -> list[bytes]:
     """The tokens, one ``bytes`` each."""
-    if isinstance(tokens, Joined):
-        return tokens.text.split(tokens.separator)
-    return tokens
+    return tokens if isinstance(tokens, list) else tokens.as_list()
 
 
 def as_joined(tokens: Tokens) -> Joined:
     """The tokens as one text (a list is joined by NUL bytes, which JSON text never holds)."""
-    if isinstance(tokens, Joined):
-        return tokens
-    return Joined(b"\0".join(tokens), b"\0")
+    if isinstance(tokens, list):
+        return Joined(b"\0".join(tokens), b"\0")
+    return tokens.as_joined()
 
 
 def keyed(keys: tuple[bytes, ...], quoted: bool, values: Joined) -> bytes:

@@ -14,7 +14,7 @@ pandas and polars encoders, which import this module, never the reverse.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import orjson
@@ -337,7 +337,7 @@ def _clock_table() -> NDArray[np.uint8]:
     return table
 
 
-def datetime_tokens(a: NDArray[Any], enc: Encoder) -> cols.Joined | None:
+def datetime_tokens(a: NDArray[Any], enc: Encoder) -> Padded | None:
     """JSON tokens of a datetime64 array (``"2024-01-01T00:00:00"``, ``null`` for NaT),
     without a Python object per value; ``None`` where :func:`iso_matrix` does not apply."""
     a = native(a)
@@ -347,17 +347,26 @@ def datetime_tokens(a: NDArray[Any], enc: Encoder) -> cols.Joined | None:
     matrix = iso_matrix(a, unit, np.isnat(a), quoted=True)
     if matrix is None:
         return None
-    return joined_rows(matrix)
+    return Padded(matrix)
 
 
-def joined_rows(matrix: NDArray[np.uint8]) -> cols.Joined:
-    """Tokens that are the rows of a NUL-padded byte matrix, as one text: a newline after
-    each row, then the padding deleted (JSON text never holds a NUL or a raw newline)."""
-    rows, width = matrix.shape
-    framed = np.empty((rows, width + 1), dtype=np.uint8)
-    framed[:, :width] = matrix
-    framed[:, width] = ord("\n")
-    return cols.Joined(framed.tobytes()[:-1].translate(None, b"\0"), b"\n")
+class Padded(NamedTuple):
+    """Tokens that are the rows of a byte matrix, NUL-padded on the right."""
+
+    matrix: NDArray[np.uint8]
+
+    def as_list(self) -> list[bytes]:
+        result: list[bytes] = self.matrix.view(f"S{self.matrix.shape[1]}").ravel().tolist()
+        return result
+
+    def as_joined(self) -> cols.Joined:
+        """A newline after each row, then the padding deleted (JSON text never holds a NUL
+        or a raw newline)."""
+        rows, width = self.matrix.shape
+        framed = np.empty((rows, width + 1), dtype=np.uint8)
+        framed[:, :width] = self.matrix
+        framed[:, width] = ord("\n")
+        return cols.Joined(framed.tobytes()[:-1].translate(None, b"\0"), b"\n")
 
 
 def _fractions(ns: NDArray[np.int64]) -> NDArray[Any]:
