@@ -129,3 +129,68 @@ def test_series(benchmark: Any, series: pd.Series, app_context: None, name: str)
         assert np.allclose(got, series.to_numpy(), rtol=rel, atol=rel, equal_nan=True)
     else:
         check_array(out, series.to_numpy())
+
+
+ORIENTS = ("records", "split", "values", "columns", "index")
+
+
+def as_records(parsed: Any, orient: str, columns: list[str]) -> list[dict[str, Any]]:
+    """Rows of a frame written in ``orient``, in the frame's order (labels 0..n-1)."""
+    if orient == "records":
+        return list(parsed)
+    if orient in ("split", "values"):
+        rows = parsed["data"] if orient == "split" else parsed
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+    if orient == "index":
+        return [parsed[str(i)] for i in range(len(parsed))]
+    height = len(parsed[columns[0]])
+    return [{c: parsed[c][str(i)] for c in columns} for i in range(height)]
+
+
+ORIENT_ROUTES: dict[str, tuple[Callable[[pd.DataFrame, str], Any], float]] = {
+    "fastjson.dumpb": (lambda df, o: fastjson.dumpb(df, orient=o), 0.0),
+    "fastjson.dumpb, pure path": (lambda df, o: fastjson.dumpb(df, orient=o), 0.0),
+    "pandas to_json iso": (lambda df, o: df.to_json(orient=o, date_format="iso"), LOSSY),
+}
+
+
+@pytest.mark.parametrize("orient", ORIENTS)
+@pytest.mark.parametrize("name", list(ORIENT_ROUTES))
+def test_frame_orients(
+    benchmark: Any, frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, name: str, orient: str
+):
+    """Every orient, on polars' route and on the pure path (polars switched off), against
+    ``pandas.to_json``: the rows ``make bench-quick`` holds to its bounds."""
+    benchmark.group = f"5 pandas: DataFrame 100k x 8, orient={orient}"
+    if name.endswith("pure path"):
+        monkeypatch.setattr(_polars, "records", lambda *args: None)
+        monkeypatch.setattr(_polars, "rows", lambda *args: None)
+    encode, rel = ORIENT_ROUTES[name]
+    parsed = strict_loads(benchmark(encode, frame, orient))
+    records = as_records(parsed, orient, list(frame.columns))
+    check_frame(orjson.dumps(records), frame, rel=rel)
+
+
+@pytest.mark.parametrize("orient", ("records", "split", "index"))
+@pytest.mark.parametrize("name", ("fastjson.dumpb", "pandas to_json iso"))
+def test_series_orients(benchmark: Any, frame: pd.DataFrame, name: str, orient: str):
+    """The benchmark frame's float column with NaN, as ``make bench-quick`` times it."""
+    benchmark.group = f"5 pandas: Series 100k float64, orient={orient}"
+    s = frame["float64_nan"]
+    if name == "fastjson.dumpb":
+        out = benchmark(lambda: fastjson.dumpb(s, orient=orient))
+    else:
+        out = benchmark(lambda: s.to_json(orient=orient, date_format="iso"))
+    parsed = strict_loads(out)
+    if orient == "records":
+        values = parsed
+    elif orient == "split":
+        values = parsed["data"]
+    else:
+        values = [parsed[str(i)] for i in range(len(parsed))]
+    got = np.array([np.nan if v is None else v for v in values], dtype=float)
+    rel = LOSSY if name.startswith("pandas") else 0.0
+    if rel:
+        assert np.allclose(got, s.to_numpy(), rtol=rel, atol=rel, equal_nan=True)
+    else:
+        assert np.array_equal(got, s.to_numpy(), equal_nan=True)
