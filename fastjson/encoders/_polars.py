@@ -39,6 +39,7 @@ class PandasParts(Protocol):
     (:data:`fastjson.encoders.pandas.POLARS_PARTS`): this module sits below that one
     and does not import it back."""
 
+    def columns(self, df: pd.DataFrame) -> list[pd.Series[Any]]: ...
     def labels(self, index: pd.Index, enc: Encoder) -> bytes: ...
     def index_keys(self, index: pd.Index, enc: Encoder) -> tuple[list[bytes], bool]: ...
     def row_order(self, index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None: ...
@@ -123,13 +124,11 @@ class _Pandas:
         self.order = order
         self.enc = enc
         self.height = len(df)
-        # without the frame's index (no copy): pl.from_pandas asks the Series for attributes,
-        # and pandas answers each by a look-up in a label index, built anew for every block
-        self.columns = [df.iloc[:, k].reset_index(drop=True) for k in range(df.shape[1])]
+        self.columns = parts.columns(df)
         self.enums = {  # each categorical's categories once, as a polars Enum, and its codes
             k: (
                 pl.Series(list(dtype.categories), dtype=pl.Enum(list(dtype.categories))),
-                np.asarray(self.columns[k].cat.codes),
+                np.asarray(self.columns[k].array.codes),
             )
             for k, dtype in enumerate(df.dtypes)
             if isinstance(dtype, pd.CategoricalDtype)
@@ -163,9 +162,10 @@ class _Pandas:
                 block.append(pl.from_pandas(column, nan_to_null=True).alias(name))
         return pl.DataFrame(block)
 
-    def keys(self, i: int, j: int) -> tuple[Any, bool]:
-        """The row labels as keys, as :func:`fastjson.encoders.pandas._index_keys` writes
-        them: numbers and ISO dates in quotes, strings escaped, the rest ``str``."""
+    def leads(self, i: int, j: int) -> Any:
+        """``,"label":`` for rows ``i:j``, the labels written as
+        :func:`fastjson.encoders.pandas._index_keys` writes them: numbers and ISO dates in
+        quotes, strings escaped, the rest ``str``."""
         import polars as pl
 
         from . import polars as pl_enc
@@ -173,21 +173,21 @@ class _Pandas:
         index = self.df.index
         if isinstance(index, pd.RangeIndex) and self.order is None:
             start, step = index.start + i * index.step, index.step
-            labels = pl.int_range(start, start + (j - i) * step, step, dtype=pl.Int64)
-            return labels.cast(pl.String), False
+            return pl_enc.integer_leads(np.arange(start, start + (j - i) * step, step))
         index = index[self._rows(i, j)]
         if not isinstance(index, pd.MultiIndex) and not index.hasnans:
             if isinstance(index.dtype, np.dtype) and index.dtype.kind in "iu":
-                return pl.lit(pl.Series(np.asarray(index)).cast(pl.String)), False
+                return pl_enc.integer_leads(np.asarray(index))
             if pd.api.types.infer_dtype(index, skipna=False) == "string":
                 try:  # polars cannot hold lone surrogates: those take the tokens below
                     strings = pl.from_pandas(index).cast(pl.String)  # no list of strings
                 except Exception:
                     pass
                 else:
-                    return pl_enc.json_token(pl.lit(strings)), True
+                    return pl_enc.leads(pl_enc.json_token(pl.lit(strings)), True)
         tokens, quoted = self.parts.index_keys(index, self.enc)
-        return pl.lit(pl.Series([t.decode() for t in tokens], dtype=pl.String)), quoted
+        strings = pl.Series([t.decode() for t in tokens], dtype=pl.String)
+        return pl_enc.leads(pl.lit(strings), quoted)
 
     def labels(self, i: int, j: int) -> bytes:
         return b"," + self.parts.labels(self.df.index[i:j], self.enc)[1:-1]

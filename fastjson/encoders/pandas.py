@@ -73,7 +73,9 @@ def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> cols.Tokens:
         if dtype.kind == "O":
             return _object_tokens(s.to_numpy(), enc)
         return np_enc.encoded_tokens(s.to_numpy(), enc)
-    na = np.asarray(s.isna())
+    # the array's mask, not np.asarray(s.isna()): numpy asks a Series for attributes that
+    # pandas looks up in its labels, building a string index's hash table for every block
+    na = np.asarray(s.array.isna())
     kind = getattr(dtype, "kind", "O")
     numpy_dtype = getattr(dtype, "numpy_dtype", None)
     if kind in "biu" and numpy_dtype is not None:
@@ -274,6 +276,18 @@ def _cell_bytes(column: pd.Series[Any]) -> int:
     return 32
 
 
+def columns_of(df: pd.DataFrame) -> list[pd.Series[Any]]:
+    """The frame's columns as Series without its row labels (no copy), to be sliced by
+    blocks: pandas answers attribute look-ups on a Series (numpy and polars make some) by
+    a search of its labels, and builds a string index's hash table anew for every slice
+    (about a third of the time of a 100k-row frame with string labels)."""
+    plain = isinstance(df.index, pd.RangeIndex)
+    return [
+        df.iloc[:, k] if plain else df.iloc[:, k].reset_index(drop=True)
+        for k in range(df.shape[1])
+    ]
+
+
 class _Table(cols.TokenTable):
     """The pure route's blocks: tokens of ``df.iloc[rows]`` (rows in output order)."""
 
@@ -282,7 +296,7 @@ class _Table(cols.TokenTable):
         self.df = df
         self.enc = enc
         self.order = order
-        self.series = [df.iloc[:, k] for k in range(df.shape[1])]
+        self.series = columns_of(df)
 
     def _positions(self, i: int, j: int) -> Any:
         return slice(i, j) if self.order is None else self.order[i:j]
@@ -523,7 +537,7 @@ def _array(s: pd.Series[Any] | pd.Index, enc: Encoder) -> bytes:
     if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
         items = np_enc.numeric(s.to_numpy(), tenc)
     elif getattr(dtype, "kind", "O") in "biuf" and getattr(dtype, "numpy_dtype", None):
-        na = np.asarray(s.isna())
+        na = np.asarray(s.array.isna())  # not np.asarray(s.isna()): see encoded_column
         fill = np.nan if dtype.kind == "f" else 0
         values = s.to_numpy(dtype=dtype.numpy_dtype, na_value=fill)
         items = np_enc.numeric(values, tenc, null=na if na.any() else None) if len(s) else []
@@ -592,6 +606,7 @@ class _PolarsParts:
     """What the polars route (:mod:`fastjson.encoders._polars`) needs of this module, handed
     to it with each call so that it does not import this module back."""
 
+    columns = staticmethod(columns_of)
     labels = staticmethod(_labels)
     index_keys = staticmethod(_index_keys)
     row_order = staticmethod(row_order)
