@@ -194,3 +194,27 @@ def test_series_orients(benchmark: Any, frame: pd.DataFrame, name: str, orient: 
         assert np.allclose(got, s.to_numpy(), rtol=rel, atol=rel, equal_nan=True)
     else:
         assert np.array_equal(got, s.to_numpy(), equal_nan=True)
+
+
+@pytest.fixture(scope="module")
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """The benchmark frame with string row labels ("r0", "r1"...): keyed orients write
+    them as keys, and a label index is where pandas hides per-block costs."""
+    return frame.set_axis([f"r{i}" for i in range(len(frame))])
+
+
+@pytest.mark.parametrize("orient", ("columns", "index"))
+@pytest.mark.parametrize("name", list(ORIENT_ROUTES))
+def test_labelled_frame_keyed_orients(
+    benchmark: Any, labelled: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, name: str, orient: str
+):
+    benchmark.group = f"5 pandas: DataFrame 100k x 8 with string labels, orient={orient}"
+    if name.endswith("pure path"):
+        monkeypatch.setattr(_polars, "rows", lambda *args: None)
+    encode, rel = ORIENT_ROUTES[name]
+    parsed = strict_loads(benchmark(encode, labelled, orient))
+    if orient == "index":
+        records = [parsed[label] for label in labelled.index]
+    else:
+        records = [{c: parsed[c][label] for c in labelled.columns} for label in labelled.index]
+    check_frame(orjson.dumps(records), labelled.reset_index(drop=True), rel=rel)
