@@ -14,6 +14,7 @@ import fastjson
 from fastjson import Raw, dumpb
 from fastjson.encoders import _columns as cols
 from fastjson.encoders import _polars
+from fastjson.encoders.pandas import POLARS_PARTS
 
 HOSTILE = ["%", "%s", "%%", "%(x)s", '"', "\\", "\n", "a,b", ",\n  ", "\x00", "é", "\u2028", ""]
 
@@ -93,3 +94,21 @@ def test_keyed_itself():
     assert cols.keyed((b"a", b"b", b"c"), False, joined) == b',"a":1,"b":"%s","c":null'
     assert cols.keyed((b'"a"', b'"%"', b'"c"'), True, joined) == b',"a":1,"%":"%s","c":null'
     assert cols.keyed((), False, cols.Joined(b"", b",")) == b""
+
+
+@pytest.mark.parametrize("orient", ["records", "split", "values", "columns", "index"])
+def test_plain_strings_are_quoted_alike_on_both_routes(
+    orient: str, monkeypatch: pytest.MonkeyPatch
+):
+    """Strings that need no escape are written by quoting them (polars route); the pure
+    path writes them through orjson: the bytes are the same, nulls and non-ASCII included."""
+    values = ["a", None, "é\u2028", "", "%s", "x" * 40, "\x7f"] * 300
+    df = pd.DataFrame({"s": pd.Series(values, dtype="str"), "n": np.arange(len(values))})
+    df.index = [f"r{i}" for i in range(len(df))]
+    assert POLARS_PARTS.plain_strings(df["s"].array)
+    write = _polars.records if orient == "records" else _polars.rows
+    fast = write(df, fastjson.Encoder(orient=orient), POLARS_PARTS)  # type: ignore[arg-type]
+    assert fast is not None and fast == dumpb(df, orient=orient)
+    monkeypatch.setattr(_polars, "records", lambda *args: None)
+    monkeypatch.setattr(_polars, "rows", lambda *args: None)
+    assert dumpb(df, orient=orient) == fast

@@ -18,6 +18,12 @@ How tokens are cut out of one encoded column without parsing it again:
 Only cells that are themselves containers or arbitrary objects (mixed object
 columns) are encoded one by one.
 
+A column is cut into a list only where rows are stitched. Where every value
+follows its row's key (the keyed orients, ``columns`` and a Series'
+``index``), the encoded text is kept whole (:class:`Joined`) and
+:func:`keyed` formats the keys into it with one ``bytes %``: no object per
+cell at all.
+
 **Blocks.** Frames and Series are written a block of rows at a time
 (:func:`write_frame`, :func:`write_series`) into one :class:`Output`, which
 hands a big output over without a copy: the peak is the output plus one

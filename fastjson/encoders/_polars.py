@@ -40,6 +40,7 @@ class PandasParts(Protocol):
     and does not import it back."""
 
     def columns(self, df: pd.DataFrame) -> list[pd.Series[Any]]: ...
+    def plain_strings(self, array: Any) -> bool: ...
     def labels(self, index: pd.Index, enc: Encoder) -> bytes: ...
     def index_keys(self, index: pd.Index, enc: Encoder) -> tuple[list[bytes], bool]: ...
     def row_order(self, index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None: ...
@@ -191,6 +192,9 @@ class _Pandas:
 
     def labels(self, i: int, j: int) -> bytes:
         return b"," + self.parts.labels(self.df.index[i:j], self.enc)[1:-1]
+
+    def plain_strings(self, k: int) -> bool:
+        return self.parts.plain_strings(self.columns[k].array)
 
     def whole_seconds(self, k: int) -> bool:
         """No datetime of column ``k`` has a sub-second part (checked once, on the ticks)."""

@@ -92,6 +92,42 @@ def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> cols.Tokens:
     return _object_tokens(s.to_numpy(dtype=object), enc)
 
 
+def _arrow_utf8(array: Any) -> tuple[Any, NDArray[np.integer[Any]]]:
+    """An Arrow-backed string column as one Arrow string array and its offsets (``None``
+    and no offsets for another Arrow type)."""
+    import pyarrow as pa
+
+    strings = pa.array(array)
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    large = pa.types.is_large_string(strings.type)
+    if not (large or pa.types.is_string(strings.type)):
+        return None, np.zeros(0, dtype=np.int64)
+    offsets: NDArray[np.integer[Any]] = np.frombuffer(
+        strings.buffers()[1], dtype=np.int64 if large else np.int32
+    )
+    return strings, offsets[strings.offset : strings.offset + len(strings) + 1]
+
+
+def _escapes(strings: Any, offsets: NDArray[np.integer[Any]]) -> bool:
+    """Whether a value needs an escape in JSON (``"``, ``\\``, control characters)."""
+    data = strings.buffers()[2]
+    if data is None or len(offsets) < 2:
+        return False
+    text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return bool(((text < 0x20) | (text == 0x22) | (text == 0x5C)).any())
+
+
+def plain_strings(array: Any) -> bool:
+    """Whether a pandas string array is Arrow-backed and no value needs a JSON escape, so
+    that a token is the value in quotes (the polars route asks, once per column)."""
+    dtype = array.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return False
+    strings, offsets = _arrow_utf8(array)
+    return strings is not None and not _escapes(strings, offsets)
+
+
 def _arrow_strings(array: Any) -> cols.Joined | None:
     """Tokens of an Arrow-backed string column from its buffers, with no Python string per
     value: when no value needs an escape (``"``, ``\\``, control characters), a token is
@@ -100,19 +136,10 @@ def _arrow_strings(array: Any) -> cols.Joined | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    strings = pa.array(array)
-    if isinstance(strings, pa.ChunkedArray):
-        strings = strings.combine_chunks()
-    large = pa.types.is_large_string(strings.type)
-    if len(strings) == 0 or not (large or pa.types.is_string(strings.type)):
+    strings, offsets = _arrow_utf8(array)
+    if strings is None or len(strings) == 0 or _escapes(strings, offsets):
         return None
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if large else np.int32)
-    offsets = offsets[strings.offset : strings.offset + len(strings) + 1]
-    data = strings.buffers()[2]
-    if data is not None:
-        text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
-        if ((text < 0x20) | (text == 0x22) | (text == 0x5C)).any():
-            return None
+    large = offsets.dtype == np.int64
     nulls = strings.null_count > 0
     if nulls:  # marked by a NUL, which no value here holds: '"\x00"' becomes null below
         strings = pc.fill_null(strings, "\x00")
@@ -607,6 +634,7 @@ class _PolarsParts:
     to it with each call so that it does not import this module back."""
 
     columns = staticmethod(columns_of)
+    plain_strings = staticmethod(plain_strings)
     labels = staticmethod(_labels)
     index_keys = staticmethod(_index_keys)
     row_order = staticmethod(row_order)

@@ -222,7 +222,7 @@ class Source(Protocol):
 
     def leads(self, i: int, j: int) -> Any:
         """``,"label":`` for rows ``i:j``: what precedes each row's object or cell in the
-        keyed orients, as a ``concat_str`` input (see :func:`leads`)."""
+        keyed orients, as one polars expression (see :func:`leads`)."""
         ...
 
     def labels(self, i: int, j: int) -> cols.Buffer:
@@ -232,6 +232,11 @@ class Source(Protocol):
     def whole_seconds(self, k: int) -> bool:
         """Whether no datetime of column ``k`` has a sub-second part (then one format
         string writes them all)."""
+        ...
+
+    def plain_strings(self, k: int) -> bool:
+        """Whether no value of string column ``k`` needs a JSON escape (then a token is the
+        value in quotes); ``False`` when that is not cheap to know."""
         ...
 
 
@@ -254,6 +259,9 @@ class _Positions:
 
     def whole_seconds(self, k: int) -> bool:
         return whole_seconds(self.df.to_series(k))
+
+    def plain_strings(self, k: int) -> bool:
+        return False  # polars keeps short strings inside their views: no one buffer to scan
 
 
 def leads(keys: Any, quoted: bool) -> Any:
@@ -324,8 +332,10 @@ class FastTable:
         for name, dtype in frame.schema.items():
             plan = self._plans.get(name)
             if plan is None:
-                whole = isinstance(dtype, pl.Datetime) and self.source.whole_seconds(int(name[1:]))
-                plan = self._plans[name] = _plan(name, dtype, whole)
+                k = int(name[1:])
+                whole = isinstance(dtype, pl.Datetime) and self.source.whole_seconds(k)
+                plain = dtype == pl.String and self.source.plain_strings(k)
+                plan = self._plans[name] = _plan(name, dtype, whole, plain)
             values.append(plan[0])
             tokens.append(plan[1])
         return frame, values, tokens
@@ -348,7 +358,7 @@ class FastTable:
                 parts += [pl.lit(","), token] if k else [token]
             row = pl.concat_str([*parts, pl.lit("]")])
         elif self.orient == "index":
-            row = pl.concat_str([*self._lead(i, j), self._row_object(values)])
+            row = pl.concat_str([self.source.leads(i, j), self._row_object(values)])
         else:
             row = pl.concat_str([pl.lit(","), self._row_object(values)])
         return _pieces(frame.select(row).to_series())
@@ -362,19 +372,15 @@ class FastTable:
             # one block holds every row (or a sample of them): this column and the next
             # ones in one select, in parallel, the labels made once
             frame, _, tokens = self._block(i, j, list(range(k, width)))
-            frame = frame.with_columns(pl.concat_str(self._lead(i, j)).alias("__lead"))
+            frame = frame.with_columns(self.source.leads(i, j).alias("__lead"))
             members = [
                 pl.concat_str([pl.col("__lead"), t]).alias(f"m{n}") for n, t in enumerate(tokens)
             ]
             self._cells = (i, j, k, frame.select(members).get_columns())
             return _pieces(self._cells[3][0])
         frame, _, tokens = self._block(i, j, [k])
-        member = pl.concat_str([*self._lead(i, j), tokens[0]])
+        member = pl.concat_str([self.source.leads(i, j), tokens[0]])
         return _pieces(frame.select(member).to_series())
-
-    def _lead(self, i: int, j: int) -> list[Any]:
-        """``,"label":`` before each row's object or cell, as ``concat_str`` inputs."""
-        return [self.source.leads(i, j)]
 
     def items(self, k: int, i: int, j: int) -> cols.Pieces:
         frame, _, tokens = self._block(i, j, [k])
@@ -396,18 +402,24 @@ def _converted(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(converted) if converted else frame
 
 
-def _plan(name: str, dtype: Any, whole_seconds: bool) -> tuple[Any, Any]:
+def _plan(
+    name: str, dtype: Any, whole_seconds: bool, plain_strings: bool = False
+) -> tuple[Any, Any]:
     """A column's value in fastjson's form (for ``json_encode``) and its JSON token
-    (for ``concat_str``), as expressions."""
+    (for ``concat_str``), as expressions. ``plain_strings``: no value of this string
+    column needs an escape."""
     col = pl.col(name)
     value, token = col, None
-    if isinstance(dtype, pl.Datetime):
+    if plain_strings:
+        token = quoted(col).fill_null("null")
+    elif isinstance(dtype, pl.Datetime):
         if whole_seconds:  # one format string does (the common case)
-            zone = "%:z" if dtype.time_zone is not None else ""
-            value = col.dt.to_string("%Y-%m-%dT%H:%M:%S" + zone)
+            iso = "%Y-%m-%dT%H:%M:%S" + ("%:z" if dtype.time_zone is not None else "")
+            value = col.dt.to_string(iso)
+            token = col.dt.to_string(f'"{iso}"').fill_null("null")  # quotes in the format
         else:
             value = _iso_datetime(dtype)(col)
-        token = quoted(value).fill_null("null")
+            token = quoted(value).fill_null("null")
     elif dtype == pl.Time:
         value = _iso_time(col)
         token = quoted(value).fill_null("null")
