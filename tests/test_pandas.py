@@ -383,3 +383,14 @@ def test_long_arrow_string_columns_take_the_buffers(monkeypatch: pytest.MonkeyPa
     assert strict_loads(dumpb(s, orient="index")) == dict(
         zip(map(str, s.index), want, strict=True)
     )
+
+
+def test_string_series_and_arrays_as_lists():
+    """Lists of strings come from the column's joined tokens: Arrow buffers, orjson, or
+    one by one for a lone surrogate (which only Python-backed strings can hold)."""
+    long = pd.Series([f"v{i}" if i % 9 else None for i in range(1200)], dtype="str")
+    assert strict_loads(dumpb(long)) == [None if v != v else v for v in long.array.tolist()]
+    assert dumpb(pd.array(["a", None], dtype="str")) == b'["a",null]'
+    surrogate = pd.Series(["a\ud800", None], dtype="string[python]")
+    assert dumpb(surrogate) == b'["a\\ud800",null]'
+    assert dumpb(surrogate.array) == b'["a\\ud800",null]'

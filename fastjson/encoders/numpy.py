@@ -484,11 +484,6 @@ def tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> list[bytes]:
     return cols.as_list(encoded_tokens(values, enc, scalars=scalars))
 
 
-def joined_tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> cols.Joined:
-    """:func:`tokens` as one text, the way it was encoded when it was (no list of them)."""
-    return cols.as_joined(encoded_tokens(values, enc, scalars=scalars))
-
-
 def encoded_tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> cols.Tokens:
     """:func:`tokens` as whichever form the encoding gives: a list, or one joined text."""
     if len(values) == 0:

@@ -339,8 +339,11 @@ class _Table(cols.TokenTable):
         try:
             return encoded_column(self.series[k].iloc[rows], self.enc)
         except EncodeError as exc:
-            error = _rebased(exc, _origin(rows))
-            raise _in_frame(error, self.df, k, self.orient) from exc.__cause__
+            raise self._placed(_rebased(exc, _origin(rows)), k) from exc.__cause__
+
+    def _placed(self, error: EncodeError, k: int) -> EncodeError:
+        """``error`` in column ``k`` (its path from the row, ``$[2]``) as seen from the frame."""
+        return _in_frame(error, self.df, k, self.orient)
 
     def row_keys(self, i: int, j: int) -> tuple[list[bytes], bool]:
         return _index_keys(self.df.index[self._positions(i, j)], self.enc)
@@ -525,19 +528,14 @@ def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
 class _SeriesTable(_Table):
     """A Series as its one-column frame; errors name the row alone (``$[2]``, ``$.data[2]``...)."""
 
-    def _encoded(self, k: int, i: int, j: int) -> cols.Tokens:
-        rows = self._positions(i, j)
-        try:
-            return encoded_column(self.series[k].iloc[rows], self.enc)
-        except EncodeError as exc:
-            error = _rebased(exc, _origin(rows))
-            raise _in_series(error, self.df.index, self.orient) from exc.__cause__
+    def _placed(self, error: EncodeError, k: int) -> EncodeError:
+        return _in_series(error, self.df.index, self.orient)
 
     def items(self, k: int, i: int, j: int) -> list[bytes]:
         try:
             array = _array(self.series[k].iloc[i:j], self.enc)
         except EncodeError as exc:
-            raise _in_series(_rebased(exc, i), self.df.index, self.orient) from exc.__cause__
+            raise self._placed(_rebased(exc, i), k) from exc.__cause__
         return [b"," + array[1:-1]]
 
 
@@ -568,8 +566,6 @@ def _array(s: pd.Series[Any] | pd.Index, enc: Encoder) -> bytes:
         fill = np.nan if dtype.kind == "f" else 0
         values = s.to_numpy(dtype=dtype.numpy_dtype, na_value=fill)
         items = np_enc.numeric(values, tenc, null=na if na.any() else None) if len(s) else []
-    elif isinstance(dtype, pd.StringDtype):
-        items = s.array.to_numpy(dtype=object, na_value=None).tolist()
     if isinstance(items, Raw):
         return items.data
     if items is not None:
@@ -577,9 +573,16 @@ def _array(s: pd.Series[Any] | pd.Index, enc: Encoder) -> bytes:
             items = items.items  # final: JSON-ready values
         try:
             return orjson.dumps(items)
-        except TypeError:  # a lone surrogate: the tokens escape it
+        except TypeError:  # anything orjson refuses: the tokens name it
             pass
-    return b"[" + b",".join(column_tokens(s, enc)) + b"]"
+    return json_array(encoded_column(s, enc))
+
+
+def json_array(tokens: cols.Tokens) -> bytes:
+    """``[t0,t1,...]`` from a column's tokens, their text reused when it is joined."""
+    joined = cols.as_joined(tokens)
+    text = joined.text if joined.separator == b"," else joined.text.replace(joined.separator, b",")
+    return b"[" + text + b"]"
 
 
 @builtin(pd.Index)
@@ -591,7 +594,7 @@ def encode_index(index: pd.Index, enc: Encoder) -> Any:
 @builtin(pd.api.extensions.ExtensionArray)
 def encode_extension_array(array: Any, enc: Encoder) -> Any:
     """Categorical, nullable integer, string, sparse... arrays: a list of their values."""
-    return _emit(b"[" + b",".join(column_tokens(pd.Series(array, copy=False), enc)) + b"]")
+    return _emit(json_array(encoded_column(pd.Series(array, copy=False), enc)))
 
 
 @builtin(pd.Timestamp)
