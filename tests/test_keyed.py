@@ -73,20 +73,37 @@ def test_values_that_encode_to_several_lines():
     assert json.loads(out) == {"x": {"a": [1, 2]}, "y": "%s", "z": {"a": [1, 2]}}
 
 
-def test_labels_whose_slices_are_written_differently():
-    """Keys are made 65,536 rows at a time; a slice holding a missing label is written
-    through ``str`` (quoted), the others as numbers: all must come out as strings."""
+def test_labels_are_written_alike_in_every_slice():
+    """Keys are made 65,536 rows at a time; a missing label is written through ``str``
+    (``"nan"``) and every other label as it always is (``1e-7``, as orjson writes it,
+    not ``1e-07``), on both routes, whichever slice holds it."""
     n = 70_000
     index = np.arange(n, dtype=float) + 0.5
+    index[3] = 1e-7
+    index[-2] = 2e-7
     index[-1] = np.nan
     df = pd.DataFrame({f"c{k}": np.arange(n) for k in range(cols.TokenTable.KEYS_KEPT)})
     df.index = index
+    fast = dumpb(df, orient="columns")
     with pytest.MonkeyPatch.context() as m:
         m.setattr(_polars, "rows", lambda *args: None)
-        out = json.loads(dumpb(df, orient="columns"))
-    assert list(out["c0"])[:2] == ["0.5", "1.5"]
-    assert list(out["c0"])[-1] == "nan"
-    assert out["c5"]["69998.5"] == 69998
+        out = dumpb(df, orient="columns")
+    assert out == fast
+    keys = list(json.loads(out)["c0"])
+    assert keys[:4] == ["0.5", "1.5", "2.5", "1e-7"]
+    assert keys[-2:] == ["2e-7", "nan"]
+    assert json.loads(out)["c5"]["69997.5"] == 69997
+    assert json.loads(dumpb(df.iloc[-3:], orient="index")).keys() == {"69997.5", "2e-7", "nan"}
+
+
+def test_missing_labels_among_dates():
+    index = pd.Index([pd.Timestamp("2024-01-01"), None, pd.Timestamp("2024-01-02 03:04")])
+    s = pd.Series([1, 2, 3], index=index)
+    assert json.loads(dumpb(s, orient="index")) == {
+        "2024-01-01T00:00:00": 1,
+        "NaT": 2,
+        "2024-01-02T03:04:00": 3,
+    }
 
 
 def test_keyed_itself():

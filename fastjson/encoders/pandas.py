@@ -485,12 +485,27 @@ def _index_keys(index: pd.Index, enc: Encoder) -> tuple[list[bytes], bool]:
     """Index labels as object keys, plus whether the tokens are already JSON strings.
 
     Numbers, dates and strings are encoded as a column (dates as ISO, as
-    dict keys always are); anything else (a MultiIndex, missing labels,
-    mixed objects) goes through ``str(label)``. Duplicates are refused by the
-    caller, once for the whole index.
+    dict keys always are); anything else (a MultiIndex, mixed objects) goes
+    through ``str(label)``, and so does each missing label (``"nan"``,
+    ``"NaT"``): a label is written the same whichever slice of the index
+    it is encoded with. Duplicates are refused by the caller, once for the
+    whole index.
     """
     enc = enc.replace(datetime_format="iso", big_int="number")
-    if not isinstance(index, pd.MultiIndex) and not index.hasnans:
+    if isinstance(index, pd.MultiIndex) or not index.hasnans:
+        return _present_keys(index, enc)
+    missing = np.asarray(index.isna())
+    tokens, quoted = _present_keys(index[~missing], enc)
+    keys = np.empty(len(index), dtype=object)
+    keys[~missing] = tokens if quoted else [b'"' + token + b'"' for token in tokens]
+    keys[missing] = cols.keys_of([str(label) for label in index[missing]])
+    result: list[bytes] = keys.tolist()
+    return result, True
+
+
+def _present_keys(index: pd.Index, enc: Encoder) -> tuple[list[bytes], bool]:
+    """:func:`_index_keys` of labels none of which is missing."""
+    if not isinstance(index, pd.MultiIndex):
         dtype = index.dtype
         if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
             return column_tokens(index, enc), False
