@@ -1,5 +1,7 @@
-"""Keyed orients (``columns``, ``index``) write each value after its key by one ``bytes %``
-over the values' text (``_columns.keyed``): every byte a template could misread is here."""
+"""Keyed orients (``columns``, ``index``) write each value after its key (``_columns.keyed``):
+by Arrow's ``take`` over both texts' token bounds, or without pyarrow by one ``bytes %``
+over the values' text. Every test here runs both ways; every byte a template or a
+separator search could misread is here."""
 
 from __future__ import annotations
 
@@ -9,14 +11,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import fastjson
 from fastjson import Raw, dumpb
 from fastjson.encoders import _columns as cols
-from fastjson.encoders import _polars
+from fastjson.encoders import _interleave, _polars
 from fastjson.encoders.pandas import POLARS_PARTS
 
 HOSTILE = ["%", "%s", "%%", "%(x)s", '"', "\\", "\n", "a,b", ",\n  ", "\x00", "é", "\u2028", ""]
+
+
+@pytest.fixture(autouse=True, params=["take", "format"])
+def kernel(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How keys and values are alternated: Arrow's ``take``, or ``bytes %`` (no pyarrow)."""
+    if request.param == "format":
+        monkeypatch.setattr(cols, "available", lambda: False)
+    return str(request.param)
 
 
 @pytest.fixture(params=["polars", "pure"])
@@ -92,7 +104,11 @@ def test_labels_are_written_alike_in_every_slice():
     keys = list(json.loads(out)["c0"])
     assert keys[:4] == ["0.5", "1.5", "2.5", "1e-7"]
     assert keys[-2:] == ["2e-7", "nan"]
-    assert json.loads(out)["c5"]["69997.5"] == 69997
+    decoded = json.loads(out)
+    assert decoded["c5"]["69997.5"] == 69997
+    for column in decoded.values():  # every column keyed alike, every value in its place
+        assert list(column) == keys
+        assert list(column.values()) == list(range(n))
     assert json.loads(dumpb(df.iloc[-3:], orient="index")).keys() == {"69997.5", "2e-7", "nan"}
 
 
@@ -108,9 +124,18 @@ def test_missing_labels_among_dates():
 
 def test_keyed_itself():
     joined = cols.Joined(b'1\x00"%s"\x00null', b"\x00")
-    assert cols.keyed((b"a", b"b", b"c"), False, joined) == b',"a":1,"b":"%s","c":null'
-    assert cols.keyed((b'"a"', b'"%"', b'"c"'), True, joined) == b',"a":1,"%":"%s","c":null'
-    assert cols.keyed((), False, cols.Joined(b"", b",")) == b""
+    numbers = cols.leads(cols.Joined(b"1,-2,3.5", b","), False)
+    assert numbers == (b',"1":\0,"-2":\0,"3.5":', b"\0")
+    assert bytes(cols.keyed(numbers, joined)) == b',"1":1,"-2":"%s","3.5":null'
+    strings = cols.leads([b'"a"', b'"%"', b'"c,\\n"'], True)
+    assert bytes(cols.keyed(strings, joined)) == b',"a":1,"%":"%s","c,\\n":null'
+    looked_up = cols.Lookup([b"false", b"true", b'"%s"'], np.array([1, 2, 0]))
+    assert bytes(cols.keyed(strings, looked_up)) == b',"a":true,"%":"%s","c,\\n":false'
+    long = b'"' + b"x" * 40 + b'"'  # a table of long tokens is joined, not padded
+    looked_up = cols.Lookup([long, b"null"], np.array([1, 0, 0]))
+    assert bytes(cols.keyed(strings, looked_up)) == b',"a":null,"%":' + long + b',"c,\\n":' + long
+    assert cols.leads([], False) == (b"", b"\0")
+    assert cols.keyed(cols.leads([], False), cols.Joined(b"", b",")) == b""
 
 
 @pytest.mark.parametrize("orient", ["records", "split", "values", "columns", "index"])
@@ -129,3 +154,44 @@ def test_plain_strings_are_quoted_alike_on_both_routes(
     monkeypatch.setattr(_polars, "records", lambda *args: None)
     monkeypatch.setattr(_polars, "rows", lambda *args: None)
     assert dumpb(df, orient=orient) == fast
+
+
+SEPARATORS = [b",", b"\0", b"\n", b",\n  "]
+
+
+@st.composite
+def texts(draw: st.DrawFn) -> tuple[list[bytes], bytes, list[bytes], bytes]:
+    """Two token lists of one length, each with a separator its tokens do not hold
+    (tokens may hold the other bytes of a multi-byte separator, as strings do)."""
+    n = draw(st.integers(1, 40))
+    first_sep, second_sep = draw(st.sampled_from(SEPARATORS)), draw(st.sampled_from(SEPARATORS))
+
+    def tokens(separator: bytes) -> list[bytes]:
+        marker = _interleave._marker(separator)[0]
+        token = st.binary(max_size=6).filter(lambda t: marker not in t)
+        return draw(st.lists(token, min_size=n, max_size=n))
+
+    return tokens(first_sep), first_sep, tokens(second_sep), second_sep
+
+
+@given(texts(), st.booleans())
+def test_alternate_pairs_every_token(
+    case: tuple[list[bytes], bytes, list[bytes], bytes], padded: bool
+):
+    """Joined texts by their separators, and padded rows (``Lookup``) by their lengths."""
+    first, first_sep, second, second_sep = case
+    want = b"".join(a + b for a, b in zip(first, second, strict=True))
+    lead = cols.Joined(first_sep.join(first), first_sep).bounded()
+    if padded:
+        table = sorted(set(second))
+        values = cols.bounded(cols.Lookup(table, np.array([table.index(t) for t in second])))
+    else:
+        values = cols.Joined(second_sep.join(second), second_sep).bounded()
+    assert bytes(_interleave.alternate(lead, values)) == want
+
+
+def test_alternate_refuses_texts_of_different_lengths():
+    with pytest.raises(ValueError, match="2 tokens against 3"):
+        _interleave.alternate(
+            cols.Joined(b"a,b", b",").bounded(), cols.Joined(b"1,2,3", b",").bounded()
+        )

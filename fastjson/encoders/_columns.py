@@ -40,11 +40,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+import numpy as np
 import orjson
 
 from .._errors import DuplicateKeyError
+from ._interleave import Bounded, alternate, available, bounds
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 __all__ = (
     "POLARS",
@@ -52,6 +57,7 @@ __all__ = (
     "Blocks",
     "Table",
     "Joined",
+    "Lookup",
     "TokenTable",
     "TokenText",
     "Tokens",
@@ -59,13 +65,17 @@ __all__ = (
     "as_joined",
     "as_list",
     "assemble",
+    "available",
+    "bounded",
     "cell_path",
     "check_unique",
     "key_slots",
     "keyed",
     "keys_of",
+    "leads",
     "object_from_tokens",
     "object_rows",
+    "padded_bounds",
     "records_from_columns",
     "rows_from_columns",
     "write_frame",
@@ -90,12 +100,52 @@ class Joined(NamedTuple):
     def as_joined(self) -> Joined:
         return self
 
+    def bounded(self) -> Bounded:
+        return self.text, bounds(self.text, self.separator)
+
 
 class TokenText(Protocol):
     """Tokens held some other way than a list (:class:`Joined`, a byte matrix...)."""
 
     def as_list(self) -> list[bytes]: ...
     def as_joined(self) -> Joined: ...
+    def bounded(self) -> Bounded:
+        """One buffer and the bounds of the tokens in it (for :func:`keyed`)."""
+        ...
+
+
+class Lookup(NamedTuple):
+    """Tokens picked by code from a few (booleans, categories): ``table[codes]``."""
+
+    table: list[bytes]
+    codes: NDArray[np.integer[Any]]
+
+    def as_list(self) -> list[bytes]:
+        """Every cell shares one of the table's ``bytes`` objects."""
+        result: list[bytes] = np.array(self.table, dtype=object).take(self.codes).tolist()
+        return result
+
+    def as_joined(self) -> Joined:
+        return as_joined(self.as_list())
+
+    def bounded(self) -> Bounded:
+        """The tokens as the rows of a NUL-padded byte matrix, taken by code (for tables of
+        short tokens; longer ones are joined, so that padding never costs much)."""
+        width = max(map(len, self.table), default=0)
+        if width > 32:
+            return self.as_joined().bounded()
+        matrix = np.array(self.table, dtype=f"S{max(width, 1)}").take(self.codes)
+        lengths = np.array([len(token) for token in self.table], np.int64).take(self.codes)
+        return matrix.tobytes(), padded_bounds(lengths, matrix.dtype.itemsize)
+
+
+def padded_bounds(lengths: NDArray[np.int64], width: int) -> NDArray[np.int64]:
+    """The :data:`Bounded` bounds of tokens of ``lengths`` bytes, each at the start of a
+    row of ``width`` bytes."""
+    result = np.empty(2 * len(lengths), np.int64)
+    result[0::2] = np.arange(0, width * len(lengths), width)
+    result[1::2] = result[0::2] + lengths
+    return result
 
 
 Tokens = list[bytes] | TokenText
@@ -115,21 +165,43 @@ def as_joined(tokens: Tokens) -> Joined:
     return tokens.as_joined()
 
 
-def keyed(keys: tuple[bytes, ...], quoted: bool, values: Joined) -> bytes:
-    """``,"k0":v0,"k1":v1...``: each value preceded by a comma and its key.
+def bounded(tokens: Tokens) -> Bounded:
+    """The tokens in one buffer, with their bounds."""
+    return as_joined(tokens).bounded() if isinstance(tokens, list) else tokens.bounded()
+
+
+def leads(keys: Tokens, quoted: bool) -> Joined:
+    """``,"k0":``, ``,"k1":``...: what precedes each value in the keyed orients, from key
+    tokens (numbers go inside quotes unless ``quoted``), as one NUL-separated text."""
+    text, separator = as_joined(keys)
+    if not text:  # no key: a key token is never empty
+        return Joined(b"", b"\0")
+    before, between, after = (b",", b":\0,", b":") if quoted else (b',"', b'":\0,"', b'":')
+    return Joined(before + text.replace(separator, between) + after, b"\0")
+
+
+def keyed(
+    row_leads: Joined, values: Tokens, lead_bounds: NDArray[np.int64] | None = None
+) -> Buffer:
+    """``,"k0":v0,"k1":v1...``: each value preceded by its row's lead (:func:`leads`).
 
     Interleaving per-cell pieces costs more than the text itself (a ``bytes``
-    object and two list slots a cell); here the values' separators become
-    ``,"%s":`` and one ``bytes %`` writes the keys in, in C. ``%`` in the
-    values is doubled first. ``keys`` as :func:`key_slots` takes them.
+    object and two list slots a cell): the leads and the values are
+    alternated token by token in compiled code (:mod:`._interleave`), or,
+    without pyarrow, the values' separators become ``%s`` and one ``bytes %``
+    writes a lead object per row in. ``lead_bounds``: the leads' bounds, when
+    the caller keeps them.
     """
-    if not keys:
+    if not row_leads.text:
         return b""
-    lead = b",%s:" if quoted else b',"%s":'
-    text = values.text
+    if available():
+        if lead_bounds is None:
+            lead_bounds = bounds(*row_leads)
+        return alternate((row_leads.text, lead_bounds), bounded(values))
+    text, separator = as_joined(values)
     if b"%" in text:
         text = text.replace(b"%", b"%%")
-    return (lead + text.replace(values.separator, lead)) % keys
+    return (b"%s" + text.replace(separator, b"%s")) % tuple(row_leads.as_list())
 
 
 def assemble(n: int, slots: Sequence[Slot]) -> bytes:
@@ -514,18 +586,19 @@ class TokenTable:
         self.orient = orient
         self.column_keys = column_keys
         self.height = height
-        self._kept: tuple[int, int, tuple[bytes, ...], bool] | None = None
+        self._kept: tuple[int, int, bytes, NDArray[np.int64]] | None = None
 
     # what subclasses give
     def column(self, k: int, i: int, j: int) -> list[bytes]:
         """Tokens of column ``k``, rows ``i:j``."""
         raise NotImplementedError
 
-    def column_joined(self, k: int, i: int, j: int) -> Joined:
-        """:meth:`column` as one text; subclasses give it without the list when they can."""
-        return as_joined(self.column(k, i, j))
+    def column_encoded(self, k: int, i: int, j: int) -> Tokens:
+        """:meth:`column` in the form encoding gives; subclasses give it without the list
+        when they can."""
+        return self.column(k, i, j)
 
-    def row_keys(self, i: int, j: int) -> tuple[list[bytes], bool]:
+    def row_keys(self, i: int, j: int) -> tuple[Tokens, bool]:
         """Row labels of rows ``i:j`` as key tokens, and whether they are quoted already."""
         raise NotImplementedError
 
@@ -539,29 +612,34 @@ class TokenTable:
             return [array_rows(columns, j - i)]
         if self.orient == "records":
             return [object_rows(self.column_keys, columns, j - i)]
-        lead = key_slots(*self.row_keys(i, j))
+        keys, quoted = self.row_keys(i, j)
+        lead = key_slots(as_list(keys), quoted)
         return [object_rows(self.column_keys, columns, j - i, lead=lead)]
 
     def cells(self, k: int, i: int, j: int) -> Pieces:
-        keys, quoted = self._keys(i, j)
-        return [keyed(keys, quoted, self.column_joined(k, i, j))]
+        row_leads, lead_bounds = self._leads(i, j)
+        return [keyed(row_leads, self.column_encoded(k, i, j), lead_bounds)]
 
     def items(self, k: int, i: int, j: int) -> Pieces:
         return [assemble(j - i, [b",", self.column(k, i, j)])]
 
-    def _keys(self, i: int, j: int) -> tuple[tuple[bytes, ...], bool]:
-        """The key tokens of rows ``i:j``, kept as :class:`TokenTable` says."""
+    def _leads(self, i: int, j: int) -> tuple[Joined, NDArray[np.int64] | None]:
+        """The :func:`leads` of rows ``i:j`` and, when kept, their token bounds."""
+        if i == j:
+            return Joined(b"", b"\0"), None
         kept = self._kept
-        if kept is not None and kept[0] <= i and j <= kept[1]:
-            return kept[2][i - kept[0] : j - kept[0]], kept[3]
-        first, last = (0, self.height) if len(self.column_keys) >= self.KEYS_KEPT else (i, j)
-        parts = [self.row_keys(s, min(last, s + 65536)) for s in range(first, last, 65536)]
-        quoted = any(q for _, q in parts)  # slices may differ (one with a missing label)
-        keys: list[bytes] = []
-        for part, q in parts:
-            keys += part if q == quoted else [b'"' + key + b'"' for key in part]
-        self._kept = (first, last, tuple(keys), quoted)
-        return self._kept[2][i - first : j - first], quoted
+        if kept is None or not (kept[0] <= i and j <= kept[1]):
+            first, last = (0, self.height) if len(self.column_keys) >= self.KEYS_KEPT else (i, j)
+            parts = [self.row_keys(s, min(last, s + 65536)) for s in range(first, last, 65536)]
+            texts = [leads(keys, quoted).text for keys, quoted in parts]  # each as it is quoted
+            text = Joined(b"\0".join(t for t in texts if t), b"\0")
+            if first == i and last == j:
+                return text, None
+            kept = self._kept = (first, last, text.text, bounds(*text))
+        first, _, whole, kept_bounds = kept
+        rows = kept_bounds[2 * (i - first) : 2 * (j - first)]  # [t_i, s_i, ..., t_j-1, s_j-1]
+        start, end = int(rows[0]), int(rows[-1])
+        return Joined(whole[start:end], b"\0"), np.append(rows[:-1] - start, end - start)
 
 
 def cell_path(orient: str, row: int | str, position: int, column: str, label: str) -> str:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from ..core import Encoder
+    from . import _columns as cols
 
 
 class PandasParts(Protocol):
@@ -42,7 +43,7 @@ class PandasParts(Protocol):
     def columns(self, df: pd.DataFrame) -> list[pd.Series[Any]]: ...
     def plain_strings(self, array: Any) -> bool: ...
     def labels(self, index: pd.Index, enc: Encoder) -> bytes: ...
-    def index_keys(self, index: pd.Index, enc: Encoder) -> tuple[list[bytes], bool]: ...
+    def index_keys(self, index: pd.Index, enc: Encoder) -> tuple[cols.Tokens, bool]: ...
     def row_order(self, index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None: ...
     def row_bytes(self, df: pd.DataFrame) -> int: ...
 
@@ -169,6 +170,7 @@ class _Pandas:
         quotes, strings escaped, the rest ``str``."""
         import polars as pl
 
+        from . import _columns as cols
         from . import polars as pl_enc
 
         index = self.df.index
@@ -187,7 +189,7 @@ class _Pandas:
                 else:
                     return pl_enc.leads(pl_enc.json_token(pl.lit(strings)), True)
         tokens, quoted = self.parts.index_keys(index, self.enc)
-        strings = pl.Series([t.decode() for t in tokens], dtype=pl.String)
+        strings = pl.Series([t.decode() for t in cols.as_list(tokens)], dtype=pl.String)
         return pl_enc.leads(pl.lit(strings), quoted)
 
     def labels(self, i: int, j: int) -> bytes:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from ..core import Encoder
+    from ._interleave import Bounded
 
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 _NAN_TOKENS = {k: orjson.dumps(v) for k, v in NONFINITE_TOKENS.items()}
@@ -368,6 +369,12 @@ class Padded(NamedTuple):
         framed[:, width] = ord("\n")
         return cols.Joined(framed.tobytes()[:-1].translate(None, b"\0"), b"\n")
 
+    def bounded(self) -> Bounded:
+        width = self.matrix.shape[1]
+        rows = np.ascontiguousarray(self.matrix).view(f"S{width}").ravel()
+        lengths = np.strings.str_len(rows).astype(np.int64)  # up to the padding
+        return rows.tobytes(), cols.padded_bounds(lengths, width)
+
 
 def _fractions(ns: NDArray[np.int64]) -> NDArray[Any]:
     """``""``, ``".ffffff"`` or ``".fffffffff"`` per element, from sub-second nanoseconds."""
@@ -469,8 +476,8 @@ def timedelta_seconds(a: NDArray[Any]) -> NDArray[np.float64]:
 # -- columns -------------------------------------------------------------------
 
 
-_BOOLEANS = np.array([b"false", b"true"], dtype=object)
-"""Tokens of a boolean column by lookup: every cell shares one of two bytes objects."""
+_BOOLEANS = [b"false", b"true"]
+"""Tokens of a boolean column, looked up (:class:`~._columns.Lookup`)."""
 
 
 def tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> list[bytes]:
@@ -491,10 +498,7 @@ def encoded_tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> cols.
     tenc = compact(enc)
     kind = getattr(getattr(values, "dtype", None), "kind", "O")
     if kind == "b":  # any non-zero byte is true, as numpy reads it
-        result: list[bytes] = _BOOLEANS.take(
-            np.asarray(values).view(np.uint8), mode="clip"
-        ).tolist()
-        return result
+        return cols.Lookup(_BOOLEANS, np.minimum(np.asarray(values).view(np.uint8), 1))
     if kind in "iuf":
         encoded = numeric(values, tenc)
         if isinstance(encoded, Raw):

@@ -161,8 +161,8 @@ class _Tokens(cols.TokenTable):
                 raise _in_series(error, self.orient) from exc.__cause__
             raise _in_frame(error, series.name, k, self.orient) from exc.__cause__
 
-    def row_keys(self, i: int, j: int) -> tuple[list[bytes], bool]:
-        return _position_keys(i, j), False
+    def row_keys(self, i: int, j: int) -> tuple[cols.Tokens, bool]:
+        return cols.Joined(_positions(i, j)[1:-1], b","), False
 
     def labels(self, i: int, j: int) -> list[bytes]:
         return [b"," + _positions(i, j)[1:-1]]
@@ -180,11 +180,6 @@ def _rebased(exc: EncodeError, offset: int) -> EncodeError:
 def _positions(i: int, j: int) -> bytes:
     """``[i,...,j-1]``: the index pandas gives a converted frame (a ``RangeIndex``)."""
     return orjson.dumps(np.arange(i, j, dtype=np.int64), option=orjson.OPT_SERIALIZE_NUMPY)
-
-
-def _position_keys(i: int, j: int) -> list[bytes]:
-    """Row positions as key tokens (unquoted: :func:`cols.key_slots` adds the quotes)."""
-    return _positions(i, j)[1:-1].split(b",") if j > i else []
 
 
 def _in_frame(exc: EncodeError, name: str, j: int, orient: str) -> EncodeError:
