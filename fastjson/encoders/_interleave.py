@@ -54,10 +54,12 @@ def alternate(first: Bounded, second: Bounded) -> memoryview:
         return memoryview(b"")
     # elements: first's tokens at 2i, the bytes between two tokens (or the two buffers)
     # at the odd places, second's tokens at 2n + 2i
-    offsets = np.concatenate([first_bounds, second_bounds + len(first_data)])
+    offsets = np.empty(4 * n, np.int64)
+    offsets[: 2 * n] = first_bounds
+    np.add(second_bounds, len(first_data), out=offsets[2 * n :])
     elements = pa.Array.from_buffers(
         pa.large_binary(),
-        len(offsets) - 1,
+        4 * n - 1,
         [None, pa.py_buffer(offsets), pa.py_buffer(first_data + second_data)],
     )
     order = np.empty(2 * n, np.int64)

@@ -351,6 +351,18 @@ class _Table(cols.TokenTable):
     def row_keys(self, i: int, j: int) -> tuple[cols.Tokens, bool]:
         return _index_keys(self.df.index[self._positions(i, j)], self.enc)
 
+    def row_leads(self, i: int, j: int) -> cols.Leads:
+        index = self.df.index
+        if (  # labels counting up from a start
+            isinstance(index, pd.RangeIndex)
+            and index.step == 1
+            and index.start >= 0
+            and self.order is None
+            and cols.available()
+        ):
+            return cols.counting_leads(index.start + i, index.start + j)
+        return super().row_leads(i, j)
+
     def labels(self, i: int, j: int) -> list[bytes]:
         return [b"," + _labels(self.df.index[i:j], self.enc)[1:-1]]
 

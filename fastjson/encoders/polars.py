@@ -164,6 +164,9 @@ class _Tokens(cols.TokenTable):
     def row_keys(self, i: int, j: int) -> tuple[cols.Tokens, bool]:
         return cols.Joined(_positions(i, j)[1:-1], b","), False
 
+    def row_leads(self, i: int, j: int) -> cols.Leads:
+        return cols.counting_leads(i, j) if cols.available() else super().row_leads(i, j)
+
     def labels(self, i: int, j: int) -> list[bytes]:
         return [b"," + _positions(i, j)[1:-1]]
 
