@@ -20,9 +20,10 @@ columns) are encoded one by one.
 
 A column is cut into a list only where rows are stitched. Where every value
 follows its row's key (the keyed orients, ``columns`` and a Series'
-``index``), the encoded text is kept whole (:class:`Joined`) and
-:func:`keyed` formats the keys into it with one ``bytes %``: no object per
-cell at all.
+``index``), the encoded column stays in the form encoding gave (one text
+:class:`Joined`, a padded byte matrix, codes into a :class:`Lookup`) and
+:func:`keyed` alternates it with the rows' :class:`Leads` (``,"label":``)
+through Arrow (:mod:`._interleave`): no object per cell at all.
 
 **Blocks.** Frames and Series are written a block of rows at a time
 (:func:`write_frame`, :func:`write_series`) into one :class:`Output`, which

@@ -542,8 +542,8 @@ def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
 
     Its values are written as arrays by blocks (:func:`_array`: one orjson call
     for numbers and strings); keyed by label (``index``, ``columns``) with the
-    keys formatted into the values' text (:func:`~._columns.keyed`), which for
-    one column is faster than polars' per-cell strings.
+    labels and the values' text alternated (:func:`~._columns.keyed`), which
+    for one column is faster than polars' per-cell strings.
     """
     orient = enc.option("orient")
     if orient in ("records", "values") and _numeric(s):
