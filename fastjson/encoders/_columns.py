@@ -695,6 +695,8 @@ class TokenTable:
 
     def _leads(self, i: int, j: int) -> Leads:
         """The :func:`leads` of rows ``i:j``, kept as :class:`TokenTable` says."""
+        if i == j:
+            return leads([], quoted=True)
         kept = self._kept
         if kept is not None and kept[0] <= i and j <= kept[1]:
             return kept[2].rows(i - kept[0], j - kept[0])
