@@ -182,11 +182,24 @@ class Leads(NamedTuple):
     bounds: NDArray[np.int64] | None
 
     def rows(self, a: int, b: int) -> Leads:
-        """The leads of rows ``a:b`` (of leads with bounds)."""
-        assert self.bounds is not None
+        """The leads of rows ``a:b``."""
+        if a == b:
+            return Leads(b"", None)
+        if self.bounds is None:
+            return Leads(b"\0".join(self.text.split(b"\0")[a:b]), None)
         pairs = self.bounds[2 * a : 2 * b]
         start, end = int(pairs[0]), int(pairs[-1])
         return Leads(self.text[start:end], pairs - start)
+
+    def bounded(self) -> Leads:
+        """These leads with their bounds (found, when a NUL stands between two)."""
+        return self if self.bounds is not None else Leads(self.text, bounds(self.text, b"\0"))
+
+
+ALTERNATE_FROM = 1000
+"""Rows from which :func:`keyed` alternates through Arrow: below, one ``bytes %`` over a
+lead object a row is faster than Arrow's fixed cost (about 20 us a call; measured
+crossover)."""
 
 
 def leads(keys: Tokens, quoted: bool) -> Leads:
@@ -196,11 +209,11 @@ def leads(keys: Tokens, quoted: bool) -> Leads:
     lead and the start of the next; the bounds follow from the keys'.
     """
     text, separator = as_joined(keys)
-    arrow = available()
     if not text:  # no key (a key token is never empty)
-        return Leads(b"", np.empty(0, np.int64) if arrow else None)
+        return Leads(b"", None)
     before, after = (b",", b":") if quoted else (b',"', b'":')
-    if not arrow:
+    few = len(text) < 64 * ALTERNATE_FROM and text.count(separator) < ALTERNATE_FROM
+    if few or not available():
         return Leads(before + text.replace(separator, after + b"\0" + before) + after, None)
     result = bounds(text, separator)
     growth = len(before) + len(after) - len(separator)  # per lead, in the text
@@ -220,6 +233,10 @@ def counting_leads(start: int, stop: int) -> Leads:
     column of the matrix is a small pattern repeated (100,000 labels: 0.5
     ms, against 1.5 ms from the labels' text).
     """
+    if stop - start < ALTERNATE_FROM:
+        labels = np.arange(start, stop, dtype=np.int64)
+        text = orjson.dumps(labels, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1]
+        return leads(Joined(text, b","), False)
     texts, pairs, size = [], [], 0
     low = start
     while low < stop:
@@ -244,8 +261,6 @@ def counting_leads(start: int, stop: int) -> Leads:
         pairs.append(np.repeat(edges, 2)[1:-1])
         size += count * width
         low = high
-    if not texts:
-        return Leads(b"", np.empty(0, np.int64))
     return Leads(b"".join(texts), np.concatenate(pairs))
 
 
@@ -695,29 +710,31 @@ class TokenTable:
 
     def _leads(self, i: int, j: int) -> Leads:
         """The :func:`leads` of rows ``i:j``, kept as :class:`TokenTable` says."""
-        if i == j:
-            return leads([], quoted=True)
         kept = self._kept
         if kept is not None and kept[0] <= i and j <= kept[1]:
-            return kept[2].rows(i - kept[0], j - kept[0])
-        wide = len(self.column_keys) >= self.KEYS_KEPT and available()
+            return kept[2] if (i, j) == kept[:2] else kept[2].rows(i - kept[0], j - kept[0])
+        if i == j:
+            return Leads(b"", None)
+        # kept whole when cut cheaply by block: with bounds, or few (a NUL between two)
+        wide = len(self.column_keys) >= self.KEYS_KEPT
+        wide = wide and (available() or self.height < ALTERNATE_FROM)
         first, last = (0, self.height) if wide else (i, j)
         parts = [self.row_leads(s, min(last, s + 65536)) for s in range(first, last, 65536)]
         whole = parts[0] if len(parts) == 1 else _concatenated(parts)
-        if (first, last) == (i, j):
-            return whole
-        self._kept = (first, last, whole)
-        return whole.rows(i - first, j - first)
+        if wide:
+            self._kept = (first, last, whole)
+        return whole if (first, last) == (i, j) else whole.rows(i - first, j - first)
 
 
 def _concatenated(parts: list[Leads]) -> Leads:
-    """Leads of consecutive rows as one."""
-    texts = [part.text for part in parts]
-    if parts[0].bounds is None:
-        return Leads(b"\0".join(text for text in texts if text), None)
-    starts = np.cumsum([0] + [len(text) for text in texts[:-1]])
+    """Leads of consecutive rows as one (with bounds if any part has them)."""
+    parts = [part for part in parts if part.text]
+    if all(part.bounds is None for part in parts):
+        return Leads(b"\0".join(part.text for part in parts), None)
+    parts = [part.bounded() for part in parts]
+    starts = np.cumsum([0] + [len(part.text) for part in parts[:-1]])
     pairs = [part.bounds + start for part, start in zip(parts, starts, strict=True)]
-    return Leads(b"".join(texts), np.concatenate(pairs))
+    return Leads(b"".join(part.text for part in parts), np.concatenate(pairs))
 
 
 def cell_path(orient: str, row: int | str, position: int, column: str, label: str) -> str:
