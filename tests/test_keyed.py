@@ -253,3 +253,42 @@ def test_range_labels(index: pd.RangeIndex, route: str):
     assert dumpb(df, orient="columns") == dumpb(want)
     ordered = {c: {str(k): v for k, v in sorted(df[c].items())} for c in df.columns}
     assert dumpb(df, orient="columns", sort_keys=True) == dumpb(ordered)  # labels by value
+
+
+@pytest.mark.parametrize(
+    "index",
+    [None, [f"r{i}" for i in range(40)], pd.date_range("2030-01-01", periods=40, freq="h")],
+    ids=["range", "strings", "dates"],
+)
+def test_every_dtype_keyed_as_its_list(index: Any, route: str):
+    """Each column of every common dtype (numbers with NaN and NA, strings with nulls,
+    booleans, dates with NaT, categories with a missing one, durations) written keyed by
+    label holds the values its list holds, in row order."""
+    n = 40
+    rng = np.random.default_rng(7)
+    floats = rng.normal(size=n)
+    floats[::7] = np.nan
+    dates = pd.Series(pd.date_range("2024-01-01", periods=n, freq="37ms"))
+    dates[::5] = pd.NaT
+    df = pd.DataFrame(
+        {
+            "i": rng.integers(-(10**12), 10**12, n),
+            "f": floats,
+            "s": pd.Series([None if k % 6 == 0 else f'v"{k}\\,' for k in range(n)], dtype="str"),
+            "o": [f"é{k}" if k % 4 else None for k in range(n)],
+            "b": rng.random(n) < 0.5,
+            "t": dates,
+            "n": pd.array([None if k % 3 == 0 else k for k in range(n)], dtype="Int64"),
+            "c": pd.Categorical([None if k % 9 == 0 else "xyz"[k % 3] for k in range(n)]),
+            "d": pd.to_timedelta(rng.integers(0, 10**6, n), unit="ms"),
+        }
+    )
+    if index is not None:
+        df.index = index
+    labels = list(json.loads(dumpb(df.index.to_series(), orient="index")))
+    got = json.loads(dumpb(df, orient="columns"))
+    for column in df.columns:
+        values = json.loads(dumpb(df[column], orient="records"))
+        assert got[column] == dict(zip(labels, values, strict=True)), column
+        assert list(got[column]) == labels
+        assert json.loads(dumpb(df[column], orient="index")) == got[column]
