@@ -399,6 +399,33 @@ def test_both_routes_give_the_same_bytes(orient: str, monkeypatch: pytest.Monkey
     assert dumpb(series, orient=orient) == dumpb(series.to_pandas(), orient=orient)
 
 
+@pytest.mark.parametrize("rows", [3, 2500])
+@pytest.mark.parametrize("options", [{}, {"nan": "string"}, {"big_int": "string"}])
+def test_numeric_frames_keyed_on_both_routes(
+    rows: int, options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+):
+    """A frame of numbers and booleans with no null in ``columns`` takes the token route
+    (numpy's whole-column text, alternated with the labels by Arrow from 1,000 rows):
+    the bytes polars' route writes, and a pandas twin's."""
+    rng = np.random.default_rng(3)
+    floats = rng.normal(size=rows)
+    floats[:2] = [float("nan"), -0.0]
+    pf = pl.DataFrame(
+        {
+            "f": floats,
+            "f32": rng.random(rows).astype(np.float32),
+            "i": rng.integers(-(2**62), 2**62, rows),
+            "u8": rng.integers(0, 255, rows).astype(np.uint8),
+            "b": rng.random(rows) < 0.5,
+        }
+    )
+    assert pl_enc._keyed_whole(pf)
+    keyed = dumpb(pf, orient="columns", **options)
+    assert keyed == dumpb(pf.to_pandas(), orient="columns", **options)
+    monkeypatch.setattr(pl_enc, "_keyed_whole", lambda df: False)
+    assert dumpb(pf, orient="columns", **options) == keyed
+
+
 def test_rows_without_pyarrow(monkeypatch: pytest.MonkeyPatch):
     """Without pyarrow, polars' row strings are taken through one Python string: the same JSON."""
     pf = NESTED.drop("list").with_columns(f=pl.Series([0.1, 1e30, None]))

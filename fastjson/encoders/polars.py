@@ -114,7 +114,10 @@ def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) 
         df = df.select(pl.nth(sorted(range(df.width), key=df.columns.__getitem__)))
     table: cols.Table = _Tokens(df, enc)
     blocks = cols.PURE
-    if fast_applies(df.dtypes, enc) and not any(_has_big_int(c, enc) for c in df.iter_columns()):
+    fast = fast_applies(df.dtypes, enc) and not any(
+        _has_big_int(c, enc) for c in df.iter_columns()
+    )
+    if fast and not (orient == "columns" and _keyed_whole(df)):
         table, blocks = FastTable(_Positions(df), df.columns, enc), cols.POLARS
     return cols.write_frame(
         table,
@@ -126,6 +129,15 @@ def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) 
         row_bytes(df),
         blocks,
     )
+
+
+def _keyed_whole(df: pl.DataFrame) -> bool:
+    """Whether ``columns`` is faster on the token route: every column numbers or booleans
+    with no null, each encoded whole by numpy and alternated with the row labels by Arrow
+    (:func:`~._columns.keyed`), where polars builds a string a cell (100k x 20 floats:
+    98 against 192 ms)."""
+    whole = (s.dtype in _NUMPY_NUMBERS and not s.null_count() for s in df.iter_columns())
+    return cols.available() and all(whole)
 
 
 def row_bytes(df: pl.DataFrame) -> int:
@@ -152,9 +164,12 @@ class _Tokens(cols.TokenTable):
         self.series = False
 
     def column(self, k: int, i: int, j: int) -> list[bytes]:
+        return cols.as_list(self.column_encoded(k, i, j))
+
+    def column_encoded(self, k: int, i: int, j: int) -> cols.Tokens:
         series = self.df.to_series(k).slice(i, j - i)
         try:
-            return column_tokens(series, self.enc)
+            return encoded_tokens(series, self.enc)
         except EncodeError as exc:
             error = _rebased(exc, i)
             if self.series:
@@ -550,6 +565,14 @@ def _writable(dtype: Any, enc: Encoder, nested: bool = False) -> bool:
 
 
 # -- columns -------------------------------------------------------------------
+
+
+def encoded_tokens(series: pl.Series, enc: Encoder) -> cols.Tokens:
+    """:func:`column_tokens` in the form encoding gives: numbers and booleans with no
+    null as one text (or codes), as numpy encodes them; other columns as a list."""
+    if series.dtype in _NUMPY_NUMBERS and not series.null_count():
+        return np_enc.encoded_tokens(series.to_numpy(), enc)
+    return column_tokens(series, enc)
 
 
 def column_tokens(series: pl.Series, enc: Encoder) -> list[bytes]:
