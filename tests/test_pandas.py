@@ -394,3 +394,32 @@ def test_string_series_and_arrays_as_lists():
     surrogate = pd.Series(["a\ud800", None], dtype="string[python]")
     assert dumpb(surrogate) == b'["a\\ud800",null]'
     assert dumpb(surrogate.array) == b'["a\\ud800",null]'
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.Index([f"r{i}" for i in range(12)], dtype="str"),
+        pd.Index([f"r{i}" for i in range(12)], dtype=object),
+        pd.Index([f"r{i}" if i % 5 else None for i in range(12)], dtype="str"),
+        pd.Index(np.arange(12) * 1.5),
+        pd.Index(np.arange(12) % 2 == 0),
+        pd.date_range("2024-01-01", periods=12, freq="h", tz="Europe/Paris"),
+        pd.timedelta_range("1s", periods=12),
+        pd.period_range("2024-01", periods=12, freq="M"),
+        pd.interval_range(0, 12),
+        pd.CategoricalIndex(list("abcabcabcabc")),
+        pd.RangeIndex(3, 27, 2),
+        pd.MultiIndex.from_arrays([np.arange(12), list("xyzxyzxyzxyz")]),
+    ],
+    ids=lambda index: type(index).__name__ + str(index.dtype),
+)
+def test_index_rows_are_the_index_sliced(index: pd.Index):
+    """Labels are sliced by block without pandas' per-slice hash table, and are the same
+    labels of the same kind as ``index[rows]``, even once the table is built."""
+    from fastjson.encoders.pandas import index_rows
+
+    assert index.is_unique or not index.is_unique  # builds the hash table
+    for rows in (slice(2, 9), slice(0, 0), np.array([5, 1, 11])):
+        sliced = index_rows(index, rows)
+        pd.testing.assert_index_equal(sliced, index[rows], exact="equiv", check_freq=False)

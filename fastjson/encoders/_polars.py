@@ -41,6 +41,7 @@ class PandasParts(Protocol):
     and does not import it back."""
 
     def columns(self, df: pd.DataFrame) -> list[pd.Series[Any]]: ...
+    def index_rows(self, index: pd.Index, rows: Any) -> pd.Index: ...
     def plain_strings(self, array: Any) -> bool: ...
     def labels(self, index: pd.Index, enc: Encoder) -> bytes: ...
     def index_keys(self, index: pd.Index, enc: Encoder) -> tuple[cols.Tokens, bool]: ...
@@ -177,11 +178,13 @@ class _Pandas:
         if isinstance(index, pd.RangeIndex) and self.order is None:
             start, step = index.start + i * index.step, index.step
             return pl_enc.integer_leads(np.arange(start, start + (j - i) * step, step))
-        index = index[self._rows(i, j)]
+        index = self.parts.index_rows(index, self._rows(i, j))
         if not isinstance(index, pd.MultiIndex) and not index.hasnans:
             if isinstance(index.dtype, np.dtype) and index.dtype.kind in "iu":
                 return pl_enc.integer_leads(np.asarray(index))
-            if pd.api.types.infer_dtype(index, skipna=False) == "string":
+            if isinstance(index.dtype, pd.StringDtype) or (
+                pd.api.types.infer_dtype(index, skipna=False) == "string"
+            ):
                 try:  # polars cannot hold lone surrogates: those take the tokens below
                     strings = pl.from_pandas(index).cast(pl.String)  # no list of strings
                 except Exception:
@@ -193,7 +196,10 @@ class _Pandas:
         return pl_enc.leads(pl.lit(strings), quoted)
 
     def labels(self, i: int, j: int) -> bytes:
-        return b"," + self.parts.labels(self.df.index[i:j], self.enc)[1:-1]
+        return (
+            b","
+            + self.parts.labels(self.parts.index_rows(self.df.index, slice(i, j)), self.enc)[1:-1]
+        )
 
     def plain_strings(self, k: int) -> bool:
         return self.parts.plain_strings(self.columns[k].array)
