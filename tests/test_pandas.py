@@ -423,3 +423,50 @@ def test_index_rows_are_the_index_sliced(index: pd.Index):
     for rows in (slice(2, 9), slice(0, 0), np.array([5, 1, 11])):
         sliced = index_rows(index, rows)
         pd.testing.assert_index_equal(sliced, index[rows], exact="equiv", check_freq=False)
+
+
+WITHOUT_PYARROW = """
+import sys
+sys.modules["pyarrow"] = None  # import pyarrow fails: as where it is not installed
+import numpy as np, pandas as pd, fastjson
+from fastjson.encoders import _interleave
+assert not _interleave.available()
+n = 1500
+rng = np.random.default_rng(11)
+df = pd.DataFrame({
+    "f": rng.normal(size=n), "i": rng.integers(0, 10**6, n), "b": rng.random(n) < 0.5,
+    "t": pd.date_range("2024-01-01", periods=n, freq="min"),
+    "s": np.array([f"%s,{k}" for k in range(n)], dtype=object),
+    "c": pd.Categorical(np.array(list("xyz") * 500, dtype=object)),
+})
+for index in (None, np.array([f"r{k}" for k in range(n)], dtype=object)):
+    if index is not None:
+        df.index = index
+    for orient in ("columns", "index"):
+        sys.stdout.buffer.write(fastjson.dumpb(df, orient=orient) + b"\\n")
+        sys.stdout.buffer.write(fastjson.dumpb(df["f"], orient=orient) + b"\\n")
+"""
+
+
+def test_keyed_orients_without_pyarrow():
+    """Where pyarrow is not installed, the keyed orients format instead (``bytes %``):
+    the same bytes as with Arrow's ``take``."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PYARROW], capture_output=True, check=True
+    ).stdout
+    with_arrow = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            WITHOUT_PYARROW.replace('sys.modules["pyarrow"] = None', "").replace(
+                "assert not _interleave.available()", "assert _interleave.available()"
+            ),
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert out.count(b"\n") == 8
+    assert out == with_arrow
