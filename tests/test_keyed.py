@@ -213,6 +213,17 @@ def test_alternate_refuses_texts_of_different_lengths():
         )
 
 
+@pytest.mark.parametrize(
+    "bounds", [[0, 2, 1, 3], [-1, 1, 2, 3], [0, 1, 2, 9]], ids=["falling", "before", "beyond"]
+)
+def test_alternate_refuses_bounds_arrow_would_read_astray(bounds: list[int]):
+    """Arrow reads where the offsets say, unchecked: bounds that fall, or point outside
+    their text, are refused before it reads."""
+    good = cols.Joined(b"x,y", b",").bounded()
+    with pytest.raises(ValueError, match="out of order or outside"):
+        _interleave.alternate((b"a,b", np.array(bounds, np.int64)), good)
+
+
 @given(
     st.integers(0, 10**15),
     st.integers(0, 2500),

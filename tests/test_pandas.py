@@ -470,3 +470,21 @@ def test_keyed_orients_without_pyarrow():
     ).stdout
     assert out.count(b"\n") == 8
     assert out == with_arrow
+
+
+@pytest.mark.parametrize("orient", ["records", "split", "values", "columns", "index"])
+def test_nullable_booleans_with_missing_values(orient: str):
+    """Arrow-backed and masked booleans holding NA (their placeholder is False, not 0)."""
+    df = pd.DataFrame(
+        {
+            "a": pd.array([True, None, False], dtype="bool[pyarrow]"),
+            "b": pd.array([None, False, True], dtype="boolean"),
+        }
+    )
+    want = {"a": [True, None, False], "b": [None, False, True]}
+    got = json.loads(dumpb(df, orient=orient))
+    assert got == json.loads(pd.DataFrame(want).to_json(orient=orient))
+    for name, values in want.items():
+        series = json.loads(dumpb(df[name], orient="records"))
+        assert series == values
+        assert json.loads(dumpb(df[name].array)) == values

@@ -212,7 +212,7 @@ def leads(keys: Tokens, quoted: bool) -> Leads:
     if not text:  # no key (a key token is never empty)
         return Leads(b"", None)
     before, after = (b",", b":") if quoted else (b',"', b'":')
-    few = len(text) < 64 * ALTERNATE_FROM and text.count(separator) < ALTERNATE_FROM
+    few = len(text) < 64 * ALTERNATE_FROM and text.count(separator) + 1 < ALTERNATE_FROM
     if few or not available():
         return Leads(before + text.replace(separator, after + b"\0" + before) + after, None)
     result = bounds(text, separator)

@@ -82,8 +82,9 @@ def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> cols.Tokens:
     na = np.asarray(s.array.isna())
     kind = getattr(dtype, "kind", "O")
     numpy_dtype = getattr(dtype, "numpy_dtype", None)
-    if kind in "biu" and numpy_dtype is not None:
-        return _masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=0), na, enc)
+    if kind in "biu" and numpy_dtype is not None:  # a placeholder of the dtype for NA
+        fill = False if kind == "b" else 0  # (Arrow's booleans refuse a 0)
+        return _masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=fill), na, enc)
     if kind == "f" and numpy_dtype is not None:
         return _masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=np.nan), na, enc)
     if isinstance(dtype, pd.StringDtype):
@@ -611,7 +612,7 @@ def _array(s: pd.Series[Any] | pd.Index, enc: Encoder) -> bytes:
         items = np_enc.numeric(s.to_numpy(), tenc)
     elif getattr(dtype, "kind", "O") in "biuf" and getattr(dtype, "numpy_dtype", None):
         na = np.asarray(s.array.isna())  # not np.asarray(s.isna()): see encoded_column
-        fill = np.nan if dtype.kind == "f" else 0
+        fill = {"f": np.nan, "b": False}.get(dtype.kind, 0)  # Arrow's booleans refuse a 0
         values = s.to_numpy(dtype=dtype.numpy_dtype, na_value=fill)
         items = np_enc.numeric(values, tenc, null=na if na.any() else None) if len(s) else []
     if isinstance(items, Raw):
