@@ -303,3 +303,31 @@ def test_every_dtype_keyed_as_its_list(index: Any, route: str):
         assert got[column] == dict(zip(labels, values, strict=True)), column
         assert list(got[column]) == labels
         assert json.loads(dumpb(df[column], orient="index")) == got[column]
+
+
+@pytest.mark.parametrize("nan", ["null", "string"])
+@pytest.mark.parametrize("orient", ["index", "columns"])
+def test_infinite_labels_are_written_as_str(nan: str, orient: str, route: str):
+    """No JSON number says an infinity: such a label is written through ``str``, as a
+    missing one is and as pandas writes it, whatever the ``nan`` option says of values."""
+    s = pd.Series([0, 1, 2, 3], index=[np.inf, 1 / 3, -np.inf, np.nan])
+    want = {"inf": 0, "0.3333333333333333": 1, "-inf": 2, "nan": 3}
+    out = dumpb(s, orient=orient, nan=nan)
+    assert json.loads(out) == want
+    df = s.to_frame("a")
+    assert json.loads(dumpb(df, orient="columns", nan=nan)) == {"a": want}
+    assert json.loads(dumpb(df, orient="index", nan=nan)) == {k: {"a": v} for k, v in want.items()}
+
+
+@pytest.mark.parametrize(
+    "labels", [["1", 1], [np.nan, "nan"], [1.5, "1.5"]], ids=["int", "nan", "float"]
+)
+@pytest.mark.parametrize("orient", ["index", "columns"])
+def test_mixed_labels_written_alike_are_refused(labels: list[Any], orient: str):
+    """Distinct labels of an index of mixed objects that would write one key twice."""
+    index = pd.Index(labels, dtype=object)
+    with pytest.raises(fastjson.DuplicateKeyError, match="is duplicated"):
+        dumpb(pd.Series([1, 2], index=index), orient=orient)
+    with pytest.raises(fastjson.DuplicateKeyError, match="is duplicated"):
+        dumpb(pd.DataFrame({"a": [1, 2]}, index=index), orient=orient)
+    assert json.loads(dumpb(pd.Series([1, 2], index=index), orient="split"))["data"] == [1, 2]

@@ -12,10 +12,11 @@ Frames and Series take one of two routes, which give the same bytes:
 - **pure** (everything else): each column becomes a list of JSON tokens in
   one vectorised step (:func:`column_tokens`) and rows are stitched by
   :mod:`._columns`. The ``columns`` orient takes this route whenever pyarrow
-  is installed: there every value follows its row's key, and Arrow's
-  ``take`` alternates the two texts (:mod:`._interleave`) faster than polars
-  builds a string per cell (100k x 8: 29 against 30 ms; 100k x 20 floats:
-  105 against 183 ms), at a lower peak.
+  is installed and no column holds dates with a time zone: there every value
+  follows its row's key, and Arrow's ``take`` alternates the two texts
+  (:mod:`._interleave`) faster than polars builds a string per cell (100k x
+  8: 27 against 30 ms; 100k x 20 floats: 105 against 183 ms), at a lower
+  peak.
 
 Both write into one buffer a block of rows at a time (:func:`._columns.write_frame`),
 so the peak memory is the output plus one block. The test suite checks that
@@ -244,13 +245,13 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
             order = key_order(df.columns)
             if order is not None:
                 df = df.iloc[:, order]
-    if orient in ("columns", "index") and not df.index.is_unique:
-        cols.check_unique(list(df.index), "index label", orient)
+    if orient in ("columns", "index"):
+        check_labels(df.index, orient, enc)
     if enc.option("nan") == "error":
         _check_finite(df, orient)  # column by column, as the whole frame would raise
     if orient == "records":
         fast = _polars.records(df, enc, POLARS_PARTS)
-    elif orient == "columns" and cols.available():
+    elif orient == "columns" and _keyed_faster(df):
         fast = None  # keyed cells alternated by Arrow beat polars' per-cell strings
     else:
         fast = _polars.rows(df, enc, POLARS_PARTS)
@@ -268,6 +269,20 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
         cols.PURE,
     )
     return _emit(body)
+
+
+def _keyed_faster(df: pd.DataFrame) -> bool:
+    """Whether ``columns`` is faster on the pure route, values alternated with their labels
+    by Arrow, than through polars: for every dtype but dates with a time zone, which the
+    pure route writes through a Python string each (100k: 20 ms, against 9.5 in polars)."""
+    return cols.available() and not any(_zoned(dtype) for dtype in df.dtypes)
+
+
+def _zoned(dtype: Any) -> bool:
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return True
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    return arrow is not None and getattr(arrow, "tz", None) is not None
 
 
 def row_order(index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None:
@@ -428,8 +443,8 @@ def check_frame(df: pd.DataFrame, enc: Encoder) -> None:
     orient = enc.option("orient")
     if orient in ("records", "columns", "index"):
         cols.check_unique(list(df.columns), "column name", orient)
-    if orient in ("columns", "index") and not df.index.is_unique:
-        cols.check_unique(list(df.index), "index label", orient)
+    if orient in ("columns", "index"):
+        check_labels(df.index, orient, enc)
     _frame_columns(df.iloc[:1], enc)
     if enc.option("nan") == "error":
         _check_finite(df, orient)
@@ -510,20 +525,36 @@ def _labels(index: pd.Index, enc: Encoder) -> bytes:
     return _array(index, enc)
 
 
+def check_labels(index: pd.Index, orient: str, enc: Encoder) -> None:
+    """Refuse labels that would write one key twice (keyed orients), once for the whole
+    index: equal labels, or, in an index of mixed objects, labels written alike
+    (``1`` and ``"1"``, ``nan`` and ``"nan"``)."""
+    if not index.is_unique:
+        cols.check_unique(list(index), "index label", orient)
+    elif index.dtype == object and pd.api.types.infer_dtype(index, skipna=False) != "string":
+        tokens, quoted = _index_keys(index, enc)
+        keys = [orjson.loads(key) if quoted else key.decode() for key in cols.as_list(tokens)]
+        cols.check_unique(keys, "index label", orient)
+
+
 def _index_keys(index: pd.Index, enc: Encoder) -> tuple[cols.Tokens, bool]:
     """Index labels as object keys, plus whether the tokens are already JSON strings.
 
     Numbers, dates and strings are encoded as a column (dates as ISO, as
     dict keys always are); anything else (a MultiIndex, mixed objects) goes
-    through ``str(label)``, and so does each missing label (``"nan"``,
-    ``"NaT"``): a label is written the same whichever slice of the index
-    it is encoded with. Duplicates are refused by the caller, once for the
-    whole index.
+    through ``str(label)``, and so does each missing or infinite label
+    (``"nan"``, ``"NaT"``, ``"inf"``: no JSON number says them): a label is
+    written the same whichever slice of the index it is encoded with.
+    Duplicates are refused by :func:`check_labels`, once for the whole index.
     """
     enc = enc.replace(datetime_format="iso", big_int="number")
-    if isinstance(index, pd.MultiIndex) or not index.hasnans:
+    if isinstance(index, pd.MultiIndex):
         return _present_keys(index, enc)
     missing = np.asarray(index.isna())
+    if getattr(index.dtype, "kind", "") == "f":
+        missing |= np.isinf(index.to_numpy(dtype="float64", na_value=np.nan))
+    if not missing.any():
+        return _present_keys(index, enc)
     present, quoted = _present_keys(index[~missing], enc)
     tokens = cols.as_list(present)
     keys = np.empty(len(index), dtype=object)
@@ -566,8 +597,8 @@ def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
     orient = enc.option("orient")
     if orient in ("records", "values") and _numeric(s):
         return _emit(_array(s, enc))  # orjson's output is the body: no block, no copy
-    if orient in ("columns", "index") and not s.index.is_unique:
-        cols.check_unique(list(s.index), "index label", orient)
+    if orient in ("columns", "index"):
+        check_labels(s.index, orient, enc)
     table = _SeriesTable(s.to_frame(), enc, row_order(s.index, enc))
     name = orjson.dumps(s.name if isinstance(s.name, str | None) else str(s.name))
     body = cols.write_series(table, orient, len(s), name, enc.option("sort_keys"), cols.PURE)
