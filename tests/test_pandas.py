@@ -488,3 +488,27 @@ def test_nullable_booleans_with_missing_values(orient: str):
         series = json.loads(dumpb(df[name], orient="records"))
         assert series == values
         assert json.loads(dumpb(df[name].array)) == values
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+@pytest.mark.parametrize("tz", [None, "UTC", "Europe/Paris", "America/New_York"])
+def test_arrow_timestamps_as_their_numpy_twins(unit: str, tz: str | None):
+    """Arrow-backed timestamps (with NaT, from before 1970) are written as the same moments
+    in numpy's datetime64 are, in every orient and date format."""
+    import pyarrow as pa
+
+    moments = pd.Series(
+        pd.date_range("1969-12-31 23:59", periods=1200, freq="1537ms", tz=tz)
+        if tz
+        else pd.date_range("1969-12-31 23:59", periods=1200, freq="1537ms")
+    ).dt.floor("s" if unit == "s" else "ms")
+    moments[::97] = pd.NaT
+    twin = moments.astype(f"datetime64[{unit}, {tz}]" if tz else f"datetime64[{unit}]")
+    arrow = twin.astype(pd.ArrowDtype(pa.timestamp(unit, tz=tz)))
+    for orient in ("records", "split", "columns", "index"):
+        assert dumpb(arrow.to_frame("t"), orient=orient) == dumpb(
+            twin.to_frame("t"), orient=orient
+        )
+        assert dumpb(arrow, orient=orient) == dumpb(twin, orient=orient)
+    assert dumpb(arrow, datetime_format="http") == dumpb(twin, datetime_format="http")
+    assert dumpb(arrow.iloc[:0]) == b"[]"
