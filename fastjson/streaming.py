@@ -399,8 +399,7 @@ class _Writer:
                 }
             )
         else:
-            if not s.index.is_unique:
-                enc.encode(s)  # raises DuplicateKeyError
+            pd_enc.check_labels(s.index, enc.option("orient"), enc)  # as dumpb refuses them
             ordered = s
             if enc.option("sort_keys"):
                 order = pd_enc.key_order(s.index)

@@ -330,4 +330,7 @@ def test_mixed_labels_written_alike_are_refused(labels: list[Any], orient: str):
         dumpb(pd.Series([1, 2], index=index), orient=orient)
     with pytest.raises(fastjson.DuplicateKeyError, match="is duplicated"):
         dumpb(pd.DataFrame({"a": [1, 2]}, index=index), orient=orient)
+    for obj in (pd.Series([1, 2], index=index), pd.DataFrame({"a": [1, 2]}, index=index)):
+        with pytest.raises(fastjson.DuplicateKeyError, match="is duplicated"):
+            b"".join(fastjson.iter_encode(obj, orient=orient))  # streamed, as by dumpb
     assert json.loads(dumpb(pd.Series([1, 2], index=index), orient="split"))["data"] == [1, 2]
