@@ -32,6 +32,7 @@ import orjson
 
 from . import _walk
 from . import registry as _registry
+from ._dates import iso_datetime
 from ._errors import CircularReferenceError, DecodeError, EncodeError, qualname
 from ._options import DEFAULTS, Options, resolve
 from ._values import NATIVE, Raw
@@ -92,6 +93,7 @@ class Encoder:
         "_fast",
         "_flags",
         "_hook",
+        "_iso_dates",
         "_opts",
         "_variants",
         "fragments",
@@ -115,6 +117,7 @@ class Encoder:
         self._escape = opts["ensure_ascii"]
         self._hook = self._remember  # bound once, not on every call
         self._flags = 0
+        self._iso_dates = False
         self._fast: bool | None = None  # None: plan on first use (and after registry changes)
         self._variants: dict[tuple[tuple[str, type, Any], ...], Encoder] = {}
         _registry.watch(self)
@@ -147,9 +150,12 @@ class Encoder:
     def _replan(self) -> None:
         """Decide what orjson may write itself, given the options and the registry.
 
-        - Datetimes: orjson's form *is* the built-in one (``_date`` formats with
-          orjson), so orjson writes them unless ``datetime_format="http"`` or
-          an encoder of yours is registered for them.
+        - Datetimes are always handed back by orjson: its own form rounds an
+          offset of seconds to the minute (which moves the instant) and drops
+          the leading zeros of a ``time``'s microseconds. While the built-in
+          encoders are in charge, :meth:`_remember` writes ``datetime`` and
+          ``date`` itself by the rule of :mod:`fastjson._dates`, without the
+          registry (``_iso_dates``).
         - Enums and UUIDs: orjson writes them with no hook to intercept, so an
           encoder of yours for them means the walk, not orjson.
         """
@@ -158,11 +164,10 @@ class Encoder:
 
         reg = self.registry
         opts = self._opts
-        flags = _ALWAYS
-        if opts["datetime_format"] != "iso" or not all(
-            _builtin(reg.lookup(cls)) for cls in (dt.datetime, dt.date, dt.time)
-        ):
-            flags |= orjson.OPT_PASSTHROUGH_DATETIME
+        flags = _ALWAYS | orjson.OPT_PASSTHROUGH_DATETIME
+        self._iso_dates = opts["datetime_format"] == "iso" and all(
+            _builtin(reg.lookup(cls)) for cls in (dt.datetime, dt.date)
+        )
         if opts["sort_keys"]:
             flags |= orjson.OPT_SORT_KEYS
         if opts["indent"]:
@@ -231,7 +236,17 @@ class Encoder:
         return self.finish(_walk.walk(obj, self, memo))
 
     def _remember(self, o: Any) -> Any:
-        """orjson's ``default`` hook: :meth:`convert`, noting the outcome for the walk."""
+        """orjson's ``default`` hook: :meth:`convert`, noting the outcome for the walk.
+
+        Plain datetimes and dates, the commonest values orjson hands back, are
+        written here directly while the built-in encoders are in charge: what
+        their encoders would return, without a registry look-up or a memo."""
+        if self._iso_dates:
+            t = type(o)
+            if t is dt.datetime:
+                return iso_datetime(o)
+            if t is dt.date:
+                return o.isoformat()
         try:
             result = self.convert(o)
         except Exception as exc:

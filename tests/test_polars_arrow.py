@@ -236,15 +236,15 @@ def test_temporal_forms():
     )
 
 
-def test_time_zone_offsets_to_the_minute_as_for_datetimes():
-    """New York kept local mean time (-4:56:02) until 1883: ``-04:56``, as fastjson
-    writes the same ``datetime``."""
+def test_time_zone_offsets_of_seconds_are_written_in_utc_as_for_datetimes():
+    """New York kept local mean time (-4:56:02) until 1883, which RFC 3339 cannot write:
+    the same instant in UTC, as fastjson writes the same ``datetime``."""
     local = [dt.datetime(1850, 1, 1), dt.datetime(2024, 7, 1, 12, 0, 0, 5)]
     pf = pl.Series("t", local).dt.replace_time_zone("America/New_York").to_frame()
-    expected = [["1850-01-01T00:00:00-04:56"], ["2024-07-01T12:00:00.000005-04:00"]]
+    expected = [["1850-01-01T04:56:02+00:00"], ["2024-07-01T12:00:00.000005-04:00"]]
     assert strict_loads(dumpb(pf, orient="values")) == expected
     assert strict_loads(dumpb(pf["t"].to_list())) == [row[0] for row in expected]
-    assert dumpb(pf, orient="columns") == b'{"t":{"0":"1850-01-01T00:00:00-04:56",' + (
+    assert dumpb(pf, orient="columns") == b'{"t":{"0":"1850-01-01T04:56:02+00:00",' + (
         b'"1":"2024-07-01T12:00:00.000005-04:00"}}'
     )
 

@@ -47,6 +47,7 @@ class PandasParts(Protocol):
     def index_keys(self, index: pd.Index, enc: Encoder) -> tuple[cols.Tokens, bool]: ...
     def row_order(self, index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None: ...
     def row_bytes(self, df: pd.DataFrame) -> int: ...
+    def zoned_strings(self, s: pd.Series[Any], datetime_format: str) -> list[str | None]: ...
 
 
 def records(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> bytes | None:
@@ -136,6 +137,7 @@ class _Pandas:
             for k, dtype in enumerate(df.dtypes)
             if isinstance(dtype, pd.CategoricalDtype)
         }
+        self.zoned = {k for k, dtype in enumerate(df.dtypes) if _zoned(dtype)}
 
     def _rows(self, i: int, j: int) -> Any:
         return slice(i, j) if self.order is None else self.order[i:j]
@@ -158,7 +160,10 @@ class _Pandas:
                 block.append(categories.gather(index).alias(name))
                 continue
             column = self.columns[k].iloc[rows]
-            if column.dtype.kind == "m":  # numpy's division, as on the pure path
+            if k in self.zoned:  # pandas' own time-zone data, by the one datetime rule
+                strings = self.parts.zoned_strings(column, "iso")
+                block.append(pl.Series(name, strings, dtype=pl.String))
+            elif column.dtype.kind == "m":  # numpy's division, as on the pure path
                 seconds = timedelta_seconds(column.to_numpy())
                 block.append(pl.Series(name, seconds, nan_to_null=True))
             else:
@@ -202,7 +207,7 @@ class _Pandas:
         )
 
     def plain_strings(self, k: int) -> bool:
-        return self.parts.plain_strings(self.columns[k].array)
+        return k in self.zoned or self.parts.plain_strings(self.columns[k].array)
 
     def whole_seconds(self, k: int) -> bool:
         """No datetime of column ``k`` has a sub-second part (checked once, on the ticks)."""
@@ -243,6 +248,14 @@ def _supported(dtype: Any) -> bool:
     return isinstance(dtype, pd.DatetimeTZDtype | pd.StringDtype) or (
         getattr(dtype, "kind", "") in "biuf" and hasattr(dtype, "numpy_dtype")
     )
+
+
+def _zoned(dtype: Any) -> bool:
+    """Datetimes with a time zone, as pandas or Arrow holds them."""
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return True
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    return getattr(arrow, "tz", None) is not None
 
 
 def _is_datetime(dtype: Any) -> bool:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import orjson
 
+from .._dates import offset_label
 from .._errors import EncodeError, EncodeValueError, NonFiniteError
 from .._values import NONFINITE_TOKENS, SAFE_INTEGER, Raw, final
 from ..registry import builtin
@@ -221,6 +222,27 @@ def datetime_strings(a: NDArray[Any], datetime_format: str = "iso") -> NDArray[A
     out = text.astype(object)
     out[nat] = None
     return out
+
+
+def zoned_strings(utc: NDArray[Any], wall: NDArray[Any], datetime_format: str) -> NDArray[Any]:
+    """Strings for moments with a time zone, given as their UTC and wall-clock datetime64
+    (one unit, ``s`` to ``ns``): the rule of :mod:`fastjson._dates`, vectorised. Wall
+    time and offset where the offset is whole minutes, else UTC and ``+00:00``;
+    ``"http"``: RFC 822 in GMT. An object array, ``None`` for NaT."""
+    if datetime_format == "http":
+        return datetime_strings(utc, "http")
+    unit, _ = np.datetime_data(utc.dtype)
+    per_minute = 60 * _PER_SECOND[unit]
+    nat = np.isnat(utc)
+    delta = wall.view(np.int64) - utc.view(np.int64)
+    delta[nat] = 0
+    whole = (delta % per_minute == 0) & (np.abs(delta) < 1440 * per_minute)
+    strings = datetime_strings(np.where(whole, wall, utc))
+    minutes, inverse = np.unique(np.where(whole, delta // per_minute, 0), return_inverse=True)
+    labels = np.array([offset_label(int(m)) for m in minutes], dtype=object)
+    present = ~nat
+    strings[present] += labels[inverse.reshape(-1)][present]
+    return strings
 
 
 def _seconds(a: NDArray[Any], unit: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:

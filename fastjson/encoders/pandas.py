@@ -30,12 +30,14 @@ durations are seconds as numbers; categoricals are their category values.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
 import pandas as pd
 
+from .._dates import whole_minutes
 from .._errors import EncodeError, NonFiniteError
 from .._values import Raw
 from ..registry import builtin
@@ -217,32 +219,15 @@ def _categorical_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> cols.Look
 
 
 def _tz_strings(s: pd.Series[Any] | pd.Index, datetime_format: str) -> list[str | None]:
-    """ISO 8601 with the UTC offset of each value (``2024-03-31T03:00:00+02:00``),
-    or RFC 822 in GMT under ``datetime_format="http"``."""
+    """Dates with a time zone by the rule of :mod:`fastjson._dates`, from pandas' own
+    time-zone data, in the column's own unit (a cast to ``ns`` would wrap years
+    beyond 2262)."""
     values = pd.DatetimeIndex(s)
-    utc = np.asarray(values.tz_convert("UTC").tz_localize(None), dtype="M8[ns]")
-    if datetime_format == "http":
-        result: list[str | None] = np_enc.datetime_strings(utc, "http").tolist()
-        return result
-    wall = np.asarray(values.tz_localize(None), dtype="M8[ns]")
-    nat = np.isnat(wall)
-    strings = np_enc.datetime_strings(wall)
-    strings[nat] = ""
-    delta = wall - utc
-    delta[nat] = 0
-    offsets = (delta // np.timedelta64(1, "m")).astype(np.int64)
-    unique, inverse = np.unique(offsets, return_inverse=True)
-    labels = np.array([_offset_label(int(m)) for m in unique], dtype=object)
-    out = strings + labels[inverse.reshape(-1)]
-    out[nat] = None
-    result = out.tolist()
+    view = f"M8[{values.unit}]"
+    utc = np.asarray(values.asi8).view(view)
+    wall = np.asarray(values.tz_localize(None).asi8).view(view)
+    result: list[str | None] = np_enc.zoned_strings(utc, wall, datetime_format).tolist()
     return result
-
-
-def _offset_label(minutes: int) -> str:
-    sign = "+" if minutes >= 0 else "-"
-    hours, mins = divmod(abs(minutes), 60)
-    return f"{sign}{hours:02d}:{mins:02d}"
 
 
 def key_order(labels: Any) -> list[int] | None:
@@ -606,7 +591,17 @@ def _present_keys(index: pd.Index, enc: Encoder) -> tuple[cols.Tokens, bool]:
             )
         ):
             return encoded_column(index, enc), True
-    return cols.keys_of([str(label) for label in index]), True
+    return cols.keys_of([_label_text(label, enc) for label in index]), True
+
+
+def _label_text(label: Any, enc: Encoder) -> str:
+    """A label of a mixed index as a key: a date as the ISO text it is written as
+    everywhere, anything else through ``str``."""
+    if isinstance(label, dt.date | dt.time | np.datetime64):  # Timestamps are datetimes
+        text = orjson.loads(enc.encode(label))
+        if isinstance(text, str):
+            return text
+    return str(label)
 
 
 # -- series, index, scalars ----------------------------------------------------
@@ -713,6 +708,9 @@ def _timestamp(ts: pd.Timestamp, enc: Encoder) -> str:
         from werkzeug.http import http_date
 
         return http_date(ts.to_pydatetime())
+    offset = ts.utcoffset()
+    if offset is not None and not whole_minutes(offset):  # see fastjson._dates
+        return ts.tz_convert("UTC").tz_localize(None).isoformat() + "+00:00"
     return ts.isoformat()
 
 
@@ -749,6 +747,7 @@ class _PolarsParts:
     index_rows = staticmethod(index_rows)
     plain_strings = staticmethod(plain_strings)
     labels = staticmethod(_labels)
+    zoned_strings = staticmethod(_tz_strings)
     index_keys = staticmethod(_index_keys)
     row_order = staticmethod(row_order)
     row_bytes = staticmethod(row_bytes)

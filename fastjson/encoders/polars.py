@@ -38,7 +38,7 @@ Both routes write a block of rows at a time into one buffer
 
 **JSON forms**, those of the pandas encoder: null is ``null``; Datetime as
 ``Timestamp.isoformat`` writes it (no fraction when zero, else 6 or 9
-digits, the offset kept for time zones, to the minute); Date
+digits, the offset kept for time zones by the rule of :mod:`fastjson._dates`); Date
 ``"YYYY-MM-DD"``; Time ``"HH:MM:SS[.ffffff]"`` as ``datetime.time``;
 Duration seconds as a number; Categorical and Enum their strings; Decimal
 a string with every digit, as ``str(Decimal)``; List, Array and Struct
@@ -426,8 +426,8 @@ def _plan(
     if plain_strings:
         token = quoted(col).fill_null("null")
     elif isinstance(dtype, pl.Datetime):
-        if whole_seconds:  # one format string does (the common case)
-            iso = "%Y-%m-%dT%H:%M:%S" + ("%:z" if dtype.time_zone is not None else "")
+        if whole_seconds and dtype.time_zone is None:  # one format string does (commonly)
+            iso = "%Y-%m-%dT%H:%M:%S"
             value = col.dt.to_string(iso)
             token = col.dt.to_string(f'"{iso}"').fill_null("null")  # quotes in the format
         else:
@@ -660,16 +660,22 @@ def _decimal_strings(series: pl.Series, scale: int) -> pl.Series:
 
 
 def _iso_datetime(dtype: Any) -> Any:
-    """The expression writing a Datetime column as ``Timestamp.isoformat`` does.
-
-    The offset is written to the minute, truncated (``%:z``), as fastjson
-    writes a ``datetime``'s: New York's local mean time of 1850, -4:56:02,
-    is ``-04:56``.
-    """
+    """The expression writing a Datetime column by the rule of :mod:`fastjson._dates`, with
+    polars' own time-zone data: wall time and offset where the offset is whole minutes,
+    else the UTC time and ``+00:00`` (New York's local mean time of 1850, -4:56:02)."""
     if dtype.time_zone is None:
         return _iso_naive
-    return lambda col: pl.concat_str(
-        [_iso_naive(col.dt.replace_time_zone(None)), col.dt.to_string("%:z")]
+    return _iso_zoned
+
+
+def _iso_zoned(col: Any) -> Any:
+    wall = col.dt.replace_time_zone(None)
+    utc = col.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    whole = (wall - utc).dt.total_seconds() % 60 == 0
+    return (
+        pl.when(whole)
+        .then(pl.concat_str([_iso_naive(wall), col.dt.to_string("%:z")]))
+        .otherwise(pl.concat_str([_iso_naive(utc), pl.lit("+00:00")]))
     )
 
 
@@ -687,12 +693,17 @@ def _iso_naive(col: Any) -> Any:
 
 
 def _iso_time(col: Any) -> Any:
-    """``HH:MM:SS`` or ``HH:MM:SS.ffffff`` as ``datetime.time.isoformat`` (microseconds)."""
-    micros = col.dt.nanosecond() // 1000
-    fraction = pl.concat_str([pl.lit("."), micros.cast(pl.String).str.zfill(6)])
-    return pl.concat_str(
-        [col.dt.to_string("%H:%M:%S"), pl.when(micros == 0).then(pl.lit("")).otherwise(fraction)]
+    """``HH:MM:SS``, with ``.ffffff``, or ``.fffffffff`` when there are nanoseconds, as
+    every time and datetime is written (:mod:`fastjson._dates`)."""
+    ns = col.dt.nanosecond()
+    fraction = (
+        pl.when(ns == 0)
+        .then(pl.lit(""))
+        .when(ns % 1000 == 0)
+        .then(pl.concat_str([pl.lit("."), (ns // 1000).cast(pl.String).str.zfill(6)]))
+        .otherwise(pl.concat_str([pl.lit("."), ns.cast(pl.String).str.zfill(9)]))
     )
+    return pl.concat_str([col.dt.to_string("%H:%M:%S"), fraction])
 
 
 # -- series and lazy frames ----------------------------------------------------

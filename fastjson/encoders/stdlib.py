@@ -15,8 +15,7 @@ import enum
 import uuid
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
+from .._dates import iso
 from .._errors import EncodeError
 from .._values import Raw, dataclass_fields, final, is_dataclass_type
 from ..registry import builtin
@@ -44,7 +43,8 @@ def _final(o: final, enc: Encoder) -> Any:
 
 @builtin(dt.date)
 def _date(o: dt.date, enc: Encoder) -> str:
-    """RFC 3339 as orjson writes it, or RFC 822 as Flask does with ``datetime_format="http"``."""
+    """RFC 3339 by the rule of :mod:`fastjson._dates`, or RFC 822 as Flask does with
+    ``datetime_format="http"``."""
     if enc.option("datetime_format") == "http":
         from werkzeug.http import http_date
 
@@ -55,29 +55,6 @@ def _date(o: dt.date, enc: Encoder) -> str:
 @builtin(dt.time)
 def _time(o: dt.time, enc: Encoder) -> str:
     return iso(o)
-
-
-def iso(o: dt.date | dt.time) -> str:
-    """The ISO 8601 form orjson writes natively, so that every route gives the same text.
-
-    That is ``isoformat()`` with the UTC offset to the minute, as RFC 3339
-    (and JavaScript's ``Date``) require: a historical local-mean-time offset
-    with seconds (``+00:09:21``) is written ``+00:09``. Subclasses are written
-    as their base class; a time with a time zone, which orjson refuses, as
-    ``isoformat()`` writes it.
-    """
-    if type(o) is dt.datetime or type(o) is dt.date or type(o) is dt.time:
-        plain = o
-    elif isinstance(o, dt.datetime):
-        plain = dt.datetime(*o.timetuple()[:6], o.microsecond, o.tzinfo, fold=o.fold)
-    elif isinstance(o, dt.date):
-        plain = dt.date(o.year, o.month, o.day)
-    else:
-        plain = dt.time(o.hour, o.minute, o.second, o.microsecond, o.tzinfo, fold=o.fold)
-    try:
-        return orjson.dumps(plain)[1:-1].decode()
-    except orjson.JSONEncodeError:
-        return o.isoformat()
 
 
 @builtin(dt.timedelta)
