@@ -22,7 +22,7 @@ import pytest
 from checks import check_array, check_frame, strict_loads
 
 import fastjson
-from fastjson.encoders import _polars
+from fastjson.encoders import route
 
 # The "pandas to_json" rows measure pandas' defaults on purpose (epoch dates);
 # pandas 3 warns that this default will change to ISO strings.
@@ -73,8 +73,8 @@ def test_frame_records_without_polars(
 ):
     """fastjson's pure path, used when polars is not installed."""
     benchmark.group = "5 pandas: DataFrame 100k x 8, records"
-    monkeypatch.setattr(_polars, "records", lambda *args: None)
-    check_frame(benchmark(fastjson.dumpb, frame), frame)
+    with route("pure"):
+        check_frame(benchmark(fastjson.dumpb, frame), frame)
 
 
 SPLIT: dict[str, tuple[Callable[[pd.DataFrame], Any], float]] = {
@@ -162,11 +162,9 @@ def test_frame_orients(
     """Every orient, on polars' route and on the pure path (polars switched off), against
     ``pandas.to_json``: the rows ``make bench-quick`` holds to its bounds."""
     benchmark.group = f"5 pandas: DataFrame 100k x 8, orient={orient}"
-    if name.endswith("pure path"):
-        monkeypatch.setattr(_polars, "records", lambda *args: None)
-        monkeypatch.setattr(_polars, "rows", lambda *args: None)
     encode, rel = ORIENT_ROUTES[name]
-    parsed = strict_loads(benchmark(encode, frame, orient))
+    with route("pure" if name.endswith("pure path") else "auto"):
+        parsed = strict_loads(benchmark(encode, frame, orient))
     records = as_records(parsed, orient, list(frame.columns))
     check_frame(orjson.dumps(records), frame, rel=rel)
 
@@ -209,10 +207,9 @@ def test_labelled_frame_keyed_orients(
     benchmark: Any, labelled: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, name: str, orient: str
 ):
     benchmark.group = f"5 pandas: DataFrame 100k x 8 with string labels, orient={orient}"
-    if name.endswith("pure path"):
-        monkeypatch.setattr(_polars, "rows", lambda *args: None)
     encode, rel = ORIENT_ROUTES[name]
-    parsed = strict_loads(benchmark(encode, labelled, orient))
+    with route("pure" if name.endswith("pure path") else "auto"):
+        parsed = strict_loads(benchmark(encode, labelled, orient))
     if orient == "index":
         records = [parsed[label] for label in labelled.index]
     else:

@@ -49,7 +49,7 @@ from payloads import SEED
 from werkzeug.test import EnvironBuilder
 
 import fastjson
-from fastjson._http import arrow_chunks, gzip_chunks
+from fastjson._http import arrow_chunks, arrow_form, gzip_chunks
 
 MiB = 1 << 20
 CHUNKS = {"64 KiB": 64 << 10, "256 KiB": 256 << 10, "1 MiB": MiB, "4 MiB": 4 * MiB}
@@ -416,12 +416,17 @@ def test_frame_body(benchmark: Any, sizes: Sizes, big_frame: pd.DataFrame):
         check_frame(whole, frame)
         ndjson = b"".join(fastjson.iter_ndjson(frame))
         assert b"[" + ndjson[:-1].replace(b"\n", b",") + b"]" == whole
-        arrow = pa.ipc.open_stream(io.BytesIO(b"".join(arrow_chunks(frame)))).read_pandas()
+        arrow = pa.ipc.open_stream(
+            io.BytesIO(b"".join(arrow_chunks(arrow_form(frame))))
+        ).read_pandas()
         pd.testing.assert_frame_equal(arrow, frame)
     del whole
     rows = body_rows(frame)
     rows["ndjson"] = ("iter_ndjson (NDJSON)", lambda: timed(lambda: fastjson.iter_ndjson(frame)))
-    rows["arrow"] = ("arrow_chunks (Arrow IPC stream)", lambda: timed(lambda: arrow_chunks(frame)))
+    rows["arrow"] = (
+        "arrow_chunks (Arrow IPC stream)",
+        lambda: timed(lambda: arrow_chunks(arrow_form(frame))),
+    )
     got = record(
         benchmark,
         lambda: interleave(rows, sizes.rounds),

@@ -21,7 +21,7 @@ __all__ = (
     "NDJSON",
     "NDJSON_TYPES",
     "arrow_chunks",
-    "arrow_table_source",
+    "arrow_form",
     "error_body",
     "gzip_chunks",
     "large",
@@ -120,35 +120,41 @@ def logged(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
 # -- Arrow ---------------------------------------------------------------------
 
 
-def arrow_table_source(obj: Any) -> Any:
-    """What :func:`arrow_chunks` writes for ``obj``, or ``None`` when Arrow has no form for
-    it: pandas frames and Series, 1-D and 2-D numpy arrays, polars and pyarrow tables."""
-    module = type(obj).__module__.partition(".")[0]
-    if module == "pandas" and type(obj).__name__ in ("DataFrame", "Series"):
-        return obj
-    if module == "numpy" and getattr(obj, "ndim", 0) in (1, 2) and obj.dtype.kind in "biufMmUSO":
-        return obj
-    if module == "polars" and type(obj).__name__ in ("DataFrame", "Series"):
-        return obj
-    if module == "pyarrow" and type(obj).__name__ in ("Table", "RecordBatch"):
-        return obj
-    return None
+def arrow_form(obj: Any, rows_per_batch: int = 65_536) -> tuple[Iterator[Any], Any] | None:
+    """Record batches of ``obj`` and their schema, or ``None`` when Arrow has no form for
+    it: the value's table source (pandas frames and Series, numpy arrays of one or two
+    dimensions, polars and Arrow tables and columns) is asked, and says no for what Arrow
+    cannot hold (column names that write alike, mixed objects...) before any batch."""
+    if type(obj) in NATIVE:
+        return None
+    from .encoders._source import NoArrowForm, source_of
+    from .registry import builtins
+
+    source = source_of(obj, builtins)
+    if source is None:
+        return None
+    try:
+        return source.arrow(rows_per_batch)
+    except (NoArrowForm, ImportError):
+        return None
 
 
-def arrow_chunks(obj: Any, rows_per_batch: int = 65_536) -> Iterator[bytes]:
-    """An Arrow IPC stream (``pyarrow.ipc.new_stream``) of ``obj``, one record batch at a time.
+def arrow_chunks(form: tuple[Iterator[Any], Any]) -> Iterator[bytes]:
+    """An Arrow IPC stream (``pyarrow.ipc.new_stream``) of ``form`` (:func:`arrow_form`),
+    one record batch at a time.
 
     pandas frames keep their index and dtypes (``pandas.read_feather``,
     ``pyarrow.ipc.open_stream(...).read_pandas()`` restore them); a Series
     is one column named after it (``values`` when unnamed); a 1-D array one
     column ``values``; a 2-D array one column per array column, named
-    ``"0"``, ``"1"``...
+    ``"0"``, ``"1"``...; column names that are not strings as JSON writes
+    them (``str``).
     """
     import io
 
     import pyarrow as pa
 
-    batches, schema = _batches(pa, obj, rows_per_batch)
+    batches, schema = form
     sink = io.BytesIO()
     writer = pa.ipc.new_stream(sink, schema)
     yield _drain(sink)
@@ -165,29 +171,3 @@ def _drain(sink: Any) -> bytes:
     sink.seek(0)
     sink.truncate()
     return data
-
-
-def _batches(pa: Any, obj: Any, rows: int) -> tuple[Iterator[Any], Any]:
-    module = type(obj).__module__.partition(".")[0]
-    if module == "pandas":
-        import pandas as pd
-
-        frame = obj
-        if isinstance(obj, pd.Series):
-            frame = obj.to_frame(obj.name if obj.name is not None else "values")
-        schema = pa.Schema.from_pandas(frame)
-        parts = (
-            pa.RecordBatch.from_pandas(frame.iloc[i : i + rows], schema=schema)
-            for i in range(0, max(len(frame), 1), rows)
-        )
-        return parts, schema
-    if module == "numpy":
-        if obj.ndim == 1:
-            table = pa.table({"values": obj})
-        else:
-            table = pa.table({str(j): obj[:, j] for j in range(obj.shape[1])})
-    elif module == "polars":
-        table = obj.to_frame().to_arrow() if type(obj).__name__ == "Series" else obj.to_arrow()
-    else:
-        table = obj if type(obj).__name__ == "Table" else pa.Table.from_batches([obj])
-    return iter(table.to_batches(max_chunksize=rows)), table.schema

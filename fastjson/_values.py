@@ -29,6 +29,7 @@ __all__ = (
     "dataclass_fields",
     "final",
     "is_dataclass_type",
+    "json_string",
 )
 
 NATIVE: frozenset[type] = frozenset({str, int, float, bool, type(None), dict, list, tuple})
@@ -105,3 +106,14 @@ def dataclass_fields(o: Any) -> dict[str, Any]:
     import dataclasses
 
     return {f.name: getattr(o, f.name) for f in dataclasses.fields(o)}
+
+
+def json_string(s: str) -> bytes:
+    """``s`` as a JSON string, as the walk writes it: orjson's bytes, or, for a string
+    holding a lone surrogate (which UTF-8 cannot carry), ``json``'s ``\\udXXX`` escape."""
+    try:
+        return orjson.dumps(s)
+    except orjson.JSONEncodeError:
+        import json
+
+        return json.dumps(s).encode()

@@ -33,7 +33,7 @@ from ._http import (
     NDJSON,
     NDJSON_TYPES,
     arrow_chunks,
-    arrow_table_source,
+    arrow_form,
     error_body,
     gzip_chunks,
     large,
@@ -338,9 +338,14 @@ def arrow_response(obj: Any, *, status: int = 200, headers: Headers = None) -> R
     pyarrow tables; ``TypeError`` for anything else. ``pyarrow.ipc.open_stream``,
     ``polars.read_ipc_stream`` and the JavaScript ``apache-arrow`` package read it.
     """
-    if arrow_table_source(obj) is None:
+    form = arrow_form(obj)
+    if form is None:
         raise TypeError(f"Arrow has no form for {type(obj).__qualname__}")
-    chunks = arrow_chunks(obj)
+    return _arrow(form, status, headers)
+
+
+def _arrow(form: tuple[Iterator[Any], Any], status: int, headers: Headers) -> Response:
+    chunks = arrow_chunks(form)
     first = next(chunks)
     return _provider().finish(_prepend(first, chunks, ARROW), status, headers, ARROW)
 
@@ -353,19 +358,23 @@ def respond(
     - ``application/json`` (also for ``*/*`` or no ``Accept``): :func:`json_response`;
     - ``application/x-ndjson`` or ``application/jsonl``: :func:`ndjson_response`;
     - ``application/vnd.apache.arrow.stream``, for frames, Series, 1-D and 2-D arrays
-      and Arrow or polars tables: :func:`arrow_response`.
+      and Arrow or polars tables that Arrow can hold: :func:`arrow_response`.
 
-    Anything else answers ``406`` in the JSON error shape. ``Vary: Accept`` is set.
+    Anything else answers ``406`` in the JSON error shape, naming what is on offer
+    (a frame whose column names collide as strings has no Arrow form, say); never a
+    500. ``Vary: Accept`` is set.
     """
     offers = [JSON, *NDJSON_TYPES]
-    if arrow_table_source(obj) is not None:
+    named = any(value == ARROW and quality > 0 for value, quality in request.accept_mimetypes)
+    form = arrow_form(obj) if named else None  # asked only when named: not for */*
+    if form is not None:
         offers.append(ARROW)
     chosen = request.accept_mimetypes.best_match(offers) if request.accept_mimetypes else JSON
     if chosen is None:
         message = f"this resource is available as {', '.join(offers)}"
         response = json_response(error_body(406, "Not Acceptable", message), status=406)
-    elif chosen == ARROW:
-        response = arrow_response(obj, status=status, headers=headers)
+    elif chosen == ARROW and form is not None:
+        response = _arrow(form, status, headers)
     elif chosen in NDJSON_TYPES:
         response = ndjson_response(obj, status=status, headers=headers, mimetype=chosen, **options)
     else:

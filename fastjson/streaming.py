@@ -18,6 +18,7 @@ client cannot take the truncated body for complete JSON.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any, Unpack
@@ -29,6 +30,7 @@ from ._options import Options
 from ._values import NATIVE
 from ._walk import object_items
 from .core import Encoder, encoder_for, escape_non_ascii
+from .encoders._source import Source, source_of
 
 __all__ = ("CHUNK_SIZE", "iter_encode", "iter_ndjson")
 
@@ -50,6 +52,9 @@ RANGE_BYTES = 4 << 20
 one chunk if chunks are bigger: each range is one pass through polars or the column
 code, with a fixed cost, and 1 MiB ranges made streaming a frame 0.7x as fast as
 ``dumpb``. A range is then sent in chunks of ``chunk_size``."""
+
+_UNLABELLED = ("records", "values")
+"""Orients whose rows carry no label: every source streams in them."""
 
 _BIG_PER_BYTE = 256
 """A container with more than ``chunk_size // 256`` elements (4096 for 1 MiB chunks),
@@ -145,43 +150,56 @@ class _Writer:
         return out
 
     def _streamable(self, obj: Any) -> Any:
-        """The method that writes ``obj`` in pieces, if its encoder is a built-in one
-        that this module knows how to cut (your own encoder for the type wins)."""
+        """The method that writes ``obj`` in pieces, if its encoder is a built-in one that
+        streams: iterators lazily, tables by their :class:`~.encoders._source.Source`
+        (your own encoder for the type wins, and writes it whole)."""
         entry = self.enc.registry.lookup(type(obj))
         if entry is None or not entry.builtin:
             return None
-        name = getattr(entry.func, "__name__", "")
-        if name == "_iterator":
+        if getattr(entry.func, "streams_lazily", False):
             return self._lazy
-        if self.indent and not self.enc.fragments:
-            return None  # the json backends indent arrays and frames too: written whole
-        if name in ("encode_array", "encode_masked"):
-            if self.indent and obj.dtype.kind not in "biuf":
-                return None  # written as nested lists, which indent: written whole
-            return self._array if obj.ndim and obj.size * 8 > self.chunk_size else None
-        if name == "encode_frame":
-            return self._frame if obj.size * 8 > self.chunk_size else None
-        if name == "encode_series":
-            return self._series if len(obj) * 8 > self.chunk_size else None
-        if name in _TABLES and self.enc.option("orient") in ("records", "values"):
-            rows, columns = _table_shape(obj)
-            return self._table if rows * max(columns, 1) * 8 > self.chunk_size else None
-        return None
+        source = source_of(obj, self.enc.registry)
+        if source is None or source.rows is None or source.cells * 8 <= self.chunk_size:
+            return None
+        if self.indent and not (self.enc.fragments and source.compact):
+            return None  # written as nested lists, which indent: written whole
+        orient = self.enc.option("orient")
+        if not source.labelled and source.kind != "array" and orient not in _UNLABELLED:
+            return None  # its ranges would lose their labels: written whole
+        return lambda _obj, depth: self._source(source, depth)
 
-    def _table(self, table: Any, depth: int) -> Iterator[Piece]:
-        """A polars frame or an Arrow table by row ranges (``records`` and ``values``: the
-        orients whose rows do not carry their position)."""
-        rows, columns = _table_shape(table)
-        self.enc.encode(table.slice(0, 1))  # a column with no JSON form raises before any byte
-        per_row = max(columns, 1) * 24
-        yield from self._slices(
-            lambda i, j: table.slice(i, j - i),
-            rows,
-            _rows_per_piece(per_row, self.range_bytes),
-            b"[",
-            b"]",
-            target=self.range_bytes,
-        )
+    def _source(self, source: Source, depth: int) -> Iterator[Piece]:
+        """A table, column or array by row ranges, in the orient; what can be known up
+        front raised before the first byte (:meth:`Source.prepared`)."""
+        enc = self.enc
+        source = source.prepared(enc)
+        n = source.rows or 0
+        orient = enc.option("orient")
+        target = self.range_bytes if source.kind == "frame" else self.chunk_size
+        rows = _rows_per_piece(source.row_bytes, target)
+        part = source.part
+        if source.kind == "array" or orient in _UNLABELLED:
+            yield from self._slices(part, n, rows, b"[", b"]", target=target)
+        elif orient == "split":
+            data = _Writer(enc.replace(orient="values"), self.chunk_size)
+            header = "columns" if source.kind == "frame" else "name"
+            yield from self._split(
+                {
+                    header: iter((enc.encode(source.header()),)),
+                    "index": self._slices(source.index, n, rows, b"[", b"]"),
+                    "data": data._slices(part, n, rows, b"[", b"]", target=target),
+                }
+            )
+        elif orient == "index" or source.kind == "series":
+            yield from self._slices(part, n, rows, b"{", b"}", target=target)
+        else:  # a frame in columns: one object per column, written by row ranges
+            yield b"{"
+            column_rows = rows * max(1, source.width())
+            for k in range(source.width()):
+                yield (b"," if k else b"") + self._escaped(source.column_key(k)) + b":"
+                column = functools.partial(source.column, k)
+                yield from self._slices(column, n, column_rows, b"{", b"}", target=target)
+            yield b"}"
 
     def _open(self, opener: bytes, closer: bytes, depth: int) -> tuple[bytes, bytes, bytes]:
         """Opening, separator and closing bytes of a container at ``depth``.
@@ -288,16 +306,6 @@ class _Writer:
         except EncodeError as exc:
             raise exc.within(prefix) from exc.__cause__
 
-    def _array(self, a: Any, depth: int) -> Iterator[Piece]:
-        """An array by slices of its leading axis, each encoded whole."""
-        import numpy as np
-
-        self.enc.encode(a[:1])  # a dtype with no JSON form raises before the first byte
-        if a.dtype.kind == "f" and self.enc.option("nan") == "error" and not np.isfinite(a).all():
-            self.enc.encode(a)  # raises NonFiniteError naming the element, before any byte
-        rows = _rows_per_piece(a[:1].size * _bytes_per_element(a.dtype.kind), self.chunk_size)
-        yield from self._slices(lambda i, j: a[i:j], len(a), rows, b"[", b"]")
-
     def _slices(
         self,
         part: Any,
@@ -305,11 +313,9 @@ class _Writer:
         rows: int,
         opener: bytes,
         closer: bytes,
-        by: Any = None,
         target: int | None = None,
     ) -> Iterator[Piece]:
-        """``opener`` + the encoded ranges ``part(i, j)`` (``part(by(i, j))`` when ``by``
-        is given) without their brackets + ``closer``.
+        """``opener`` + the encoded ranges ``part(i, j)`` without their brackets + ``closer``.
 
         ``rows`` is a first guess; after each range it is adjusted so that the
         next range encodes to about ``target`` bytes (one chunk by default; a
@@ -321,7 +327,7 @@ class _Writer:
         while i < n:
             j = min(n, i + rows)
             try:
-                out = self.enc.encode(part(by(i, j)) if by is not None else part(i, j))
+                out = self.enc.encode(part(i, j))
             except EncodeError as exc:
                 raise _shifted(exc, i) from exc.__cause__
             if len(out) > 2:
@@ -332,43 +338,6 @@ class _Writer:
             i = j
         yield closer
 
-    def _frame(self, df: Any, depth: int) -> Iterator[Piece]:
-        """A DataFrame by row ranges, in its orient; labels and dtypes checked first."""
-        from .encoders import pandas as pd_enc
-
-        enc = self.enc
-        orient = enc.option("orient")
-        pd_enc.check_frame(df, enc)
-        df = pd_enc.sorted_frame(df, enc)
-        rows = _rows_per_piece(max(1, df.shape[1]) * 24, self.range_bytes)
-        n = len(df)
-        wide = self.range_bytes
-        if orient in ("records", "values"):
-            yield from self._slices(lambda i, j: df.iloc[i:j], n, rows, b"[", b"]", target=wide)
-        elif orient == "index":
-            yield from self._slices(lambda i, j: df.iloc[i:j], n, rows, b"{", b"}", target=wide)
-        elif orient == "split":
-            data = _Writer(enc.replace(orient="values"), self.chunk_size)
-            yield from self._split(
-                {
-                    "columns": iter((enc.encode(df.columns),)),
-                    "index": self._slices(lambda i, j: df.index[i:j], n, rows, b"[", b"]"),
-                    "data": data._slices(
-                        lambda i, j: df.iloc[i:j], n, rows, b"[", b"]", target=wide
-                    ),
-                }
-            )
-        else:  # columns: one object per column, written by row ranges
-            yield b"{"
-            for j, name in enumerate(df.columns):
-                key = orjson.dumps(name if isinstance(name, str) else str(name))
-                yield (b"" if j == 0 else b",") + self._escaped(key) + b":"
-                column = df.iloc[:, j]
-                yield from self._slices(
-                    column.iloc.__getitem__, n, rows * 8, b"{", b"}", by=slice, target=wide
-                )
-            yield b"}"
-
     def _split(self, members: dict[str, Iterator[Piece]]) -> Iterator[Piece]:
         """The ``split`` object from its members' pieces, in ``dumpb``'s key order."""
         names = sorted(members) if self.enc.option("sort_keys") else list(members)
@@ -377,117 +346,42 @@ class _Writer:
             yield from members[name]
         yield b"}"
 
-    def _series(self, s: Any, depth: int) -> Iterator[Piece]:
-        """A Series by ranges, in its orient."""
-        from .encoders import pandas as pd_enc
-
-        enc = self.enc
-        orient = enc.option("orient")
-        pd_enc.check_frame(s.to_frame(), enc.replace(orient="values"))
-        n = len(s)
-        rows = _rows_per_piece(24, self.chunk_size)
-        if orient in ("records", "values"):
-            yield from self._slices(lambda i, j: s.iloc[i:j], n, rows, b"[", b"]")
-        elif orient == "split":
-            name = s.name if isinstance(s.name, str | None) else str(s.name)
-            values = _Writer(enc.replace(orient="values"), self.chunk_size)
-            yield from self._split(
-                {
-                    "name": iter((self._escaped(orjson.dumps(name)),)),
-                    "index": self._slices(lambda i, j: s.index[i:j], n, rows, b"[", b"]"),
-                    "data": values._slices(lambda i, j: s.iloc[i:j], n, rows, b"[", b"]"),
-                }
-            )
-        else:
-            pd_enc.check_labels(s.index, enc.option("orient"), enc)  # as dumpb refuses them
-            ordered = s
-            if enc.option("sort_keys"):
-                order = pd_enc.key_order(s.index)
-                if order is not None:
-                    ordered = s.iloc[order]
-            yield from self._slices(lambda i, j: ordered.iloc[i:j], n, rows, b"{", b"}")
-
     # -- NDJSON ----------------------------------------------------------------
 
     def lines(self, obj: Any) -> Iterator[Piece]:
-        """NDJSON pieces: one line per row or element, each ending with a newline."""
-        entry = None if type(obj) in NATIVE else self.enc.registry.lookup(type(obj))
-        name = getattr(entry.func, "__name__", "") if entry is not None and entry.builtin else ""
-        if name == "encode_frame":
-            return self._frame_lines(obj)
-        if name in ("encode_array", "encode_masked") and obj.ndim:
-            return self._array_lines(obj)
-        if name == "encode_series":
-            return self._array_lines(obj)
-        if name in _TABLES:
-            return self._table_lines(obj)
-        if name in ("encode_polars_series", "encode_arrow_array"):
-            return self._element_lines(iter(obj.to_list() if hasattr(obj, "to_list") else obj))
-        if isinstance(obj, dict) or not isinstance(obj, Iterable) or isinstance(obj, str | bytes):
+        """NDJSON pieces: one line per row or element, each ending with a newline. A value
+        your own encoder writes is laid out as what that encoder returns."""
+        if type(obj) not in NATIVE:
+            entry = self.enc.registry.lookup(type(obj))
+            if entry is not None and not entry.builtin:
+                converted = self.enc.convert(obj)
+                if type(converted) is not type(obj):  # else encode raises why
+                    return self.lines(converted)
+            source = None if entry is None else source_of(obj, self.enc.registry)
+            if source is not None and source.rows is not None:
+                return self._source_lines(source)
+        if isinstance(obj, dict | str | bytes):
             return iter((self._escaped(self.enc.encode(obj)) + b"\n",))
-        return self._element_lines(iter(obj))
+        try:
+            items = iter(obj)
+        except TypeError:  # a scalar (a 0-d array too): one line
+            return iter((self._escaped(self.enc.encode(obj)) + b"\n",))
+        return self._element_lines(items)
 
     def _escaped(self, out: bytes) -> bytes:
         return escape_non_ascii(out) if self.escape else out
 
-    def _table_lines(self, table: Any) -> Iterator[Piece]:
-        """A polars frame or Arrow table, one record per line: each range is encoded as
-        records by its own encoder, then each row is written as ``dumpb`` writes it."""
-        import orjson as _orjson
-
+    def _source_lines(self, source: Source) -> Iterator[Piece]:
+        """A table by row ranges, a record (or element) a line, as ``dumpb`` writes each."""
         enc = self.enc.replace(orient="records")
-        rows, columns = _table_shape(table)
-        step = _rows_per_piece(max(columns, 1) * 24, self.range_bytes)
-        for i in range(0, rows, step):
+        source = source.prepared(enc)
+        n = source.rows or 0
+        step = _rows_per_piece(source.row_bytes, self.range_bytes)
+        for i in range(0, n, step):
             try:
-                records = _orjson.loads(enc.encode(table.slice(i, step)))
+                yield self._escaped(source.lines(i, min(n, i + step), enc))
             except EncodeError as exc:
                 raise _shifted(exc, i) from exc.__cause__
-            yield b"".join(self.enc.encode(record) + b"\n" for record in records)
-
-    def _frame_lines(self, df: Any) -> Iterator[Piece]:
-        from .encoders import pandas as pd_enc
-
-        enc = self.enc.replace(orient="records")
-        pd_enc.check_frame(df, enc)
-        rows = _rows_per_piece(max(1, df.shape[1]) * 24, self.range_bytes)
-        for i in range(0, len(df), rows):
-            try:
-                yield self._escaped(pd_enc.ndjson(df.iloc[i : i + rows], enc))
-            except EncodeError as exc:
-                raise _shifted(exc, i) from exc.__cause__
-
-    def _array_lines(self, a: Any) -> Iterator[Piece]:
-        """Rows of a 2-D (or more) array, or values of a 1-D array or Series, one per line."""
-        enc = self.enc.replace(orient="values")
-        per_row = (a[:1].size if hasattr(a, "ndim") else 1) * 24
-        rows = _rows_per_piece(per_row, self.chunk_size)
-        numeric = getattr(getattr(a, "dtype", None), "kind", "O") in "biuf"
-        for i in range(0, len(a), rows):
-            part = a.iloc[i : i + rows] if hasattr(a, "iloc") else a[i : i + rows]
-            try:
-                if getattr(part, "ndim", 1) == 1:
-                    values = self._values(part, enc)
-                    yield b"\n".join(values) + b"\n"
-                elif numeric:  # numbers hold no brackets: rows split where "],[" is
-                    body = enc.encode(part)[1:-1].replace(b"],[", b"]\n[")
-                    yield self._escaped(body) + b"\n"
-                else:
-                    yield b"".join(self._escaped(enc.encode(row)) + b"\n" for row in part)
-            except EncodeError as exc:
-                raise _shifted(exc, i) from exc.__cause__
-
-    def _values(self, part: Any, enc: Encoder) -> list[bytes]:
-        """The JSON text of each value of a 1-D array or Series, as ``dumpb`` gives it."""
-        if hasattr(part, "iloc"):
-            from .encoders import pandas as pd_enc
-
-            tokens = pd_enc.column_tokens(part, enc)
-        else:
-            from .encoders import numpy as np_enc
-
-            tokens = np_enc.tokens(part, enc)
-        return [self._escaped(t) for t in tokens] if self.escape else tokens
 
     def _element_lines(self, items: Iterator[Any]) -> Iterator[Piece]:
         index = 0
@@ -504,25 +398,8 @@ class _Writer:
                 close()
 
 
-_TABLES = ("encode_polars_frame", "encode_arrow_table", "encode_arrow_batch")
-"""Encoders of tables that have ``.slice(offset, length)`` and no index."""
-
-
-def _table_shape(table: Any) -> tuple[int, int]:
-    """(rows, columns) of a polars frame or an Arrow table or record batch."""
-    if hasattr(table, "num_rows"):
-        return int(table.num_rows), int(table.num_columns)
-    rows, columns = table.shape
-    return int(rows), int(columns)
-
-
 def _rows_per_piece(bytes_per_row: int, chunk_size: int) -> int:
     return max(1, chunk_size // max(1, bytes_per_row))
-
-
-def _bytes_per_element(kind: str) -> int:
-    """A rough size of one element's JSON text, to size slices near the chunk size."""
-    return {"b": 5, "i": 8, "u": 8, "f": 20, "M": 30, "m": 12}.get(kind, 24)
 
 
 def _shifted(exc: EncodeError, offset: int) -> EncodeError:

@@ -6,6 +6,7 @@ separator search could misread is here."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ import fastjson
 from fastjson import Raw, dumpb
 from fastjson.encoders import _columns as cols
 from fastjson.encoders import _interleave, _polars
+from fastjson.encoders import route as table_route
 from fastjson.encoders.pandas import POLARS_PARTS
 
 HOSTILE = ["%", "%s", "%%", "%(x)s", '"', "\\", "\n", "a,b", ",\n  ", "\x00", "é", "\u2028", ""]
@@ -37,11 +39,9 @@ def kernel(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
 
 
 @pytest.fixture(params=["polars", "pure"])
-def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "pure":
-        monkeypatch.setattr(_polars, "records", lambda *args: None)
-        monkeypatch.setattr(_polars, "rows", lambda *args: None)
-    return str(request.param)
+def route(request: pytest.FixtureRequest) -> Iterator[str]:
+    with table_route(request.param):
+        yield str(request.param)
 
 
 def expected(mapping: dict[str, Any]) -> bytes:
@@ -102,8 +102,7 @@ def test_labels_are_written_alike_in_every_slice():
     df = pd.DataFrame({f"c{k}": np.arange(n) for k in range(cols.TokenTable.KEYS_KEPT)})
     df.index = index
     fast = dumpb(df, orient="columns")
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(_polars, "rows", lambda *args: None)
+    with table_route("pure"):
         out = dumpb(df, orient="columns")
     assert out == fast
     keys = list(json.loads(out)["c0"])
@@ -167,9 +166,8 @@ def test_plain_strings_are_quoted_alike_on_both_routes(
     write = _polars.records if orient == "records" else _polars.rows
     fast = write(df, fastjson.Encoder(orient=orient), POLARS_PARTS)  # type: ignore[arg-type]
     assert fast is not None and fast == dumpb(df, orient=orient)
-    monkeypatch.setattr(_polars, "records", lambda *args: None)
-    monkeypatch.setattr(_polars, "rows", lambda *args: None)
-    assert dumpb(df, orient=orient) == fast
+    with table_route("pure"):
+        assert dumpb(df, orient=orient) == fast
 
 
 SEPARATORS = [b",", b"\0", b"\n", b",\n  "]

@@ -136,17 +136,11 @@ def test_big_int_option():
     assert dumpb({2**60: 1}, big_int="string") == b'{"1152921504606846976":1}'  # keys: strings
 
 
-class _no_polars:
-    def __enter__(self) -> None:
-        from fastjson.encoders import _polars
+def _no_polars() -> Any:
+    """Every table on the pure route (numpy and orjson only)."""
+    from fastjson.encoders import route
 
-        self.saved = _polars.records, _polars.rows
-        _polars.records = _polars.rows = lambda *args: None  # type: ignore[assignment]
-
-    def __exit__(self, *exc: object) -> None:
-        from fastjson.encoders import _polars
-
-        _polars.records, _polars.rows = self.saved
+    return route("pure")
 
 
 # -- data losses ---------------------------------------------------------------

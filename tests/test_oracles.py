@@ -22,7 +22,7 @@ from hypothesis.extra import pandas as hpd
 from strictjson import strict_loads
 
 import fastjson
-from fastjson.encoders import _polars
+from fastjson.encoders import route
 
 BACKENDS = ("orjson", "ujson", "json")
 SEP = (",", ":")
@@ -293,10 +293,7 @@ def pandas_oracle(df: pd.DataFrame, orient: str, sort_keys: bool) -> str:
 @settings(max_examples=60)
 @given(df=frames())
 def test_frames_equal_to_dict(df: pd.DataFrame, pure: bool):
-    with pytest.MonkeyPatch.context() as m:
-        if pure:
-            m.setattr(_polars, "records", lambda *args: None)
-            m.setattr(_polars, "rows", lambda *args: None)
+    with route("pure" if pure else "auto"):
         for orient, sort_keys in [(o, s) for o in ORIENTS for s in (False, True)]:
             expected = pandas_oracle(df, orient, sort_keys)
             for backend in BACKENDS:

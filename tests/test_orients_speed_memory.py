@@ -11,6 +11,7 @@ within 1.5 times its output. No timings are asserted (see bench/).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 import math
@@ -28,7 +29,7 @@ from strictjson import strict_loads
 import fastjson
 from fastjson import dumpb
 from fastjson.encoders import _columns as cols
-from fastjson.encoders import _polars
+from fastjson.encoders import _polars, route
 from fastjson.encoders import numpy as np_enc
 from fastjson.encoders import polars as pl_enc
 from fastjson.encoders.pandas import POLARS_PARTS
@@ -49,10 +50,9 @@ def make_frame(n: int) -> pd.DataFrame:
     return frame
 
 
-def pure_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pure path for every orient: polars' writer declines every frame and Series."""
-    monkeypatch.setattr(_polars, "records", lambda *args: None)
-    monkeypatch.setattr(_polars, "rows", lambda *args: None)
+def pure_path(stack: contextlib.ExitStack) -> None:
+    """The pure path for every orient, for the rest of ``stack``."""
+    stack.enter_context(route("pure"))
 
 
 def tiny_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,13 +72,12 @@ def outcome(obj: Any, **options: Any) -> tuple[str, Any]:
 def routes(obj: Any, monkeypatch: pytest.MonkeyPatch, **options: Any) -> tuple[str, Any]:
     """The outcome on polars' route, checked equal on the pure route and with tiny blocks."""
     fast = outcome(obj, **options)
-    with monkeypatch.context() as m:
+    with monkeypatch.context() as m, contextlib.ExitStack() as stack:
         tiny_blocks(m)
         assert outcome(obj, **options) == fast, "polars, tiny blocks"
-        pure_path(m)
+        pure_path(stack)
         assert outcome(obj, **options) == fast, "pure, tiny blocks"
-    with monkeypatch.context() as m:
-        pure_path(m)
+    with route("pure"):
         assert outcome(obj, **options) == fast, "pure"
     return fast
 
@@ -259,11 +258,11 @@ def test_big_frames_by_many_blocks(orient: str, monkeypatch: pytest.MonkeyPatch)
     df.index = [f"r{6000 - i}" for i in range(6000)]
     for options in ({}, {"sort_keys": True}):
         whole = dumpb(df, orient=orient, **options)
-        with monkeypatch.context() as m:
+        with monkeypatch.context() as m, contextlib.ExitStack() as stack:
             m.setattr(cols, "POLARS", cols.Blocks(4096, 0, 1, 65536, 65536))
             m.setattr(cols, "PURE", cols.Blocks(8192, 8192, 1, 8192, 8192))
             assert dumpb(df, orient=orient, **options) == whole
-            pure_path(m)
+            pure_path(stack)
             assert dumpb(df, orient=orient, **options) == whole
     pf = pl.from_pandas(df.reset_index(drop=True))
     assert dumpb(pf, orient=orient) == dumpb(df.reset_index(drop=True), orient=orient)
@@ -317,10 +316,9 @@ sys.path.insert(0, {root!r})
 sys.path.insert(0, {root!r} + "/bench")
 import fastjson
 from payloads import make_frame
-from fastjson.encoders import _polars
+from fastjson.encoders import route
 
-if {pure!r}:
-    _polars.records = _polars.rows = lambda *args: None
+route("pure" if {pure!r} else "auto").__enter__()
 
 def status():
     out = {{}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -15,26 +16,20 @@ from strictjson import strict_loads
 
 import fastjson
 from fastjson import dumpb
-from fastjson.encoders import _polars
+from fastjson.encoders import _polars, route
 
 
 @pytest.fixture
-def pure(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Force the pure (no polars) path."""
-    no_polars(monkeypatch)
-
-
-def no_polars(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``records`` and ``rows`` are polars' route for every orient, frames and Series."""
-    monkeypatch.setattr(_polars, "records", lambda *args: None)
-    monkeypatch.setattr(_polars, "rows", lambda *args: None)
+def pure() -> Iterator[None]:
+    """Force the pure (no polars) route."""
+    with route("pure"):
+        yield
 
 
 def both_paths(df: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, **options: Any) -> Any:
     """Encode on both paths, check they agree, return the parsed value."""
     fast = strict_loads(dumpb(df, **options))
-    with monkeypatch.context() as m:
-        no_polars(m)
+    with route("pure"):
         slow = strict_loads(dumpb(df, **options))
     assert fast == slow
     return fast
@@ -335,8 +330,7 @@ def test_common_dtypes_are_encoded_per_column_not_per_cell(
     big = pd.concat([frame] * 150, ignore_index=True)
     for orient in ("records", "split", "columns", "index", "values"):
         calls.clear()
-        with monkeypatch.context() as m:
-            no_polars(m)
+        with route("pure"):
             fastjson.dumpb(big, orient=orient)
         assert len(calls) < 50, (orient, len(calls))
 
@@ -369,10 +363,8 @@ def test_arrow_string_tokens_are_orjsons(values: list[str | None], cut: int, chu
     assert dumpb(s, orient="index") == dumpb(dict(zip(labels, s.array.tolist(), strict=True)))
 
 
-def test_long_arrow_string_columns_take_the_buffers(monkeypatch: pytest.MonkeyPatch):
+def test_long_arrow_string_columns_take_the_buffers(pure: None):
     from fastjson.encoders.pandas import _arrow_strings
-
-    no_polars(monkeypatch)
 
     values = [None if i % 7 == 0 else f"v{i} é %s" for i in range(3000)]
     s = pd.Series(values, dtype="str").iloc[5:]

@@ -47,6 +47,7 @@ import numpy as np
 import orjson
 
 from .._errors import DuplicateKeyError
+from .._values import json_string
 from ._interleave import Bounded, alternate, available, bounds
 
 if TYPE_CHECKING:
@@ -297,7 +298,7 @@ def assemble(n: int, slots: Sequence[Slot]) -> bytes:
 
 def keys_of(names: Sequence[Any]) -> list[bytes]:
     """JSON object keys for column or index labels (non-strings via ``str``)."""
-    return [orjson.dumps(name if isinstance(name, str) else str(name)) for name in names]
+    return [json_string(name if isinstance(name, str) else str(name)) for name in names]
 
 
 def records_from_columns(names: Sequence[str], columns: Sequence[list[bytes]], n: int) -> bytes:

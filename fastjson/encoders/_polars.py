@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .._values import SAFE_INTEGER
+from ._route import use_polars
 from .numpy import timedelta_seconds
 
 if TYPE_CHECKING:
@@ -57,14 +58,16 @@ def records(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> bytes | None:
     return _frame(df, enc, parts)
 
 
-def rows(data: pd.DataFrame, enc: Encoder, parts: PandasParts) -> bytes | None:
+def rows(
+    data: pd.DataFrame, enc: Encoder, parts: PandasParts, pure_faster: bool = False
+) -> bytes | None:
     """A frame in any orient but ``records`` (``values``, the ``data`` of ``split``, and the
     keyed ``columns`` and ``index``, all built from per-row strings) via polars; ``None``
     when this path does not apply. A frame under ``orient="records"`` is written as
     ``values``."""
     if enc.option("orient") == "records":
         enc = enc.replace(orient="values")
-    return _frame(data, enc, parts)
+    return _frame(data, enc, parts, pure_faster)
 
 
 def lines(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> bytes | None:
@@ -75,10 +78,12 @@ def lines(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> bytes | None:
     return b"".join(table.lines(0, len(df)))
 
 
-def _frame(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> bytes | None:
+def _frame(
+    df: pd.DataFrame, enc: Encoder, parts: PandasParts, pure_faster: bool = False
+) -> bytes | None:
     from . import _columns as cols
 
-    table = _table(df, enc, parts)
+    table = _table(df, enc, parts, pure_faster)
     if table is None:
         return None
     return cols.write_frame(
@@ -93,9 +98,10 @@ def _frame(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> bytes | None:
     )
 
 
-def _table(df: pd.DataFrame, enc: Encoder, parts: PandasParts) -> Any:
-    """polars' writer for ``df``, or ``None`` when it would not write what the pure path does."""
-    if not _applies(df, enc):
+def _table(df: pd.DataFrame, enc: Encoder, parts: PandasParts, pure_faster: bool = False) -> Any:
+    """polars' writer for ``df``, or ``None`` when it would not write what the pure path does
+    or the route decision (:func:`~._route.use_polars`) is the pure route."""
+    if not use_polars(_applies(df, enc), pure_faster):
         return None
     try:
         import polars  # noqa: F401

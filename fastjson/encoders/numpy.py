@@ -24,6 +24,7 @@ from .._errors import EncodeError, EncodeValueError, NonFiniteError
 from .._values import NONFINITE_TOKENS, SAFE_INTEGER, Raw, final
 from ..registry import builtin
 from . import _columns as cols
+from ._source import Kind, NoArrowForm, provides
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -52,6 +53,7 @@ def compact(enc: Encoder) -> Encoder:
 
 
 @builtin(np.ndarray)
+@provides(lambda a: ArraySource(a) if a.ndim else None)
 def encode_array(a: NDArray[Any], enc: Encoder) -> Any:
     """Any ndarray: numeric via orjson, dates as ISO 8601, objects element-wise."""
     if type(a) is not np.ndarray:
@@ -65,6 +67,8 @@ def encode_array(a: NDArray[Any], enc: Encoder) -> Any:
         return a.tolist()
     if kind == "V" and a.dtype.names:
         return structured(a, enc)
+    if kind == "U":  # a list the walk may enter: it escapes lone surrogates as in any str
+        return a.tolist()
     return final(json_ready(a, enc).tolist())
 
 
@@ -572,6 +576,7 @@ def structured(a: NDArray[Any], enc: Encoder) -> Any:
 
 
 @builtin(np.ma.MaskedArray)
+@provides(lambda a: ArraySource(a) if a.ndim else None)
 def encode_masked(a: np.ma.MaskedArray[Any, Any], enc: Encoder) -> Any:
     """Masked elements become ``null``; the rest encode as in a plain array."""
     mask = np.ma.getmaskarray(a)
@@ -583,6 +588,101 @@ def encode_masked(a: np.ma.MaskedArray[Any, Any], enc: Encoder) -> Any:
     values = json_ready(data, enc).copy()
     values[mask] = None
     return values.tolist() if data.dtype.kind == "O" else final(values.tolist())
+
+
+def element_tokens(a: NDArray[Any], enc: Encoder) -> cols.Tokens:
+    """The JSON text of each element of a 1-D array, masked or not, as ``dumpb`` writes
+    the element."""
+    if not isinstance(a, np.ma.MaskedArray):
+        return encoded_tokens(a, enc)
+    mask = np.ma.getmaskarray(a)
+    data = np.asarray(a.data)
+    if data.dtype.kind in "biuf":
+        encoded = numeric(data, compact(enc), null=mask)
+        if isinstance(encoded, Raw):
+            return cols.Joined(encoded.data[1:-1], b",")  # numbers and null hold no comma
+        return encoded_tokens(encoded.items, enc, scalars=True)
+    values = json_ready(data, enc).copy()
+    values[mask] = None
+    return encoded_tokens(values.tolist(), enc, scalars=data.dtype.kind != "O")
+
+
+_ARROW_KINDS = "biufMmUSO"
+
+
+class ArraySource:
+    """An array (masked or not, one dimension or more) as a :class:`~._source.Source`: a
+    list of its rows whatever the orient, cut along its leading axis."""
+
+    kind: Kind = "array"
+    labelled = True
+
+    def __init__(self, a: NDArray[Any]) -> None:
+        self.a = a
+        self.rows = len(a)
+        self.cells = int(a.size)
+        self.compact = a.dtype.kind in "biuf"  # others are nested lists, which indent
+        self.row_bytes = max(1, int(a[:1].size)) * _BYTES_PER_ELEMENT.get(a.dtype.kind, 24)
+
+    def prepared(self, enc: Encoder) -> ArraySource:
+        a = self.a
+        enc.encode(a[:1])  # a dtype with no JSON form raises before the first byte
+        if a.dtype.kind == "f" and enc.option("nan") == "error" and not np.isfinite(a).all():
+            enc.encode(a)  # raises NonFiniteError naming the element, before any byte
+        return self
+
+    def part(self, i: int, j: int) -> NDArray[Any]:
+        return self.a[i:j]
+
+    def index(self, i: int, j: int) -> NDArray[Any]:
+        return np.arange(i, j)
+
+    def header(self) -> None:
+        return None
+
+    def width(self) -> int:
+        return 1 if self.a.ndim == 1 else int(self.a.shape[1])
+
+    def column_key(self, k: int) -> bytes:
+        return orjson.dumps(str(k))
+
+    def column(self, k: int, i: int, j: int) -> NDArray[Any]:
+        return self.a[i:j]
+
+    def lines(self, i: int, j: int, enc: Encoder) -> bytes:
+        """One element (1-D) or one row (more dimensions) a line."""
+        part = self.a[i:j]
+        if part.ndim == 1:
+            return b"".join(t + b"\n" for t in cols.as_list(element_tokens(part, enc)))
+        if part.dtype.kind in "biuf":  # numbers and null hold no brackets
+            return enc.encode(part)[1:-1].replace(b"],[", b"]\n[") + b"\n"
+        return b"".join(enc.encode(row) + b"\n" for row in part)
+
+    def arrow(self, rows: int) -> tuple[Any, Any]:
+        """One column ``values`` (1-D), or one per array column, named ``"0"``, ``"1"``..."""
+        import pyarrow as pa
+
+        a = self.a
+        if a.ndim not in (1, 2) or a.dtype.kind not in _ARROW_KINDS:
+            raise NoArrowForm(f"Arrow has no form for a {a.ndim}-D {a.dtype} array")
+        columns = {"values": a} if a.ndim == 1 else {str(j): a[:, j] for j in range(a.shape[1])}
+        try:
+            table = pa.table({name: _arrow_array(c) for name, c in columns.items()})
+        except (pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
+            raise NoArrowForm(f"Arrow cannot hold this array: {exc}") from exc
+        return iter(table.to_batches(max_chunksize=rows)), table.schema
+
+
+_BYTES_PER_ELEMENT = {"b": 5, "i": 8, "u": 8, "f": 20, "M": 30, "m": 12}
+"""A rough size of one element's JSON text, to size slices near the chunk size."""
+
+
+def _arrow_array(column: NDArray[Any]) -> Any:
+    import pyarrow as pa
+
+    if isinstance(column, np.ma.MaskedArray):
+        return pa.array(np.asarray(column.data), mask=np.ma.getmaskarray(column))
+    return pa.array(column)
 
 
 # -- scalars -------------------------------------------------------------------

@@ -31,6 +31,7 @@ durations are seconds as numbers; categoricals are their category values.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,6 +44,7 @@ from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
 from . import numpy as np_enc
+from ._source import Kind, NoArrowForm, provides
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -246,6 +248,7 @@ def key_order(labels: Any) -> list[int] | None:
 
 
 @builtin(pd.DataFrame)
+@provides(lambda df: FrameSource(df))
 def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
     """A DataFrame in the ``orient`` option (pandas' meanings of the orients)."""
     from . import _polars
@@ -263,10 +266,9 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
         _check_finite(df, orient)  # column by column, as the whole frame would raise
     if orient == "records":
         fast = _polars.records(df, enc, POLARS_PARTS)
-    elif orient == "columns" and _keyed_faster(df):
-        fast = None  # keyed cells alternated by Arrow beat polars' per-cell strings
-    else:
-        fast = _polars.rows(df, enc, POLARS_PARTS)
+    else:  # in columns, keyed cells alternated by Arrow beat polars' per-cell strings
+        keyed = orient == "columns" and _keyed_faster(df)
+        fast = _polars.rows(df, enc, POLARS_PARTS, pure_faster=keyed)
     if fast is not None:
         return _emit(fast)
     table = _Table(df, enc, row_order(df.index, enc))
@@ -608,6 +610,7 @@ def _label_text(label: Any, enc: Encoder) -> str:
 
 
 @builtin(pd.Series)
+@provides(lambda s: SeriesSource(s))
 def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
     """A Series: a list of values (``records``/``values``), or pandas' other orients.
 
@@ -621,10 +624,16 @@ def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
         return _emit(_array(s, enc))  # orjson's output is the body: no block, no copy
     if orient in ("columns", "index"):
         check_labels(s.index, orient, enc)
-    table = _SeriesTable(s.to_frame(), enc, row_order(s.index, enc))
-    name = orjson.dumps(s.name if isinstance(s.name, str | None) else str(s.name))
+    table = _SeriesTable(_column_frame(s), enc, row_order(s.index, enc))
+    name = b"null" if s.name is None else cols.keys_of([s.name])[0]
     body = cols.write_series(table, orient, len(s), name, enc.option("sort_keys"), cols.PURE)
     return _emit(body)
+
+
+def _column_frame(s: pd.Series[Any]) -> pd.DataFrame:
+    """A Series as a one-column frame, whatever its name (pandas cannot make an index of a
+    name holding a lone surrogate; the name is written apart)."""
+    return s.to_frame(name=0)
 
 
 class _SeriesTable(_Table):
@@ -737,6 +746,123 @@ def _period(p: pd.Period, enc: Encoder) -> str:
 @builtin(pd.Interval)
 def _interval(i: pd.Interval, enc: Encoder) -> dict[str, Any]:
     return {"left": i.left, "right": i.right, "closed": i.closed}
+
+
+# -- sources -------------------------------------------------------------------
+
+
+class FrameSource:
+    """A DataFrame as a :class:`~._source.Source`: ranges by ``iloc``, labels kept."""
+
+    kind: Kind = "frame"
+    compact = True
+    labelled = True
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self.rows = len(df)
+        self.cells = df.size
+        self.row_bytes = row_bytes(df)
+
+    def prepared(self, enc: Encoder) -> FrameSource:
+        check_frame(self.df, enc)
+        ordered = sorted_frame(self.df, enc)
+        return self if ordered is self.df else FrameSource(ordered)
+
+    def part(self, i: int, j: int) -> pd.DataFrame:
+        return self.df.iloc[i:j]
+
+    def index(self, i: int, j: int) -> pd.Index:
+        return self.df.index[i:j]
+
+    def header(self) -> pd.Index:
+        return self.df.columns
+
+    def width(self) -> int:
+        return int(self.df.shape[1])
+
+    def column_key(self, k: int) -> bytes:
+        return cols.keys_of([self.df.columns[k]])[0]
+
+    def column(self, k: int, i: int, j: int) -> pd.Series[Any]:
+        return self.df.iloc[i:j, k]
+
+    def lines(self, i: int, j: int, enc: Encoder) -> bytes:
+        return ndjson(self.df.iloc[i:j], enc)
+
+    def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
+        return _arrow_batches(self.df, rows)
+
+
+class SeriesSource:
+    """A Series as a :class:`~._source.Source`: ranges by ``iloc``, labels kept."""
+
+    kind: Kind = "series"
+    compact = True
+    labelled = True
+    row_bytes = 24
+
+    def __init__(self, s: pd.Series[Any]) -> None:
+        self.s = s
+        self.rows = self.cells = len(s)
+
+    def prepared(self, enc: Encoder) -> SeriesSource:
+        orient = enc.option("orient")
+        check_frame(_column_frame(self.s), enc.replace(orient="values"))
+        if orient not in ("columns", "index"):
+            return self
+        check_labels(self.s.index, orient, enc)  # as dumpb refuses them
+        order = key_order(self.s.index) if enc.option("sort_keys") else None
+        return self if order is None else SeriesSource(self.s.iloc[order])
+
+    def part(self, i: int, j: int) -> pd.Series[Any]:
+        return self.s.iloc[i:j]
+
+    def index(self, i: int, j: int) -> pd.Index:
+        return self.s.index[i:j]
+
+    def header(self) -> Any:
+        name = self.s.name
+        return name if isinstance(name, str | None) else str(name)
+
+    def width(self) -> int:
+        return 1
+
+    def column_key(self, k: int) -> bytes:
+        return cols.keys_of([self.header()])[0]
+
+    def column(self, k: int, i: int, j: int) -> pd.Series[Any]:
+        return self.part(i, j)
+
+    def lines(self, i: int, j: int, enc: Encoder) -> bytes:
+        tokens = cols.as_list(encoded_column(self.s.iloc[i:j], enc))
+        return b"".join(token + b"\n" for token in tokens)
+
+    def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
+        name = self.s.name if self.s.name is not None else "values"
+        return _arrow_batches(self.s.to_frame(name), rows)
+
+
+def _arrow_batches(df: pd.DataFrame, rows: int) -> tuple[Iterator[Any], Any]:
+    """Record batches of ``df`` with its index and dtypes, column names as JSON keys write
+    them (``str`` of a non-string); :class:`NoArrowForm` for what Arrow cannot hold
+    (names that collide, mixed or oversized objects...), found before any batch."""
+    import pyarrow as pa
+
+    names = [name if isinstance(name, str) else str(name) for name in df.columns]
+    if len(set(names)) != len(names):
+        raise NoArrowForm("column names that write alike have no Arrow form")
+    if names != list(df.columns):
+        df = df.set_axis(names, axis=1)
+    try:
+        schema = pa.Schema.from_pandas(df)
+    except (pa.ArrowException, ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise NoArrowForm(f"Arrow cannot hold this frame: {exc}") from exc
+    batches = (
+        pa.RecordBatch.from_pandas(df.iloc[i : i + rows], schema=schema)
+        for i in range(0, max(len(df), 1), rows)
+    )
+    return batches, schema
 
 
 class _PolarsParts:

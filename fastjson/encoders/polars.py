@@ -63,7 +63,9 @@ arrays and objects; Binary an ``EncodeError``, as ``bytes`` everywhere.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 import orjson
@@ -74,6 +76,8 @@ from .._values import SAFE_INTEGER, Raw
 from ..registry import builtin
 from . import _columns as cols
 from . import numpy as np_enc
+from ._route import use_polars
+from ._source import Kind, provides
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -92,20 +96,34 @@ def _emit(body: bytes) -> Raw:
     return Raw(body, trusted=True)
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def guarded(func: _F) -> _F:
+    """``func`` with polars' panics (a ``BaseException``, which no ``except Exception``
+    sees, so a server would send no reply at all) turned into an ``EncodeError``."""
+
+    @functools.wraps(func)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except pl.exceptions.PanicException as exc:
+            raise EncodeError(f"polars failed on this data: {exc}") from exc
+
+    return call  # type: ignore[return-value]
+
+
 # -- frames --------------------------------------------------------------------
 
 
-# The encoders are named apart from the pandas ones (``encode_frame``...):
-# :mod:`fastjson.streaming` recognises each by name to cut it into row ranges
-# its own way (``iloc`` for pandas, ``slice`` here).
-
-
 @builtin(pl.DataFrame)
+@provides(lambda df: TableSource(df, _same, df.columns))
 def encode_polars_frame(df: pl.DataFrame, enc: Encoder) -> Raw:
     """A DataFrame in the ``orient`` option, pandas' meanings, the row position as index."""
     return _emit(frame_json(df, enc))
 
 
+@guarded
 def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) -> bytes:
     """The JSON of ``df``; ``labels`` names the columns of ``split`` when they are not
     ``df.columns`` (an Arrow table with duplicate names, renamed to enter polars)."""
@@ -117,7 +135,7 @@ def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) 
     fast = fast_applies(df.dtypes, enc) and not any(
         _has_big_int(c, enc) for c in df.iter_columns()
     )
-    if fast and not (orient == "columns" and _keyed_whole(df)):
+    if use_polars(fast, pure_faster=orient == "columns" and _keyed_whole(df)):
         table, blocks = FastTable(_Positions(df), df.columns, enc), cols.POLARS
     return cols.write_frame(
         table,
@@ -575,6 +593,7 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> cols.Tokens:
     return column_tokens(series, enc)
 
 
+@guarded
 def column_tokens(series: pl.Series, enc: Encoder) -> list[bytes]:
     """The JSON text of every value of a column, chosen by dtype, vectorised.
 
@@ -710,11 +729,13 @@ def _iso_time(col: Any) -> Any:
 
 
 @builtin(pl.Series)
+@provides(lambda series: ColumnSource(series, "series", _same))
 def encode_polars_series(series: pl.Series, enc: Encoder) -> Raw:
     """A list of values (``records``/``values``), or pandas' other orients of a Series."""
     return _emit(series_json(series, enc))
 
 
+@guarded
 def series_json(series: pl.Series, enc: Encoder) -> bytes:
     """The JSON of a Series in the ``orient`` option, the row position as its index."""
     orient = enc.option("orient")
@@ -736,7 +757,7 @@ def _series(series: pl.Series, enc: Encoder, orient: str) -> bytes:
     """A Series by blocks, through polars or by tokens as a frame's column would be."""
     frame = series.to_frame()
     table: cols.Table
-    if fast_applies([series.dtype], enc) and not _has_big_int(series, enc):
+    if use_polars(fast_applies([series.dtype], enc) and not _has_big_int(series, enc)):
         table = FastTable(_Positions(frame), frame.columns, enc)
     else:
         tokens = _Tokens(frame, enc)
@@ -755,6 +776,131 @@ def _in_series(exc: EncodeError, orient: str) -> EncodeError:
     row = exc.path[2:row_end]
     prefix = f"$.data[{row}]" if orient == "split" else "$" + _member(row)
     return exc.at(prefix + exc.path[row_end + 1 :])
+
+
+@guarded
+def ndjson(df: pl.DataFrame, enc: Encoder) -> bytes:
+    """One record per row, each followed by a newline: each line the bytes ``dumpb``
+    writes for that record, by the route ``dumpb`` takes for the frame's rows."""
+    enc = enc.replace(orient="records")
+    if enc.option("sort_keys"):
+        df = df.select(pl.nth(sorted(range(df.width), key=df.columns.__getitem__)))
+    if not df.height:
+        return b""
+    exact = fast_applies(df.dtypes, enc) and not any(
+        _has_big_int(c, enc) for c in df.iter_columns()
+    )
+    if use_polars(exact):
+        return b"".join(FastTable(_Positions(df), df.columns, enc).lines(0, df.height))
+    tokens = _Tokens(df, enc)
+    columns = [tokens.column(k, 0, df.height) for k in range(df.width)]
+    body = cols.object_rows(cols.keys_of(df.columns), columns, df.height, separator=b"\n")
+    return body[1:] + b"\n"
+
+
+def _same(data: Any) -> Any:
+    return data
+
+
+class TableSource:
+    """A polars frame, or an Arrow table or record batch, as a :class:`~._source.Source`.
+
+    Ranges are ``table.slice``: a slice's row positions start again at 0, so only
+    ``records`` and ``values`` (whose rows carry no label) stream by ranges.
+    ``frame`` turns a range into the polars frame NDJSON is written from.
+    """
+
+    kind: Kind = "frame"
+    compact = True
+    labelled = False
+
+    def __init__(self, table: Any, frame: Any, names: list[str]) -> None:
+        self.table = table
+        self.frame = frame
+        self.names = names
+        self.rows = int(table.num_rows if hasattr(table, "num_rows") else table.height)
+        self.cells = self.rows * len(names)
+        self.row_bytes = 16 + 24 * max(1, len(names))
+
+    def prepared(self, enc: Encoder) -> TableSource:
+        enc.encode(self.table.slice(0, 1))  # a column with no JSON form raises now
+        return self
+
+    def part(self, i: int, j: int) -> Any:
+        return self.table.slice(i, j - i)
+
+    def index(self, i: int, j: int) -> Any:
+        return np.arange(i, j)
+
+    def header(self) -> list[str]:
+        return self.names
+
+    def width(self) -> int:
+        return len(self.names)
+
+    def column_key(self, k: int) -> bytes:
+        return cols.keys_of([self.names[k]])[0]
+
+    def column(self, k: int, i: int, j: int) -> Any:
+        raise NotImplementedError("a table's columns are written whole")  # not labelled
+
+    def lines(self, i: int, j: int, enc: Encoder) -> bytes:
+        cols.check_unique(self.names, "column name", "records")
+        return ndjson(self.frame(self.part(i, j)), enc)
+
+    def arrow(self, rows: int) -> tuple[Any, Any]:
+        table = self.table.to_arrow() if isinstance(self.table, pl.DataFrame) else self.table
+        return iter(table.to_batches(max_chunksize=rows)), table.schema
+
+
+class ColumnSource:
+    """A polars Series (kind ``series``), or an Arrow array (``array``: a list whatever
+    the orient), as a :class:`~._source.Source`; ranges by ``slice``, as tables."""
+
+    labelled = False
+    row_bytes = 24
+    compact = True
+
+    def __init__(self, column: Any, kind: Kind, series: Any) -> None:
+        self.column_data = column
+        self.kind = kind
+        self.series = series
+        self.rows = self.cells = len(column)
+
+    def prepared(self, enc: Encoder) -> ColumnSource:
+        enc.encode(self.column_data.slice(0, 1))
+        return self
+
+    def part(self, i: int, j: int) -> Any:
+        return self.column_data.slice(i, j - i)
+
+    def index(self, i: int, j: int) -> Any:
+        return np.arange(i, j)
+
+    def header(self) -> Any:
+        return getattr(self.column_data, "name", None)
+
+    def width(self) -> int:
+        return 1
+
+    def column_key(self, k: int) -> bytes:
+        return cols.keys_of([self.header()])[0]
+
+    def column(self, k: int, i: int, j: int) -> Any:
+        return self.part(i, j)
+
+    def lines(self, i: int, j: int, enc: Encoder) -> bytes:
+        tokens = column_tokens(self.series(self.part(i, j)), enc)
+        return b"".join(token + b"\n" for token in tokens)
+
+    def arrow(self, rows: int) -> tuple[Any, Any]:
+        import pyarrow as pa
+
+        data = self.column_data
+        table = data.to_frame().to_arrow() if isinstance(data, pl.Series) else None
+        if table is None:
+            table = pa.table({"values": data})
+        return iter(table.to_batches(max_chunksize=rows)), table.schema
 
 
 @builtin(pl.LazyFrame)

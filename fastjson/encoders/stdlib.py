@@ -134,9 +134,13 @@ def _is_iterator(cls: type) -> bool:
 def _iterator(o: Any, enc: Encoder) -> list[Any]:
     """Generators and other iterators: a list of what they yield (consumed once).
 
-    :func:`fastjson.iter_encode` writes them lazily instead, element by element.
+    :func:`fastjson.iter_encode` writes them lazily instead, element by element
+    (``streams_lazily``).
     """
     return list(o)
+
+
+_iterator.streams_lazily = True  # type: ignore[attr-defined]
 
 
 @builtin(complex)
