@@ -60,6 +60,7 @@ load: $(STAMP)
 # The hostile-input fuzz suite with many more examples than make test runs.
 fuzz: $(STAMP)
 	FASTJSON_FUZZ_EXAMPLES=50000 $(PY) -m pytest tests/test_fuzz.py -q
+	FASTJSON_TABLE_EXAMPLES=2000 $(PY) -m pytest tests/test_table_writer.py -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
