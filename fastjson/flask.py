@@ -48,6 +48,7 @@ from ._options import (
     NanPolicy,
     Options,
     Orient,
+    check,
 )
 from ._walk import walk
 from .core import Encoder, loads
@@ -121,6 +122,14 @@ class FastJSONProvider(JSONProvider):
     """gzip level (1-9) for clients that accept gzip, or ``None``: no compression (the
     default; see bench/README.md for what each level costs and saves)."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's option attributes are validated when the class is made
+        (``nan = "bogus"`` raises the ``ValueError`` that ``Encoder`` raises)."""
+        super().__init_subclass__(**kwargs)
+        for name in _ATTRIBUTES:
+            if name in vars(cls):
+                check(name, getattr(cls, name))
+
     def __init__(self, app: Flask) -> None:
         super().__init__(app)
         self._flask = app
@@ -128,10 +137,15 @@ class FastJSONProvider(JSONProvider):
         self._bounded_encoders: dict[tuple[Any, ...], Callable[[Any], bytes | None]] = {}
 
     def __setattr__(self, name: str, value: Any) -> None:
-        super().__setattr__(name, value)
+        """An option attribute is validated when it is set, not on the next response, and
+        the cached encoders are dropped."""
         if name in _ATTRIBUTES:
+            check(name, value)
+            super().__setattr__(name, value)
             self.__dict__.get("_encoders", {}).clear()
             self.__dict__.get("_bounded_encoders", {}).clear()
+        else:
+            super().__setattr__(name, value)
 
     def options(self) -> Options:
         """The provider's attributes as fastjson options (``indent`` from ``compact``)."""

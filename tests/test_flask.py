@@ -265,6 +265,41 @@ class TestProvider:
         with pytest.raises(TypeError):
             fastjson.dumpb(Money(1))
 
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [
+            ("nan", "bogus"),
+            ("orient", "rows"),
+            ("datetime_format", "rfc"),
+            ("big_int", True),
+            ("backend", "simplejson"),
+            ("sort_keys", "yes"),
+            ("ensure_ascii", 1),
+            ("default", "str"),
+            ("registry", {}),
+        ],
+    )
+    def test_attributes_are_validated_when_set(self, app: flask.Flask, name: str, value: Any):
+        with pytest.raises(ValueError) as expected:
+            fastjson.Encoder(**{name: value})
+        before = app.json.options()
+        with pytest.raises(ValueError) as raised:
+            setattr(app.json, name, value)
+        assert str(raised.value) == str(expected.value)
+        assert app.json.options() == before, "a refused value is not kept"
+
+    def test_subclass_attributes_are_validated_when_the_class_is_made(self):
+        with pytest.raises(ValueError, match="nan must be one of 'null', 'error', 'string'"):
+
+            class Bad(FastJSONProvider):
+                nan = "bogus"
+
+        class Good(FastJSONProvider):
+            nan = "error"
+            default = None
+
+        assert Good(flask.Flask(__name__)).encoder().option("nan") == "error"
+
     @pytest.mark.parametrize("backend", ["ujson", "json"])
     def test_backends(self, app: flask.Flask, backend: str):
         app.json.backend = backend
