@@ -51,6 +51,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 from ._http import error_body
 from .flask import (
     FastJSONProvider,
+    FastJSONRequest,
     arrow_response,
     json_response,
     jsonify,
@@ -131,10 +132,12 @@ class Namespace(Flask):
     Responses use fastjson (:class:`NamespaceJSONProvider`); errors, including
     404, 405, 413 and uncaught exceptions, answer JSON in the shape of
     :func:`error_body`; every response carries ``X-Content-Type-Options: nosniff``;
-    request bodies are limited to :data:`MAX_CONTENT_LENGTH` unless configured.
+    request bodies are limited to :data:`MAX_CONTENT_LENGTH` unless configured; a
+    malformed JSON body answers 400 saying why (:class:`~fastjson.flask.FastJSONRequest`).
     """
 
     json_provider_class = NamespaceJSONProvider
+    request_class = FastJSONRequest
 
     def __init__(self, import_name: str, **kwargs: Any):
         super().__init__(import_name, **kwargs)

@@ -253,6 +253,17 @@ class TestProvider:
         assert bad.status_code == 400
         assert app.json.loads('{"a": 1}', object_hook=lambda d: sorted(d)) == ["a"]
 
+    def test_the_request_class_says_why_a_body_is_malformed(self, app: flask.Flask):
+        from fastjson.flask import FastJSONRequest
+
+        app.request_class = FastJSONRequest
+        app.post("/echo")(lambda: jsonify(flask.request.get_json()))
+        bad = app.test_client().post("/echo", data='{"a": [1,', content_type="application/json")
+        assert bad.status_code == 400
+        assert b"malformed JSON body: unexpected end of data: line 1 column 10" in bad.data
+        other = app.test_client().post("/echo", data="{}", content_type="text/plain")
+        assert other.status_code == 415
+
     def test_app_registry(self, app: flask.Flask):
         class Money:
             def __init__(self, cents: int):

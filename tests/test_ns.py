@@ -368,6 +368,32 @@ class TestRequestBodies:
         status, body = self.post(client, data=data, content_type="application/json")
         assert status == 400 and body["status"] == 400
 
+    @pytest.mark.parametrize(
+        "data", [b'{"values": [1,', b'{"values": [1, 2, x]}', b"\xff", b"", b"[" * 2000]
+    )
+    @pytest.mark.parametrize("debug", [False, True])
+    def test_malformed_json_says_why(self, data: bytes, debug: bool):
+        """The parser's reason, not Werkzeug's generic text; in debug mode nothing more."""
+        import fastjson
+
+        with pytest.raises(fastjson.DecodeError) as parsed:
+            fastjson.loads(data)
+        app = create_app(
+            {"/api/hello_rest": hello_rest.create}, discover_installed=False, debug=debug
+        )
+        try:
+            status, body = self.post(Client(app), data=data, content_type="application/json")
+        finally:
+            hello_rest.app.debug = False
+        assert (status, body) == (
+            400,
+            {
+                "status": 400,
+                "error": "Bad Request",
+                "message": f"malformed JSON body: {parsed.value}",
+            },
+        )
+
     def test_wrong_content_type_is_415(self, client: Client):
         status, body = self.post(client, data=b'{"values": [1]}', content_type="text/plain")
         assert (status, body["error"]) == (415, "Unsupported Media Type")
