@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeAlias, Unpack, cast
 
-from flask import Request, current_app, has_request_context, request
+from flask import Request, current_app, has_request_context, request, stream_with_context
 from flask.json.provider import DefaultJSONProvider, JSONProvider
 from werkzeug.datastructures import Headers as HeaderList
 from werkzeug.exceptions import BadRequest
@@ -236,13 +236,22 @@ class FastJSONProvider(JSONProvider):
         *,
         ndjson: bool = False,
     ) -> Response:
-        """A streamed response: :func:`~fastjson.iter_encode` (or ``iter_ndjson``) chunks."""
+        """A streamed response: :func:`~fastjson.iter_encode` (or ``iter_ndjson``) chunks.
+
+        The chunks after the first are made after the view has returned, so
+        inside a request they are made under :func:`flask.stream_with_context`:
+        a generator that reads ``request`` as it goes would otherwise fail
+        part-way and cut the response short.
+        """
         from .streaming import iter_encode, iter_ndjson
 
         writer = iter_ndjson if ndjson else iter_encode
         chunks = writer(obj, chunk_size=self.chunk_size, **encoder.options)
         first = next(chunks, b"")  # errors that can be known now answer 500, not a cut body
-        return self.finish(_prepend(first, chunks, mimetype), status, headers, mimetype)
+        body = _prepend(first, chunks, mimetype)
+        if has_request_context():
+            body = stream_with_context(body)
+        return self.finish(body, status, headers, mimetype)
 
     def finish(
         self, body: bytes | Iterator[bytes], status: int, headers: Headers, mimetype: str
