@@ -15,8 +15,8 @@ Each factory is called once, at start-up, and must return a WSGI app (usually
 a :class:`fastjson.ns.Namespace`). Mounting uses Werkzeug's
 ``DispatcherMiddleware``: the longest prefix wins on segment boundaries
 (``/api/x`` never swallows ``/api/xy``) and the prefix moves into
-``SCRIPT_NAME``. Prefixes must sit under ``/api/``; duplicates are a start-up
-error.
+``SCRIPT_NAME``. Prefixes must be ``/api/<id>`` with URL-safe ids; duplicates
+are a start-up error.
 
 Run it::
 
@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
@@ -45,7 +46,7 @@ from .ns import Namespace, jsonify, send_from_directory
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ("NamespaceError", "create_app", "discover", "main")
+__all__ = ("NamespaceError", "PrefixError", "create_app", "discover", "main")
 
 ENTRY_POINT_GROUP = "fastjson.namespaces"
 PREFIX_ROOT = "/api/"
@@ -55,6 +56,16 @@ Factory = Callable[[], "WSGIApplication"]
 
 class NamespaceError(RuntimeError):
     """A namespace cannot be mounted: bad prefix, duplicate, or a factory that fails."""
+
+
+class PrefixError(NamespaceError, ValueError):
+    """A prefix that is not ``/api/<id>`` with URL-safe ids: a bad value, so a ``ValueError``
+    as well (and a :class:`NamespaceError`, which the command line reports)."""
+
+
+_ID = re.compile(r"[A-Za-z0-9._-]+")
+"""A URL-safe id: what a prefix segment may hold without percent-encoding (RFC 3986's
+unreserved characters but ``~``)."""
 
 
 def discover() -> dict[str, str]:
@@ -100,12 +111,22 @@ def _search_cwd_last() -> None:
 
 
 def normalise_prefix(prefix: str) -> str:
-    """``/api/x/`` -> ``/api/x``; anything outside ``/api/<id>`` is refused."""
+    """``/api/x/`` -> ``/api/x``; anything outside ``/api/<id>`` is refused (:class:`PrefixError`).
+
+    Each id is ASCII letters, digits, ``-``, ``_`` and ``.`` (not ``.`` or
+    ``..``): a prefix with a space, a ``%`` or a ``?`` could never be matched
+    by the path of a request, so it is refused at start-up rather than
+    mounted where nothing reaches it.
+    """
     clean = "/" + prefix.strip("/")
     if not clean.startswith(PREFIX_ROOT) or clean == PREFIX_ROOT.rstrip("/"):
-        raise NamespaceError(f"namespace prefix {prefix!r} must be under {PREFIX_ROOT}<id>")
-    if "//" in clean or any(part in (".", "..") for part in clean.split("/")):
-        raise NamespaceError(f"namespace prefix {prefix!r} is not a clean path")
+        raise PrefixError(f"namespace prefix {prefix!r} must be under {PREFIX_ROOT}<id>")
+    for part in clean.removeprefix(PREFIX_ROOT).split("/"):
+        if part in (".", "..") or not _ID.fullmatch(part):
+            raise PrefixError(
+                f"namespace prefix {prefix!r} must be {PREFIX_ROOT}<id> with URL-safe ids "
+                f"(ASCII letters, digits, '-', '_', '.'); {part!r} is not one"
+            )
     return clean
 
 

@@ -301,6 +301,22 @@ class TestMounting:
             with pytest.raises(NamespaceError):
                 create_app({bad: hello_rest.create}, discover_installed=False)
 
+    @pytest.mark.parametrize(
+        "bad",
+        ["/api/a b", "/api/a%20b", "/api/a?b", "/api/é", "/api/a//b", "/api/a/./b", "/api/a#"],
+    )
+    def test_prefixes_need_url_safe_ids(self, bad: str):
+        from fastjson.server import NamespaceError
+
+        with pytest.raises(ValueError, match="URL-safe ids") as info:
+            create_app({bad: hello_rest.create}, discover_installed=False)
+        assert isinstance(info.value, NamespaceError) and repr(bad) in str(info.value)
+
+    def test_url_safe_ids_are_mounted(self):
+        for good in ["/api/a-b_c.d", "/api/V2", "/api/a/b.1"]:
+            client = Client(create_app({good: hello_rest.create}, discover_installed=False))
+            assert get(client, good + "/") == (200, {"message": "Hello Rest"})
+
     def test_duplicate_prefixes_are_refused(self):
         from fastjson.server import NamespaceError
 

@@ -53,6 +53,7 @@ def test_fastjson_server_module_with_ns_flag():
             "declared twice",
         ),
         (["--ns", "/api/a=examples.missing:create"], "cannot load"),
+        (["--ns", "/api/a b=examples.hello_rest:create"], "URL-safe ids"),
         (["--ns", "/api/a"], "PREFIX=module:factory"),
     ],
 )
