@@ -45,6 +45,7 @@ from .ns import Namespace, jsonify, send_from_directory
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from werkzeug.serving import WSGIRequestHandler
 
 __all__ = ("NamespaceError", "PrefixError", "create_app", "discover", "main")
 
@@ -302,7 +303,24 @@ def main(argv: list[str] | None = None) -> None:
             use_reloader=args.debug,
             use_debugger=args.debug,
             threaded=True,
+            request_handler=quiet_request_handler(),
         )
+
+
+def quiet_request_handler() -> type[WSGIRequestHandler]:
+    """Werkzeug's request handler, sending ``Server: Werkzeug`` with no versions.
+
+    Werkzeug's own says ``Werkzeug/3.1.9 Python/3.11.7``, on every response
+    and on the errors it answers itself (a malformed request line): versions
+    tell a scanner which published flaws to try. gunicorn sends none either.
+    """
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietRequestHandler(WSGIRequestHandler):
+        def version_string(self) -> str:
+            return "Werkzeug"
+
+    return QuietRequestHandler
 
 
 def _serve_gunicorn(app: WSGIApplication, host: str, port: int, workers: int, url: str) -> None:
