@@ -231,13 +231,11 @@ def _root_app(prefixes: list[str], static_folder: str | os.PathLike[str] | None)
 
         @root.get("/")
         def index() -> Any:
-            response = send_from_directory(folder, "index.html")
-            response.headers.update(page_security_headers(folder / "index.html"))
-            return response
+            return _static_file(folder, "index.html")
 
         @root.get("/static/<path:name>")
         def static(name: str) -> Any:
-            return send_from_directory(folder, name)
+            return _static_file(folder, name)
     else:
 
         @root.get("/")
@@ -245,6 +243,23 @@ def _root_app(prefixes: list[str], static_folder: str | os.PathLike[str] | None)
             return jsonify(namespaces=prefixes)
 
     return root
+
+
+_PAGE_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml")
+"""Types a browser runs scripts in: each is sent with :func:`page_security_headers`."""
+
+
+def _static_file(folder: Path, name: str) -> Any:
+    """A file of the static folder; a page (HTML, SVG) with its security headers, whichever
+    URL reaches it: ``/static/index.html`` is the page ``/`` serves, and gets the same."""
+    from werkzeug.security import safe_join
+
+    response = send_from_directory(folder, name)  # 404 for a name outside the folder
+    if response.mimetype in _PAGE_TYPES:
+        path = safe_join(str(folder), name)
+        if path is not None:
+            response.headers.update(page_security_headers(Path(path)))
+    return response
 
 
 def build_parser() -> argparse.ArgumentParser:

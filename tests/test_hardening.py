@@ -157,17 +157,40 @@ def test_huge_numbers_in_a_body_answer_400():
         assert json.loads(response.data)["status"] == 400
 
 
-def test_the_page_sends_security_headers():
+@pytest.mark.parametrize("url", ["/", "/static/index.html"])
+def test_the_page_sends_security_headers(url: str):
+    """The same headers at every URL that serves the page."""
     from werkzeug.test import Client
 
     static = Path(hello_rest.__file__).with_name("static")
     app = create_app({"/api/hello_rest": hello_rest.create}, static_folder=static)
-    response = Client(app).get("/")
+    response = Client(app).get(url)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert response.get_data() == (static / "index.html").read_bytes()
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert "'sha256-" in policy and "unsafe-inline" not in policy
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_every_page_in_the_static_folder_sends_security_headers(tmp_path: Path):
+    from werkzeug.test import Client
+
+    from fastjson.server import page_security_headers
+
+    (tmp_path / "index.html").write_text("<p>home</p>")
+    (tmp_path / "about.html").write_text("<script>alert(1)</script>")
+    (tmp_path / "chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    (tmp_path / "data.txt").write_text("plain")
+    client = Client(create_app(static_folder=tmp_path, discover_installed=False))
+    for name in ("about.html", "chart.svg"):
+        response = client.get(f"/static/{name}")
+        assert response.status_code == 200
+        for header, value in page_security_headers(tmp_path / name).items():
+            assert response.headers[header] == value, (name, header)
+    assert "Content-Security-Policy" not in client.get("/static/data.txt").headers
+    assert client.get("/static/../index.html").status_code == 404
 
 
 def test_the_production_server_does_not_advertise_versions():
