@@ -410,6 +410,22 @@ class TestRequestBodies:
             },
         )
 
+    @pytest.mark.parametrize("values", [[1e308, 1e308], [-1.7e308, -1.7e308, 1.0]])
+    def test_a_result_that_overflows_is_422(self, client: Client, values: list[float]):
+        status, body = self.post(client, json={"values": values})
+        assert (status, body) == (
+            422,
+            {
+                "status": 422,
+                "error": "Unprocessable Entity",
+                "message": "the mean of these values overflows a double",
+            },
+        )
+
+    def test_large_values_whose_mean_fits_are_fine(self, client: Client):
+        status, body = self.post(client, json={"values": [1e308, -1e308, 1.7e308]})
+        assert status == 200 and body["mean"] == pytest.approx(1.7e308 / 3)
+
     def test_wrong_content_type_is_415(self, client: Client):
         status, body = self.post(client, data=b'{"values": [1]}', content_type="text/plain")
         assert (status, body["error"]) == (415, "Unsupported Media Type")
