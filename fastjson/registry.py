@@ -14,10 +14,13 @@ of the same priority. The answer per type is cached and the cache is dropped
 whenever any registry changes, so the lookup is computed once per type, not on
 every call.
 
-Built-in numpy, pandas and ``Decimal`` encoders load lazily: the first time an
-object whose class comes from ``numpy``, ``pandas`` or ``decimal`` is looked
-up, the matching module in :mod:`fastjson.encoders` is imported. ``import
-fastjson`` therefore imports none of these libraries.
+Built-in numpy, pandas, polars, pyarrow and ``Decimal`` encoders load lazily:
+the first time a class with one of those packages' classes in its MRO is
+looked up, the matching module in :mod:`fastjson.encoders` is imported, before
+any entry is matched. ``pd.Timestamp`` subclasses ``datetime`` and
+``np.float64`` subclasses ``float``: matched before their family is loaded,
+they would take the stdlib encoders and lose what the family knows (the
+nanoseconds, ``NaT``). ``import fastjson`` imports none of these libraries.
 """
 
 from __future__ import annotations
@@ -282,21 +285,24 @@ class _Builtins(Registry):
         self._loaded: set[str] = set()
 
     def _best(self, mro: tuple[type, ...]) -> Entry | None:
-        found = super()._best(mro)
-        if found is not None:
-            return found
+        self._load_families(mro)
+        return super()._best(mro)
+
+    def _load_families(self, mro: tuple[type, ...]) -> None:
+        """Import the encoders of every lazy family a class of ``mro`` comes from, before
+        anything is matched: a ``pd.Timestamp`` must meet pandas' encoder, not the
+        ``datetime`` one its MRO reaches first."""
         roots = {c.__module__.partition(".")[0] for c in mro}
         pending = [
             _LAZY_MODULES[r] for r in roots if _LAZY_MODULES.get(r) not in (None, *self._loaded)
         ]
         if not pending:
-            return None
+            return
         with _lock:  # other threads wait here until the encoders are registered
             for module in pending:
                 if module not in self._loaded:
                     importlib.import_module(module)
                     self._loaded.add(module)
-        return super()._best(mro)
 
 
 builtins = _Builtins()

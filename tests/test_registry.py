@@ -184,3 +184,70 @@ def test_dumpb_fast_path_follows_global_registrations():
     finally:
         fastjson.unregister(dt.datetime)
     assert dumpb({"at": moment}) == b'{"at":"2024-01-02T03:04:05"}'
+
+
+FRESH = textwrap.dedent(
+    """
+    import decimal, json, sys
+    import numpy as np
+    import pandas as pd
+    import fastjson
+
+    value = eval(sys.argv[1])
+
+    def forms():
+        out = []
+        for shape in (lambda v: v, lambda v: [v], lambda v: {"a": [1, {"b": v}]}):
+            for options in (
+                {},
+                {"nan": "error"},
+                {"nan": "string"},
+                {"datetime_format": "http"},
+                {"sort_keys": True, "indent": 2},
+                {"backend": "json"},
+            ):
+                try:
+                    out.append(fastjson.dumps(shape(value), **options))
+                except Exception as exc:
+                    out.append(f"{type(exc).__name__}: {exc}")
+        return out
+
+    fresh = forms()
+    fastjson.dumpb(pd.Series([1.5]))  # every family is loaded from here on
+    fastjson.dumpb(np.arange(2))
+    fastjson.dumpb(decimal.Decimal(1))
+    print(json.dumps({"fresh": fresh, "after": forms()}))
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("expr", "plain"),
+    [
+        ('pd.Timestamp("2024-01-01T00:00:00.000000001")', '"2024-01-01T00:00:00.000000001"'),
+        ('pd.Timestamp("2024-07-01 12:00", tz="Europe/Paris")', '"2024-07-01T12:00:00+02:00"'),
+        ("pd.NaT", "null"),
+        ("pd.Timedelta(1)", "1e-9"),
+        ("pd.NA", "null"),
+        ('pd.Period("2024-01", freq="M")', '"2024-01"'),
+        ('np.float64("nan")', "null"),
+        ("np.float64(0.1)", "0.1"),
+        ('np.datetime64("2024-01-01T00:00:00.000000001")', '"2024-01-01T00:00:00.000000001"'),
+        ('decimal.Decimal("0.10")', '"0.10"'),
+    ],
+)
+def test_scalars_encode_alike_in_a_fresh_process(expr: str, plain: str):
+    """Whether or not a frame (or array, or Decimal) was encoded first: a fresh process
+    finds each family's encoder for its first value, top level and nested, under every
+    nan policy and datetime format."""
+    import json
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-c", FRESH, expr], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["fresh"] == result["after"]
+    assert result["fresh"][0] == plain
+    assert result["fresh"][6] == f"[{plain}]"
