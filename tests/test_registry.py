@@ -63,6 +63,58 @@ def test_predicates_receive_the_type(reg: Registry):
     assert all(isinstance(c, type) for c in seen)
 
 
+class WithToJson:
+    def to_json(self) -> dict[str, bool]:
+        return {"mine": True}
+
+
+def test_predicates_never_capture_types_that_have_a_builtin_encoder():
+    """The README's predicate matches DataFrames and Series too (they have ``to_json``):
+    their built-in encoders win; a plain class with ``to_json`` takes the predicate."""
+    import pandas as pd
+
+    def has_to_json(cls: type) -> bool:
+        return hasattr(cls, "to_json")
+
+    frame = pd.DataFrame({"a": [1, 2]})
+    fastjson.register(has_to_json, lambda o: o.to_json())
+    try:
+        assert dumpb(frame) == b'[{"a":1},{"a":2}]'
+        assert dumpb({"s": frame["a"], "o": WithToJson()}) == b'{"s":[1,2],"o":{"mine":true}}'
+        assert dumpb(WithToJson(), sort_keys=True) == b'{"mine":true}'
+        fastjson.register(pd.DataFrame, lambda df: "by type")
+        try:
+            assert dumpb(frame) == b'"by type"', "a registration by type still wins"
+        finally:
+            fastjson.unregister(pd.DataFrame)
+    finally:
+        fastjson.unregister(has_to_json)
+
+
+def test_a_type_encoder_below_wins_over_a_predicate_above(reg: Registry):
+    class Chunk(int):
+        def __html__(self) -> str:
+            return "<b>1</b>"
+
+    reg.register(lambda cls: issubclass(cls, Base), lambda o: "layer predicate")
+    fastjson.register(Base, lambda o: "global type")
+    try:
+        assert dumpb([Base(), Child()], registry=reg) == b'["global type","global type"]'
+    finally:
+        fastjson.unregister(Base)
+    assert dumpb([Base(), Child()], registry=reg) == b'["layer predicate","layer predicate"]'
+    reg.register(lambda cls: hasattr(cls, "__html__"), lambda o: "html")
+    assert dumpb(Chunk(1), registry=reg) == b"1", "the built-in int encoder"
+    reg.register(Chunk, lambda o: "mine")
+    assert dumpb(Chunk(1), registry=reg) == b'"mine"'
+
+
+def test_a_predicate_with_priority_beats_its_own_layers_types(reg: Registry):
+    reg.register(Base, lambda o: "type")
+    reg.register(lambda cls: issubclass(cls, Base), lambda o: "predicate", priority=1)
+    assert dumpb(Child(), registry=reg) == b'"predicate"'
+
+
 def test_duplicates_raise_unless_forced(reg: Registry):
     reg.register(Base, str)
     with pytest.raises(KeyError, match="already registered"):
