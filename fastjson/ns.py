@@ -48,7 +48,7 @@ from flask import (
 from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
-from ._http import error_body
+from ._http import error_body, json_values_exceed
 from .flask import (
     FastJSONProvider,
     FastJSONRequest,
@@ -113,16 +113,15 @@ class NamespaceJSONProvider(FastJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse, refusing (413, in the JSON error shape) a body with more values than
-        ``app.config["MAX_JSON_VALUES"]``: counted as commas plus one, an upper bound
+        ``app.config["MAX_JSON_VALUES"]``: counted as commas and opening brackets outside
+        strings, plus one (:func:`~fastjson._http.json_values_exceed`), an upper bound
         found at C speed before any value is built."""
         limit = self._flask.config.get("MAX_JSON_VALUES", MAX_JSON_VALUES)
-        if limit is not None:
-            commas = s.count(b",") if isinstance(s, bytes) else s.count(",")
-            if commas >= limit:
-                raise RequestEntityTooLarge(
-                    f"the JSON body holds more than {limit:,} values; "
-                    "send it in parts, or raise MAX_JSON_VALUES"
-                )
+        if limit is not None and json_values_exceed(s, limit):
+            raise RequestEntityTooLarge(
+                f"the JSON body holds more than {limit:,} values; "
+                "send it in parts, or raise MAX_JSON_VALUES"
+            )
         return super().loads(s, **kwargs)
 
 
