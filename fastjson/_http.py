@@ -1,5 +1,6 @@
-"""HTTP pieces without Flask: the error shape, gzip by chunks, Arrow IPC streams, and
-the size rule that decides when a response streams.
+"""HTTP pieces without Flask: the error shape, gzip by chunks, Arrow IPC streams, the
+size rule that decides when a response streams, and the count of a request body's
+values that decides whether it is parsed.
 
 :mod:`fastjson.flask` builds responses from these; keeping them here keeps
 that module about Flask.
