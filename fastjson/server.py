@@ -325,9 +325,10 @@ def main(argv: list[str] | None = None) -> None:
 def quiet_request_handler() -> type[WSGIRequestHandler]:
     """Werkzeug's request handler, sending ``Server: Werkzeug`` with no versions.
 
-    Werkzeug's own says ``Werkzeug/3.1.9 Python/3.11.7``, on every response
-    and on the errors it answers itself (a malformed request line): versions
-    tell a scanner which published flaws to try. gunicorn sends none either.
+    Werkzeug's own sends its version and Python's (``Werkzeug/x.y.z
+    Python/x.y.z``), on every response and on the errors it answers itself
+    (431 for too many headers): versions tell a scanner which published
+    flaws to try. gunicorn sends none either.
     """
     from werkzeug.serving import WSGIRequestHandler
 
