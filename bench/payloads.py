@@ -95,3 +95,20 @@ def make_frame(n: int = 100_000) -> pd.DataFrame:
             "category": pd.Categorical(rng.choice(["red", "green", "blue"], n)),
         }
     )
+
+
+BODY_SIZE = 16 * 1024 * 1024
+"""A request body at a namespace's ``MAX_CONTENT_LENGTH``."""
+
+
+def make_bodies() -> dict[str, bytes]:
+    """16 MiB JSON request bodies under the default MAX_JSON_VALUES: ``numbers``, a list
+    of floats (about 870,000 values, no strings), and ``strings``, a list of strings with
+    commas inside (about 230,000 values, 1.8 million commas)."""
+    import orjson
+
+    floats = orjson.dumps(np.random.default_rng(SEED).random(BODY_SIZE // 19).tolist())
+    numbers = floats[: floats.rfind(b",", 0, BODY_SIZE)] + b"]"
+    item = b'"Smith, John; alpha, beta, gamma, delta, epsilon, x, and more text here"'
+    strings = b"[" + b",".join([item] * (BODY_SIZE // (len(item) + 1))) + b"]"
+    return {"numbers": numbers, "strings": strings}

@@ -1,5 +1,6 @@
-"""HTTP pieces without Flask: the error shape, gzip by chunks, Arrow IPC streams, and
-the size rule that decides when a response streams.
+"""HTTP pieces without Flask: the error shape, gzip by chunks, Arrow IPC streams, the
+size rule that decides when a response streams, and the count of a request body's
+values that decides whether it is parsed.
 
 :mod:`fastjson.flask` builds responses from these; keeping them here keeps
 that module about Flask.
@@ -24,6 +25,7 @@ __all__ = (
     "arrow_form",
     "error_body",
     "gzip_chunks",
+    "json_values_exceed",
     "large",
     "logged",
 )
@@ -39,6 +41,40 @@ _log = logging.getLogger("fastjson")
 def error_body(status: int, error: str, message: str, **extra: Any) -> dict[str, Any]:
     """The one shape of every error fastjson answers."""
     return {"status": status, "error": error, "message": message, **extra}
+
+
+_COMMAS = bytes.maketrans(b"[{", b",,")
+_UNCOUNTED = bytes(sorted(set(range(256)) - set(b',[{"')))
+
+
+def json_values_exceed(data: bytes | str, limit: int) -> bool:
+    """Whether the JSON text ``data`` holds more than ``limit`` values, known before parsing.
+
+    Values are counted as the commas and opening brackets outside strings,
+    plus one: every value but the first follows one of them, so this is an
+    upper bound, exact but for empty containers (``[]`` counts two). A body
+    of ``[{},{},...]`` is refused before it is parsed into millions of
+    objects; a string full of commas is one value.
+
+    One ``bytes.translate`` keeps only commas (brackets become commas) and
+    quotes, as fast as the ``bytes.count`` of commas alone. Only when that
+    count, strings' contents included, is over the limit are the strings
+    taken out: escaped backslashes and quotes first, then adjacent quotes
+    (an empty string, or two strings with nothing counted between them,
+    change nothing), then what lies between the remaining pairs.
+    """
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    marks = raw.translate(_COMMAS, _UNCOUNTED)
+    quotes = marks.count(b'"') if b'"' in marks else 0
+    if len(marks) - quotes < limit:
+        return False
+    if not quotes:
+        return True
+    if b"\\" in raw:
+        unescaped = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+        marks = unescaped.translate(_COMMAS, _UNCOUNTED)
+    outside = marks.replace(b'""', b"").split(b'"')[0::2]
+    return sum(map(len, outside)) >= limit
 
 
 def large(threshold: int) -> Callable[[Any], bool]:

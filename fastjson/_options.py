@@ -41,6 +41,7 @@ __all__ = (
     "NanPolicy",
     "Options",
     "Orient",
+    "check",
     "resolve",
 )
 
@@ -125,15 +126,21 @@ def _check(hint: Any) -> tuple[Callable[[object], bool], str]:
 _CHECKS = {name: _check(hint) for name, (hint, _) in _DECLARED.items()}
 
 
+def check(name: str, value: Any) -> None:
+    """Validate one option: ``TypeError`` for an unknown name, ``ValueError`` for a value
+    outside the option's type. The provider's attributes are checked with it too, so a
+    wrong value fails where it is set, with the message ``Encoder`` gives."""
+    try:
+        valid, allowed = _CHECKS[name]
+    except KeyError:
+        known = ", ".join(NAMES)
+        raise TypeError(f"unknown fastjson option {name!r} (options: {known})") from None
+    if not valid(value):
+        raise ValueError(f"{name} must be {allowed}; got {value!r}")
+
+
 def resolve(changes: Options | dict[str, Any], base: Options = DEFAULTS) -> Options:
-    """``base`` with ``changes`` applied, validated: ``TypeError`` for an unknown
-    name, ``ValueError`` for a value outside the option's type."""
+    """``base`` with ``changes`` applied, each validated by :func:`check`."""
     for name, value in changes.items():
-        try:
-            check, allowed = _CHECKS[name]
-        except KeyError:
-            known = ", ".join(NAMES)
-            raise TypeError(f"unknown fastjson option {name!r} (options: {known})") from None
-        if not check(value):
-            raise ValueError(f"{name} must be {allowed}; got {value!r}")
+        check(name, value)
     return {**base, **changes}  # type: ignore[typeddict-item]

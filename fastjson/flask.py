@@ -21,9 +21,10 @@ import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeAlias, Unpack, cast
 
-from flask import current_app, has_request_context, request
+from flask import Request, current_app, has_request_context, request, stream_with_context
 from flask.json.provider import DefaultJSONProvider, JSONProvider
 from werkzeug.datastructures import Headers as HeaderList
+from werkzeug.exceptions import BadRequest
 from werkzeug.utils import get_content_type
 
 from ._errors import DecodeError
@@ -48,6 +49,7 @@ from ._options import (
     NanPolicy,
     Options,
     Orient,
+    check,
 )
 from ._walk import walk
 from .core import Encoder, loads
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
 
 __all__ = (
     "FastJSONProvider",
+    "FastJSONRequest",
     "arrow_response",
     "json_response",
     "jsonify",
@@ -121,6 +124,14 @@ class FastJSONProvider(JSONProvider):
     """gzip level (1-9) for clients that accept gzip, or ``None``: no compression (the
     default; see bench/README.md for what each level costs and saves)."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's option attributes are validated when the class is made
+        (``nan = "bogus"`` raises the ``ValueError`` that ``Encoder`` raises)."""
+        super().__init_subclass__(**kwargs)
+        for name in _ATTRIBUTES:
+            if name in vars(cls):
+                check(name, getattr(cls, name))
+
     def __init__(self, app: Flask) -> None:
         super().__init__(app)
         self._flask = app
@@ -128,10 +139,15 @@ class FastJSONProvider(JSONProvider):
         self._bounded_encoders: dict[tuple[Any, ...], Callable[[Any], bytes | None]] = {}
 
     def __setattr__(self, name: str, value: Any) -> None:
-        super().__setattr__(name, value)
+        """An option attribute is validated when it is set, not on the next response, and
+        the cached encoders are dropped."""
         if name in _ATTRIBUTES:
+            check(name, value)
+            super().__setattr__(name, value)
             self.__dict__.get("_encoders", {}).clear()
             self.__dict__.get("_bounded_encoders", {}).clear()
+        else:
+            super().__setattr__(name, value)
 
     def options(self) -> Options:
         """The provider's attributes as fastjson options (``indent`` from ``compact``)."""
@@ -220,13 +236,22 @@ class FastJSONProvider(JSONProvider):
         *,
         ndjson: bool = False,
     ) -> Response:
-        """A streamed response: :func:`~fastjson.iter_encode` (or ``iter_ndjson``) chunks."""
+        """A streamed response: :func:`~fastjson.iter_encode` (or ``iter_ndjson``) chunks.
+
+        The chunks after the first are made after the view has returned, so
+        inside a request they are made under :func:`flask.stream_with_context`:
+        a generator that reads ``request`` as it goes would otherwise fail
+        part-way and cut the response short.
+        """
         from .streaming import iter_encode, iter_ndjson
 
         writer = iter_ndjson if ndjson else iter_encode
         chunks = writer(obj, chunk_size=self.chunk_size, **encoder.options)
         first = next(chunks, b"")  # errors that can be known now answer 500, not a cut body
-        return self.finish(_prepend(first, chunks, mimetype), status, headers, mimetype)
+        body = _prepend(first, chunks, mimetype)
+        if has_request_context():
+            body = stream_with_context(body)
+        return self.finish(body, status, headers, mimetype)
 
     def finish(
         self, body: bytes | Iterator[bytes], status: int, headers: Headers, mimetype: str
@@ -256,6 +281,24 @@ class FastJSONProvider(JSONProvider):
 for _name in _ATTRIBUTES:
     setattr(FastJSONProvider, _name, _FLASK_DEFAULTS.get(_name, DEFAULTS[_name]))  # type: ignore[literal-required]
 del _name
+
+
+class FastJSONRequest(Request):
+    """A request whose malformed JSON body answers 400 with the reason the parser gave.
+
+    Flask answers such a body with a generic "The browser (or proxy) sent a
+    request that this server could not understand", and the reason only in
+    debug mode. For a JSON API the reason is what the client needs to fix its
+    request, and it describes only the client's own bytes, so it is sent in
+    every mode: ``malformed JSON body: unexpected end of data: line 1 column
+    15 (char 14)``. :class:`fastjson.ns.Namespace` uses it; a plain Flask app
+    sets ``app.request_class = FastJSONRequest``.
+    """
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        if e is None:  # not a JSON content type: Werkzeug's 415
+            return super().on_json_loading_failed(e)
+        raise BadRequest(f"malformed JSON body: {e}") from e
 
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:

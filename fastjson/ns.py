@@ -48,9 +48,10 @@ from flask import (
 from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
-from ._http import error_body
+from ._http import error_body, json_values_exceed
 from .flask import (
     FastJSONProvider,
+    FastJSONRequest,
     arrow_response,
     json_response,
     jsonify,
@@ -112,16 +113,15 @@ class NamespaceJSONProvider(FastJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse, refusing (413, in the JSON error shape) a body with more values than
-        ``app.config["MAX_JSON_VALUES"]``: counted as commas plus one, an upper bound
+        ``app.config["MAX_JSON_VALUES"]``: counted as commas and opening brackets outside
+        strings, plus one (:func:`~fastjson._http.json_values_exceed`), an upper bound
         found at C speed before any value is built."""
         limit = self._flask.config.get("MAX_JSON_VALUES", MAX_JSON_VALUES)
-        if limit is not None:
-            commas = s.count(b",") if isinstance(s, bytes) else s.count(",")
-            if commas >= limit:
-                raise RequestEntityTooLarge(
-                    f"the JSON body holds more than {limit:,} values; "
-                    "send it in parts, or raise MAX_JSON_VALUES"
-                )
+        if limit is not None and json_values_exceed(s, limit):
+            raise RequestEntityTooLarge(
+                f"the JSON body holds more than {limit:,} values; "
+                "send it in parts, or raise MAX_JSON_VALUES"
+            )
         return super().loads(s, **kwargs)
 
 
@@ -131,10 +131,12 @@ class Namespace(Flask):
     Responses use fastjson (:class:`NamespaceJSONProvider`); errors, including
     404, 405, 413 and uncaught exceptions, answer JSON in the shape of
     :func:`error_body`; every response carries ``X-Content-Type-Options: nosniff``;
-    request bodies are limited to :data:`MAX_CONTENT_LENGTH` unless configured.
+    request bodies are limited to :data:`MAX_CONTENT_LENGTH` unless configured; a
+    malformed JSON body answers 400 saying why (:class:`~fastjson.flask.FastJSONRequest`).
     """
 
     json_provider_class = NamespaceJSONProvider
+    request_class = FastJSONRequest
 
     def __init__(self, import_name: str, **kwargs: Any):
         super().__init__(import_name, **kwargs)

@@ -10,14 +10,21 @@ parent's, and so on down to the plugins contributed by installed packages
 (entry-point group ``fastjson.encoders``) and finally fastjson's built-ins.
 Within one layer the most specific class in the MRO wins; a higher
 ``priority`` beats a more specific class; predicates come after type entries
-of the same priority. The answer per type is cached and the cache is dropped
-whenever any registry changes, so the lookup is computed once per type, not on
-every call.
+of the same priority. Across layers, predicates are a fallback: a predicate
+answers for a class only when no layer below it has an encoder registered by
+type for the class (or a base), so ``lambda cls: hasattr(cls, "to_json")``
+does not capture DataFrames, which have both a ``to_json`` and a built-in
+encoder. An encoder registered by type wins over the layers below it. The
+answer per type is cached and the cache is dropped whenever any registry
+changes, so the lookup is computed once per type, not on every call.
 
-Built-in numpy, pandas and ``Decimal`` encoders load lazily: the first time an
-object whose class comes from ``numpy``, ``pandas`` or ``decimal`` is looked
-up, the matching module in :mod:`fastjson.encoders` is imported. ``import
-fastjson`` therefore imports none of these libraries.
+Built-in numpy, pandas, polars, pyarrow and ``Decimal`` encoders load lazily:
+the first time a class with one of those packages' classes in its MRO is
+looked up, the matching module in :mod:`fastjson.encoders` is imported, before
+any entry is matched. ``pd.Timestamp`` subclasses ``datetime`` and
+``np.float64`` subclasses ``float``: matched before their family is loaded,
+they would take the stdlib encoders and lose what the family knows (the
+nanoseconds, ``NaT``). ``import fastjson`` imports none of these libraries.
 """
 
 from __future__ import annotations
@@ -37,8 +44,11 @@ EncoderFunc: TypeAlias = Callable[[Any], Any]
 Predicate: TypeAlias = Callable[[type], bool]
 """A predicate is called with a *type* (never an instance), so its answer can be cached.
 
-Predicates are not asked about enum and UUID classes: orjson writes those
-itself, so only an encoder registered for the type (or a base) can change them.
+Predicates are a fallback: one answers for a class only when no layer below its
+registry has an encoder registered by type for the class or a base (a built-in
+one for DataFrames, datetimes, ``int``...). They are not asked about enum and
+UUID classes: orjson writes those itself, so only an encoder registered for the
+type (or a base) can change them.
 """
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -178,8 +188,11 @@ class Registry:
     ) -> None:
         """Register ``func`` for instances of ``key`` (a type, or a predicate over types).
 
-        Registering the same key twice in one registry raises ``KeyError``
-        unless ``force=True``, which replaces the earlier encoder.
+        A type wins over the layers below (your ``register(pd.DataFrame, f)``
+        over the built-in); a predicate only for classes none of them has a
+        type encoder for (see :data:`Predicate`). Registering the same key twice
+        in one registry raises ``KeyError`` unless ``force=True``, which replaces
+        the earlier encoder.
         """
         self._add(key, func, priority=priority, force=force, with_options=False)
 
@@ -256,17 +269,26 @@ class Registry:
         return False
 
     def _find(self, cls: type) -> Entry | None:
+        """The first layer's answer, unless it is a predicate and the layer has no type
+        entry for ``cls``: then a type entry of a layer below wins, else that predicate."""
         mro = cls.__mro__
+        fallback: Entry | None = None
         layer: Registry | None = self
         while layer is not None:
-            found = layer._best(mro)
+            found = layer._best(mro, types_only=fallback is not None)
             if found is not None:
-                return found
+                if isinstance(found.key, type) or layer._best(mro, types_only=True):
+                    return found
+                fallback = found
             layer = layer.parent
-        return None
+        return fallback
 
-    def _best(self, mro: tuple[type, ...]) -> Entry | None:
-        ranked = [(r, e) for e in self._entries if (r := e.rank(mro)) is not None]
+    def _best(self, mro: tuple[type, ...], *, types_only: bool = False) -> Entry | None:
+        ranked = [
+            (r, e)
+            for e in self._entries
+            if (not types_only or isinstance(e.key, type)) and (r := e.rank(mro)) is not None
+        ]
         return min(ranked, key=lambda pair: pair[0])[1] if ranked else None
 
 
@@ -281,22 +303,25 @@ class _Builtins(Registry):
         self._cache_generation = -1
         self._loaded: set[str] = set()
 
-    def _best(self, mro: tuple[type, ...]) -> Entry | None:
-        found = super()._best(mro)
-        if found is not None:
-            return found
+    def _best(self, mro: tuple[type, ...], *, types_only: bool = False) -> Entry | None:
+        self._load_families(mro)
+        return super()._best(mro, types_only=types_only)
+
+    def _load_families(self, mro: tuple[type, ...]) -> None:
+        """Import the encoders of every lazy family a class of ``mro`` comes from, before
+        anything is matched: a ``pd.Timestamp`` must meet pandas' encoder, not the
+        ``datetime`` one its MRO reaches first."""
         roots = {c.__module__.partition(".")[0] for c in mro}
         pending = [
             _LAZY_MODULES[r] for r in roots if _LAZY_MODULES.get(r) not in (None, *self._loaded)
         ]
         if not pending:
-            return None
+            return
         with _lock:  # other threads wait here until the encoders are registered
             for module in pending:
                 if module not in self._loaded:
                     importlib.import_module(module)
                     self._loaded.add(module)
-        return super()._best(mro)
 
 
 builtins = _Builtins()

@@ -15,8 +15,8 @@ Each factory is called once, at start-up, and must return a WSGI app (usually
 a :class:`fastjson.ns.Namespace`). Mounting uses Werkzeug's
 ``DispatcherMiddleware``: the longest prefix wins on segment boundaries
 (``/api/x`` never swallows ``/api/xy``) and the prefix moves into
-``SCRIPT_NAME``. Prefixes must sit under ``/api/``; duplicates are a start-up
-error.
+``SCRIPT_NAME``. Prefixes must be ``/api/<id>`` with URL-safe ids; duplicates
+are a start-up error.
 
 Run it::
 
@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
@@ -44,8 +45,9 @@ from .ns import Namespace, jsonify, send_from_directory
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from werkzeug.serving import WSGIRequestHandler
 
-__all__ = ("NamespaceError", "create_app", "discover", "main")
+__all__ = ("NamespaceError", "PrefixError", "create_app", "discover", "main")
 
 ENTRY_POINT_GROUP = "fastjson.namespaces"
 PREFIX_ROOT = "/api/"
@@ -55,6 +57,16 @@ Factory = Callable[[], "WSGIApplication"]
 
 class NamespaceError(RuntimeError):
     """A namespace cannot be mounted: bad prefix, duplicate, or a factory that fails."""
+
+
+class PrefixError(NamespaceError, ValueError):
+    """A prefix that is not ``/api/<id>`` with URL-safe ids: a bad value, so a ``ValueError``
+    as well (and a :class:`NamespaceError`, which the command line reports)."""
+
+
+_ID = re.compile(r"[A-Za-z0-9._-]+")
+"""A URL-safe id: what a prefix segment may hold without percent-encoding (RFC 3986's
+unreserved characters but ``~``)."""
 
 
 def discover() -> dict[str, str]:
@@ -100,12 +112,22 @@ def _search_cwd_last() -> None:
 
 
 def normalise_prefix(prefix: str) -> str:
-    """``/api/x/`` -> ``/api/x``; anything outside ``/api/<id>`` is refused."""
+    """``/api/x/`` -> ``/api/x``; anything outside ``/api/<id>`` is refused (:class:`PrefixError`).
+
+    Each id is ASCII letters, digits, ``-``, ``_`` and ``.`` (not ``.`` or
+    ``..``): a prefix with a space, a ``%`` or a ``?`` could never be matched
+    by the path of a request, so it is refused at start-up rather than
+    mounted where nothing reaches it.
+    """
     clean = "/" + prefix.strip("/")
     if not clean.startswith(PREFIX_ROOT) or clean == PREFIX_ROOT.rstrip("/"):
-        raise NamespaceError(f"namespace prefix {prefix!r} must be under {PREFIX_ROOT}<id>")
-    if "//" in clean or any(part in (".", "..") for part in clean.split("/")):
-        raise NamespaceError(f"namespace prefix {prefix!r} is not a clean path")
+        raise PrefixError(f"namespace prefix {prefix!r} must be under {PREFIX_ROOT}<id>")
+    for part in clean.removeprefix(PREFIX_ROOT).split("/"):
+        if part in (".", "..") or not _ID.fullmatch(part):
+            raise PrefixError(
+                f"namespace prefix {prefix!r} must be {PREFIX_ROOT}<id> with URL-safe ids "
+                f"(ASCII letters, digits, '-', '_', '.'); {part!r} is not one"
+            )
     return clean
 
 
@@ -209,13 +231,11 @@ def _root_app(prefixes: list[str], static_folder: str | os.PathLike[str] | None)
 
         @root.get("/")
         def index() -> Any:
-            response = send_from_directory(folder, "index.html")
-            response.headers.update(page_security_headers(folder / "index.html"))
-            return response
+            return _static_file(folder, "index.html")
 
         @root.get("/static/<path:name>")
         def static(name: str) -> Any:
-            return send_from_directory(folder, name)
+            return _static_file(folder, name)
     else:
 
         @root.get("/")
@@ -223,6 +243,23 @@ def _root_app(prefixes: list[str], static_folder: str | os.PathLike[str] | None)
             return jsonify(namespaces=prefixes)
 
     return root
+
+
+_PAGE_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml")
+"""Types a browser runs scripts in: each is sent with :func:`page_security_headers`."""
+
+
+def _static_file(folder: Path, name: str) -> Any:
+    """A file of the static folder; a page (HTML, SVG) with its security headers, whichever
+    URL reaches it: ``/static/index.html`` is the page ``/`` serves, and gets the same."""
+    from werkzeug.security import safe_join
+
+    response = send_from_directory(folder, name)  # 404 for a name outside the folder
+    if response.mimetype in _PAGE_TYPES:
+        path = safe_join(str(folder), name)
+        if path is not None:
+            response.headers.update(page_security_headers(Path(path)))
+    return response
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -281,7 +318,25 @@ def main(argv: list[str] | None = None) -> None:
             use_reloader=args.debug,
             use_debugger=args.debug,
             threaded=True,
+            request_handler=quiet_request_handler(),
         )
+
+
+def quiet_request_handler() -> type[WSGIRequestHandler]:
+    """Werkzeug's request handler, sending ``Server: Werkzeug`` with no versions.
+
+    Werkzeug's own sends its version and Python's (``Werkzeug/x.y.z
+    Python/x.y.z``), on every response and on the errors it answers itself
+    (431 for too many headers): versions tell a scanner which published
+    flaws to try. gunicorn sends none either.
+    """
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietRequestHandler(WSGIRequestHandler):
+        def version_string(self) -> str:
+            return "Werkzeug"
+
+    return QuietRequestHandler
 
 
 def _serve_gunicorn(app: WSGIApplication, host: str, port: int, workers: int, url: str) -> None:

@@ -253,6 +253,17 @@ class TestProvider:
         assert bad.status_code == 400
         assert app.json.loads('{"a": 1}', object_hook=lambda d: sorted(d)) == ["a"]
 
+    def test_the_request_class_says_why_a_body_is_malformed(self, app: flask.Flask):
+        from fastjson.flask import FastJSONRequest
+
+        app.request_class = FastJSONRequest
+        app.post("/echo")(lambda: jsonify(flask.request.get_json()))
+        bad = app.test_client().post("/echo", data='{"a": [1,', content_type="application/json")
+        assert bad.status_code == 400
+        assert b"malformed JSON body: unexpected end of data: line 1 column 10" in bad.data
+        other = app.test_client().post("/echo", data="{}", content_type="text/plain")
+        assert other.status_code == 415
+
     def test_app_registry(self, app: flask.Flask):
         class Money:
             def __init__(self, cents: int):
@@ -264,6 +275,41 @@ class TestProvider:
             assert jsonify(Money(1999)).data == b'"19.99"'
         with pytest.raises(TypeError):
             fastjson.dumpb(Money(1))
+
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [
+            ("nan", "bogus"),
+            ("orient", "rows"),
+            ("datetime_format", "rfc"),
+            ("big_int", True),
+            ("backend", "simplejson"),
+            ("sort_keys", "yes"),
+            ("ensure_ascii", 1),
+            ("default", "str"),
+            ("registry", {}),
+        ],
+    )
+    def test_attributes_are_validated_when_set(self, app: flask.Flask, name: str, value: Any):
+        with pytest.raises(ValueError) as expected:
+            fastjson.Encoder(**{name: value})
+        before = app.json.options()
+        with pytest.raises(ValueError) as raised:
+            setattr(app.json, name, value)
+        assert str(raised.value) == str(expected.value)
+        assert app.json.options() == before, "a refused value is not kept"
+
+    def test_subclass_attributes_are_validated_when_the_class_is_made(self):
+        with pytest.raises(ValueError, match="nan must be one of 'null', 'error', 'string'"):
+
+            class Bad(FastJSONProvider):
+                nan = "bogus"
+
+        class Good(FastJSONProvider):
+            nan = "error"
+            default = None
+
+        assert Good(flask.Flask(__name__)).encoder().option("nan") == "error"
 
     @pytest.mark.parametrize("backend", ["ujson", "json"])
     def test_backends(self, app: flask.Flask, backend: str):

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from serving import ROOT, fetch, serving
 
 import examples.hello_rest as hello_rest
@@ -148,6 +150,48 @@ def test_parse_budget_on_json_values():
         hello_rest.app.config.pop("MAX_JSON_VALUES")
 
 
+def test_the_parse_budget_counts_values_not_commas_inside_strings():
+    client = hello_rest.app.test_client()
+    note = "," * (1 << 20)  # a 1 MiB string of commas: one value
+    response = client.post("/data/summary", json={"values": [1, 2], "note": note})
+    assert response.status_code == 200, response.data[:200]
+    escaped = '\\",[{' * 300_000  # escaped backslashes and quotes stay inside the string
+    response = client.post("/data/summary", json={"values": [1, 2], "note": escaped})
+    assert response.status_code == 200, response.data[:200]
+    nested = b"[" + b",".join([b"[[[[1]]]]"] * 250_000) + b"]"  # 1.25M values, 250k commas
+    response = client.post("/data/summary", data=nested, content_type="application/json")
+    assert response.status_code == 413
+
+
+def _bound(value: Any) -> int:
+    """What json_values_exceed counts: every value, and empty containers twice."""
+    if isinstance(value, dict):
+        return 1 + (not value) + sum(_bound(v) for v in value.values())
+    if isinstance(value, list):
+        return 1 + (not value) + sum(_bound(v) for v in value)
+    return 1
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(deadline=None)
+@given(_json, st.sampled_from([{}, {"indent": 1}, {"separators": (",", ":")}]), st.booleans())
+def test_values_are_counted_outside_strings(value: Any, layout: dict[str, Any], ascii_: bool):
+    from fastjson._http import json_values_exceed
+
+    text = json.dumps(value, ensure_ascii=ascii_, **layout)
+    bound = _bound(value)
+    for data in (text, text.encode("utf-8", "surrogatepass")):
+        for limit in {1, bound - 1, bound, bound + 1}:
+            if limit >= 1:
+                assert json_values_exceed(data, limit) is (bound > limit), (text, limit)
+
+
 def test_huge_numbers_in_a_body_answer_400():
     client = hello_rest.app.test_client()
     for value in ("1" + "0" * 400, "1e400", "-" + "9" * 320):
@@ -157,17 +201,40 @@ def test_huge_numbers_in_a_body_answer_400():
         assert json.loads(response.data)["status"] == 400
 
 
-def test_the_page_sends_security_headers():
+@pytest.mark.parametrize("url", ["/", "/static/index.html"])
+def test_the_page_sends_security_headers(url: str):
+    """The same headers at every URL that serves the page."""
     from werkzeug.test import Client
 
     static = Path(hello_rest.__file__).with_name("static")
     app = create_app({"/api/hello_rest": hello_rest.create}, static_folder=static)
-    response = Client(app).get("/")
+    response = Client(app).get(url)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert response.get_data() == (static / "index.html").read_bytes()
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert "'sha256-" in policy and "unsafe-inline" not in policy
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_every_page_in_the_static_folder_sends_security_headers(tmp_path: Path):
+    from werkzeug.test import Client
+
+    from fastjson.server import page_security_headers
+
+    (tmp_path / "index.html").write_text("<p>home</p>")
+    (tmp_path / "about.html").write_text("<script>alert(1)</script>")
+    (tmp_path / "chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    (tmp_path / "data.txt").write_text("plain")
+    client = Client(create_app(static_folder=tmp_path, discover_installed=False))
+    for name in ("about.html", "chart.svg"):
+        response = client.get(f"/static/{name}")
+        assert response.status_code == 200
+        for header, value in page_security_headers(tmp_path / name).items():
+            assert response.headers[header] == value, (name, header)
+    assert "Content-Security-Policy" not in client.get("/static/data.txt").headers
+    assert client.get("/static/../index.html").status_code == 404
 
 
 def test_the_production_server_does_not_advertise_versions():

@@ -301,6 +301,22 @@ class TestMounting:
             with pytest.raises(NamespaceError):
                 create_app({bad: hello_rest.create}, discover_installed=False)
 
+    @pytest.mark.parametrize(
+        "bad",
+        ["/api/a b", "/api/a%20b", "/api/a?b", "/api/é", "/api/a//b", "/api/a/./b", "/api/a#"],
+    )
+    def test_prefixes_need_url_safe_ids(self, bad: str):
+        from fastjson.server import NamespaceError
+
+        with pytest.raises(ValueError, match="URL-safe ids") as info:
+            create_app({bad: hello_rest.create}, discover_installed=False)
+        assert isinstance(info.value, NamespaceError) and repr(bad) in str(info.value)
+
+    def test_url_safe_ids_are_mounted(self):
+        for good in ["/api/a-b_c.d", "/api/V2", "/api/a/b.1"]:
+            client = Client(create_app({good: hello_rest.create}, discover_installed=False))
+            assert get(client, good + "/") == (200, {"message": "Hello Rest"})
+
     def test_duplicate_prefixes_are_refused(self):
         from fastjson.server import NamespaceError
 
@@ -367,6 +383,48 @@ class TestRequestBodies:
     def test_malformed_json_is_400(self, client: Client, data: bytes):
         status, body = self.post(client, data=data, content_type="application/json")
         assert status == 400 and body["status"] == 400
+
+    @pytest.mark.parametrize(
+        "data", [b'{"values": [1,', b'{"values": [1, 2, x]}', b"\xff", b"", b"[" * 2000]
+    )
+    @pytest.mark.parametrize("debug", [False, True])
+    def test_malformed_json_says_why(self, data: bytes, debug: bool):
+        """The parser's reason, not Werkzeug's generic text; in debug mode nothing more."""
+        import fastjson
+
+        with pytest.raises(fastjson.DecodeError) as parsed:
+            fastjson.loads(data)
+        app = create_app(
+            {"/api/hello_rest": hello_rest.create}, discover_installed=False, debug=debug
+        )
+        try:
+            status, body = self.post(Client(app), data=data, content_type="application/json")
+        finally:
+            hello_rest.app.debug = False
+        assert (status, body) == (
+            400,
+            {
+                "status": 400,
+                "error": "Bad Request",
+                "message": f"malformed JSON body: {parsed.value}",
+            },
+        )
+
+    @pytest.mark.parametrize("values", [[1e308, 1e308], [-1.7e308, -1.7e308, 1.0]])
+    def test_a_result_that_overflows_is_422(self, client: Client, values: list[float]):
+        status, body = self.post(client, json={"values": values})
+        assert (status, body) == (
+            422,
+            {
+                "status": 422,
+                "error": "Unprocessable Entity",
+                "message": "the mean of these values overflows a double",
+            },
+        )
+
+    def test_large_values_whose_mean_fits_are_fine(self, client: Client):
+        status, body = self.post(client, json={"values": [1e308, -1e308, 1.7e308]})
+        assert status == 200 and body["mean"] == pytest.approx(1.7e308 / 3)
 
     def test_wrong_content_type_is_415(self, client: Client):
         status, body = self.post(client, data=b'{"values": [1]}', content_type="text/plain")

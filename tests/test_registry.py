@@ -63,6 +63,58 @@ def test_predicates_receive_the_type(reg: Registry):
     assert all(isinstance(c, type) for c in seen)
 
 
+class WithToJson:
+    def to_json(self) -> dict[str, bool]:
+        return {"mine": True}
+
+
+def test_predicates_never_capture_types_that_have_a_builtin_encoder():
+    """The README's predicate matches DataFrames and Series too (they have ``to_json``):
+    their built-in encoders win; a plain class with ``to_json`` takes the predicate."""
+    import pandas as pd
+
+    def has_to_json(cls: type) -> bool:
+        return hasattr(cls, "to_json")
+
+    frame = pd.DataFrame({"a": [1, 2]})
+    fastjson.register(has_to_json, lambda o: o.to_json())
+    try:
+        assert dumpb(frame) == b'[{"a":1},{"a":2}]'
+        assert dumpb({"s": frame["a"], "o": WithToJson()}) == b'{"s":[1,2],"o":{"mine":true}}'
+        assert dumpb(WithToJson(), sort_keys=True) == b'{"mine":true}'
+        fastjson.register(pd.DataFrame, lambda df: "by type")
+        try:
+            assert dumpb(frame) == b'"by type"', "a registration by type still wins"
+        finally:
+            fastjson.unregister(pd.DataFrame)
+    finally:
+        fastjson.unregister(has_to_json)
+
+
+def test_a_type_encoder_below_wins_over_a_predicate_above(reg: Registry):
+    class Chunk(int):
+        def __html__(self) -> str:
+            return "<b>1</b>"
+
+    reg.register(lambda cls: issubclass(cls, Base), lambda o: "layer predicate")
+    fastjson.register(Base, lambda o: "global type")
+    try:
+        assert dumpb([Base(), Child()], registry=reg) == b'["global type","global type"]'
+    finally:
+        fastjson.unregister(Base)
+    assert dumpb([Base(), Child()], registry=reg) == b'["layer predicate","layer predicate"]'
+    reg.register(lambda cls: hasattr(cls, "__html__"), lambda o: "html")
+    assert dumpb(Chunk(1), registry=reg) == b"1", "the built-in int encoder"
+    reg.register(Chunk, lambda o: "mine")
+    assert dumpb(Chunk(1), registry=reg) == b'"mine"'
+
+
+def test_a_predicate_with_priority_beats_its_own_layers_types(reg: Registry):
+    reg.register(Base, lambda o: "type")
+    reg.register(lambda cls: issubclass(cls, Base), lambda o: "predicate", priority=1)
+    assert dumpb(Child(), registry=reg) == b'"predicate"'
+
+
 def test_duplicates_raise_unless_forced(reg: Registry):
     reg.register(Base, str)
     with pytest.raises(KeyError, match="already registered"):
@@ -184,3 +236,70 @@ def test_dumpb_fast_path_follows_global_registrations():
     finally:
         fastjson.unregister(dt.datetime)
     assert dumpb({"at": moment}) == b'{"at":"2024-01-02T03:04:05"}'
+
+
+FRESH = textwrap.dedent(
+    """
+    import decimal, json, sys
+    import numpy as np
+    import pandas as pd
+    import fastjson
+
+    value = eval(sys.argv[1])
+
+    def forms():
+        out = []
+        for shape in (lambda v: v, lambda v: [v], lambda v: {"a": [1, {"b": v}]}):
+            for options in (
+                {},
+                {"nan": "error"},
+                {"nan": "string"},
+                {"datetime_format": "http"},
+                {"sort_keys": True, "indent": 2},
+                {"backend": "json"},
+            ):
+                try:
+                    out.append(fastjson.dumps(shape(value), **options))
+                except Exception as exc:
+                    out.append(f"{type(exc).__name__}: {exc}")
+        return out
+
+    fresh = forms()
+    fastjson.dumpb(pd.Series([1.5]))  # every family is loaded from here on
+    fastjson.dumpb(np.arange(2))
+    fastjson.dumpb(decimal.Decimal(1))
+    print(json.dumps({"fresh": fresh, "after": forms()}))
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("expr", "plain"),
+    [
+        ('pd.Timestamp("2024-01-01T00:00:00.000000001")', '"2024-01-01T00:00:00.000000001"'),
+        ('pd.Timestamp("2024-07-01 12:00", tz="Europe/Paris")', '"2024-07-01T12:00:00+02:00"'),
+        ("pd.NaT", "null"),
+        ("pd.Timedelta(1)", "1e-9"),
+        ("pd.NA", "null"),
+        ('pd.Period("2024-01", freq="M")', '"2024-01"'),
+        ('np.float64("nan")', "null"),
+        ("np.float64(0.1)", "0.1"),
+        ('np.datetime64("2024-01-01T00:00:00.000000001")', '"2024-01-01T00:00:00.000000001"'),
+        ('decimal.Decimal("0.10")', '"0.10"'),
+    ],
+)
+def test_scalars_encode_alike_in_a_fresh_process(expr: str, plain: str):
+    """Whether or not a frame (or array, or Decimal) was encoded first: a fresh process
+    finds each family's encoder for its first value, top level and nested, under every
+    nan policy and datetime format."""
+    import json
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-c", FRESH, expr], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["fresh"] == result["after"]
+    assert result["fresh"][0] == plain
+    assert result["fresh"][6] == f"[{plain}]"

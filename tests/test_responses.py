@@ -254,3 +254,38 @@ def test_bounded_encoding_stops_at_big_values_anywhere_near_the_top():
     assert encode({"big": 2**70, "a": np.arange(5000)}) is None  # the walk's route checks too
     assert encode(np.arange(5000)) is None
     assert encode({"big": 2**70}) == b'{"big":1180591620717411303424}'
+
+
+FRONT_DOORS: dict[str, Any] = {
+    "json_response(stream=True)": lambda rows: json_response(rows, stream=True),
+    "json_response": json_response,
+    "jsonify": fastjson.jsonify,
+    "ndjson_response": ndjson_response,
+    "respond": respond,
+}
+
+
+@pytest.mark.parametrize("door", FRONT_DOORS)
+@pytest.mark.parametrize("accept", ["application/json", "application/x-ndjson"])
+@pytest.mark.parametrize("namespace", [False, True])
+def test_streamed_generators_keep_the_request_context(door: str, accept: str, namespace: bool):
+    """A generator that reads ``request`` after the view has returned, with no
+    ``stream_with_context`` of its own, is read to its end."""
+    from flask import request
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for i in range(2000):  # far more than the first chunk, made inside the view
+            yield {"i": i, "tag": request.args["tag"]}
+
+    app = Namespace(__name__) if namespace else app_with()
+    app.json.chunk_size = 256
+    app.get("/rows")(lambda: FRONT_DOORS[door](rows()))
+    response = app.test_client().get("/rows?tag=t", headers={"Accept": accept})
+    assert response.status_code == 200 and response.is_streamed
+    data = response.get_data()
+    if response.mimetype == "application/x-ndjson":
+        assert [strict_loads(line) for line in data.splitlines()] == [
+            {"i": i, "tag": "t"} for i in range(2000)
+        ]
+    else:
+        assert strict_loads(data) == [{"i": i, "tag": "t"} for i in range(2000)]

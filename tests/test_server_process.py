@@ -23,6 +23,28 @@ def test_development_server():
         check_service(base)
 
 
+def test_development_server_sends_no_versions():
+    """``Server`` names no version, on the app's answers and on the errors the server
+    answers itself (431 for more headers than it reads)."""
+    import socket
+    import urllib.request
+
+    with serving() as base:
+        with urllib.request.urlopen(base + "/api/hello_rest/", timeout=10) as response:
+            servers = [response.headers["Server"]]
+        host, port = base.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\n" + b"X-A: 1\r\n" * 101 + b"\r\n")
+            answer = b""
+            while data := sock.recv(65536):
+                answer += data
+        assert answer.startswith(b"HTTP/1.") and b" 431 " in answer.split(b"\r\n")[0]
+        head = answer.partition(b"\r\n\r\n")[0].decode().split("\r\n")[1:]
+        servers += [line.partition(": ")[2] for line in head if line.lower().startswith("server:")]
+    assert len(servers) == 2
+    assert all(server and not any(ch.isdigit() for ch in server) for server in servers), servers
+
+
 def test_gunicorn_workers():
     with serving("--workers", "2") as base:
         check_service(base)
@@ -53,6 +75,7 @@ def test_fastjson_server_module_with_ns_flag():
             "declared twice",
         ),
         (["--ns", "/api/a=examples.missing:create"], "cannot load"),
+        (["--ns", "/api/a b=examples.hello_rest:create"], "URL-safe ids"),
         (["--ns", "/api/a"], "PREFIX=module:factory"),
     ],
 )

@@ -161,7 +161,8 @@ def _readings(n: int) -> Iterator[dict[str, Any]]:
 
 @app.route("/data/summary", methods=["POST"])
 def _summary() -> Any:
-    """Statistics of a JSON body ``{"values": [numbers]}``; bad bodies answer 4xx JSON."""
+    """Statistics of a JSON body ``{"values": [numbers]}``; bad bodies answer 4xx JSON, and
+    so does a result with no JSON number (422: a mean that overflows), never ``null``."""
     import numpy as np
 
     body = request.get_json()  # 400 if malformed, 415 if not JSON, 413 if too large
@@ -176,7 +177,11 @@ def _summary() -> Any:
         a = np.array([np.inf])
     if not np.isfinite(a).all():
         abort(400, "every value must be a finite number within a double's range")
-    return jsonify(n=a.size, mean=a.mean(), min=a.min(), max=a.max())
+    with np.errstate(over="ignore"):  # an overflow is answered below, not warned about
+        mean = a.mean()
+    if not np.isfinite(mean):  # valid inputs whose sum is beyond a double ([1e308, 1e308])
+        abort(422, "the mean of these values overflows a double")
+    return jsonify(n=a.size, mean=mean, min=a.min(), max=a.max())
 
 
 def create() -> Namespace:
