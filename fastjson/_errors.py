@@ -19,7 +19,8 @@ also ``ValueError`` because ``json`` raises ``ValueError`` for those cases.
 
 from __future__ import annotations
 
-from typing import Self
+from collections.abc import Sequence
+from typing import Any, Self
 
 __all__ = (
     "CircularReferenceError",
@@ -29,7 +30,9 @@ __all__ = (
     "EncodeValueError",
     "NestingTooDeepError",
     "NonFiniteError",
+    "member",
     "qualname",
+    "rebased",
 )
 
 
@@ -108,3 +111,26 @@ def qualname(cls: type) -> str:
     """``module.QualName`` for error messages (just ``QualName`` for builtins)."""
     module = cls.__module__
     return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+
+
+def member(key: Any) -> str:
+    """A key as a path step: ``.name`` for identifiers, ``["any key"]`` otherwise (a
+    label that is not a string through ``str``, as it is written as a key)."""
+    text = key if isinstance(key, str) else str(key)
+    if text.isidentifier():
+        return "." + text
+    from ._values import json_string
+
+    return f"[{json_string(text).decode()}]"
+
+
+def rebased(exc: EncodeError, origin: int | Sequence[int]) -> EncodeError:
+    """``exc``, raised for row ``k`` of a range of rows (its path starting ``$[k]``), as
+    seen from the whole: row ``origin + k``, or ``origin[k]`` for rows picked by position."""
+    path = exc.path
+    end = path.find("]")
+    if not path.startswith("$[") or not path[2:end].isdigit():
+        return exc
+    k = int(path[2:end])
+    row = origin + k if isinstance(origin, int) else int(origin[k])
+    return exc if row == k else exc.at(f"$[{row}]{path[end + 1 :]}")

@@ -25,7 +25,7 @@ from typing import Any, Unpack
 
 import orjson
 
-from ._errors import EncodeError
+from ._errors import EncodeError, member, rebased
 from ._options import Options
 from ._values import NATIVE
 from ._walk import object_items
@@ -50,8 +50,8 @@ Piece = bytes | memoryview
 RANGE_BYTES = 4 << 20
 """Frames and tables are encoded in row ranges of about this much output (4 MiB), or
 one chunk if chunks are bigger: each range is one pass through polars or the column
-code, with a fixed cost, and 1 MiB ranges made streaming a frame 0.7x as fast as
-``dumpb``. A range is then sent in chunks of ``chunk_size``."""
+code, with a fixed cost that smaller ranges pay too often (``bench/README.md``). A
+range is then sent in chunks of ``chunk_size``."""
 
 _UNLABELLED = ("records", "values")
 """Orients whose rows carry no label: every source streams in them."""
@@ -273,7 +273,7 @@ class _Writer:
         try:
             out = self.enc.encode(group)
         except EncodeError as exc:
-            raise _shifted(exc, index) from exc.__cause__
+            raise rebased(exc, index) from exc.__cause__
         if not self.indent:
             return out[1:-1]
         inner = out[2:-2]  # "[\n" ... "\n]"; each element already indented once
@@ -297,7 +297,7 @@ class _Writer:
             yield opener if i == 0 else separator
             key = orjson.dumps(name) if name.isascii() or _utf8(name) else _json_key(name)
             yield self._pad(depth + 1) + self._escaped(key) + colon
-            yield from self._located(self.pieces(value, depth + 1), "$" + _member(name))
+            yield from self._located(self.pieces(value, depth + 1), "$" + member(name))
         yield closer
 
     def _located(self, pieces: Iterator[Piece], prefix: str) -> Iterator[Piece]:
@@ -329,7 +329,7 @@ class _Writer:
             try:
                 out = self.enc.encode(part(i, j))
             except EncodeError as exc:
-                raise _shifted(exc, i) from exc.__cause__
+                raise rebased(exc, i) from exc.__cause__
             if len(out) > 2:
                 if i:
                     yield b","
@@ -381,7 +381,7 @@ class _Writer:
             try:
                 yield self._escaped(source.lines(i, min(n, i + step), enc))
             except EncodeError as exc:
-                raise _shifted(exc, i) from exc.__cause__
+                raise rebased(exc, i) from exc.__cause__
 
     def _element_lines(self, items: Iterator[Any]) -> Iterator[Piece]:
         index = 0
@@ -400,22 +400,6 @@ class _Writer:
 
 def _rows_per_piece(bytes_per_row: int, chunk_size: int) -> int:
     return max(1, chunk_size // max(1, bytes_per_row))
-
-
-def _shifted(exc: EncodeError, offset: int) -> EncodeError:
-    """``exc`` raised for a range starting at ``offset``: its leading ``$[k]`` becomes
-    ``$[offset + k]``, so the path counts from the start of the whole value."""
-    path = exc.path
-    if offset and path.startswith("$[") and "]" in path:
-        end = path.index("]")
-        head = path[2:end]
-        if head.isdigit():
-            return exc.at(f"$[{offset + int(head)}]{path[end + 1 :]}")
-    return exc
-
-
-def _member(name: str) -> str:
-    return f".{name}" if name.isidentifier() else f"[{orjson.dumps(name).decode()}]"
 
 
 def _utf8(name: str) -> bool:

@@ -1,8 +1,8 @@
 """The ``Decimal`` encoder, imported by the registry when a Decimal is first seen.
 
 Kept apart from :mod:`fastjson.encoders.stdlib` because importing
-:mod:`decimal` (a C extension plus :mod:`numbers`) is about 2.5 ms, a tenth
-of ``import fastjson``, and most services never send a Decimal.
+:mod:`decimal` (a C extension plus :mod:`numbers`) is a noticeable share of
+``import fastjson``, and most services never send a Decimal.
 """
 
 from __future__ import annotations

@@ -9,9 +9,8 @@ comparison, a padded matrix's bounds are arithmetic), the bounds of both
 become the offsets of one Arrow binary array, tokens and the bytes between
 them alternating, and Arrow's ``take`` gathers the tokens in output order,
 keys and values alternating, with one ``memcpy`` each; the gathered data
-buffer is the output. A 100,000-row float Series in ``index``: 5.3 ms here,
-against 6.1 ms with ``bytes %`` over one key object a row, and 12 ms in
-``pandas.to_json``.
+buffer is the output, with no Python object per cell (faster than ``bytes %``
+over one key object a row: ``bench/README.md``).
 
 pyarrow comes with the ``pandas`` extra; without it :func:`available` is
 false and callers format instead (:func:`~._columns.keyed`).

@@ -14,9 +14,8 @@ Frames and Series take one of two routes, which give the same bytes:
   :mod:`._columns`. The ``columns`` orient takes this route whenever pyarrow
   is installed and no column holds dates with a time zone: there every value
   follows its row's key, and Arrow's ``take`` alternates the two texts
-  (:mod:`._interleave`) faster than polars builds a string per cell (100k x
-  8: 27 against 30 ms; 100k x 20 floats: 105 against 183 ms), at a lower
-  peak.
+  (:mod:`._interleave`) faster than polars builds a string per cell, at a
+  lower peak (measured in ``bench/README.md``).
 
 Both write into one buffer a block of rows at a time (:func:`._columns.write_frame`),
 so the peak memory is the output plus one block. The test suite checks that
@@ -39,7 +38,7 @@ import orjson
 import pandas as pd
 
 from .._dates import whole_minutes
-from .._errors import EncodeError, NonFiniteError
+from .._errors import EncodeError, NonFiniteError, member, rebased
 from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
@@ -114,8 +113,7 @@ def _arrow_timestamps(dtype: Any) -> bool:
 
 def _numpy_moments(s: pd.Series[Any] | pd.Index) -> pd.Index:
     """An Arrow timestamp column as the same moments in numpy's ``datetime64`` (with its
-    time zone), from Arrow's ticks: pandas' own ``astype`` makes a Timestamp a value
-    (100k: 800 ms)."""
+    time zone), from Arrow's ticks: pandas' own ``astype`` makes a Timestamp a value."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -288,7 +286,7 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
 def _keyed_faster(df: pd.DataFrame) -> bool:
     """Whether ``columns`` is faster on the pure route, values alternated with their labels
     by Arrow, than through polars: for every dtype but dates with a time zone, which the
-    pure route writes through a Python string each (100k: 20 ms, against 9.5 in polars)."""
+    pure route writes through a Python string each, slower than polars."""
     return cols.available() and not any(_zoned(dtype) for dtype in df.dtypes)
 
 
@@ -339,8 +337,8 @@ def _cell_bytes(column: pd.Series[Any]) -> int:
 def index_rows(index: pd.Index, rows: Any) -> pd.Index:
     """``index[rows]`` without the hash table pandas builds for it: slicing an index whose
     table is built (a look-up or a uniqueness check builds it) builds the slice's too,
-    which converts Arrow-backed strings to Python objects (20,000 labels: 0.3 ms a
-    block). The labels' array is sliced instead."""
+    which converts Arrow-backed strings to Python objects, once a block. The labels'
+    array is sliced instead."""
     sliced: pd.Index = (
         index[rows]
         if isinstance(index, pd.MultiIndex | pd.RangeIndex)
@@ -385,7 +383,7 @@ class _Table(cols.TokenTable):
         try:
             return encoded_column(self.series[k].iloc[rows], self.enc)
         except EncodeError as exc:
-            raise self._placed(_rebased(exc, _origin(rows)), k) from exc.__cause__
+            raise self._placed(rebased(exc, _origin(rows)), k) from exc.__cause__
 
     def _placed(self, error: EncodeError, k: int) -> EncodeError:
         """``error`` in column ``k`` (its path from the row, ``$[2]``) as seen from the frame."""
@@ -480,13 +478,6 @@ def ndjson(df: pd.DataFrame, enc: Encoder) -> bytes:
     return cols.object_rows(keys, columns, len(df), separator=b"\n")[1:] + b"\n"
 
 
-def split_object(parts: dict[str, bytes], enc: Encoder) -> bytes:
-    """The ``split`` object from its encoded members, keys sorted under ``sort_keys``
-    (``columns``, ``data``, ``index``) as ``json`` sorts ``df.to_dict("split")``."""
-    names = sorted(parts) if enc.option("sort_keys") else list(parts)
-    return b"{" + b",".join(b'"' + n.encode() + b'":' + parts[n] for n in names) + b"}"
-
-
 def _frame_columns(df: pd.DataFrame, enc: Encoder) -> list[list[bytes]]:
     """Tokens of every column; an error names the row and column where it sat."""
     columns = []
@@ -498,23 +489,12 @@ def _frame_columns(df: pd.DataFrame, enc: Encoder) -> list[list[bytes]]:
     return columns
 
 
-def _rebased(exc: EncodeError, origin: Any) -> EncodeError:
-    """``exc``, raised for row ``k`` of a block (``$[k]...``), for the frame's own row."""
-    path = exc.path
-    if not path.startswith("$[") or "]" not in path:
-        return exc
-    end = path.index("]")
-    k = int(path[2:end])
-    row = origin + k if isinstance(origin, int) else int(origin[k])
-    return exc.at(f"$[{row}]{path[end + 1 :]}")
-
-
 def _in_frame(exc: EncodeError, df: pd.DataFrame, j: int, orient: str) -> EncodeError:
     """``exc`` (raised for column ``j``, its path starting ``$[row]``) as seen from the frame:
     ``$[2].o`` for records, ``$.o["x"]`` for columns, ``$.data[2][1]`` for split...
     """
     name = df.columns[j]
-    column = _member(name)
+    column = member(name)
     if not exc.path.startswith("$["):  # the column as a whole (a complex dtype...)
         error = EncodeError(f"{exc.reason} (column {str(name)!r})", exc.path)
         error.__cause__ = exc
@@ -522,13 +502,7 @@ def _in_frame(exc: EncodeError, df: pd.DataFrame, j: int, orient: str) -> Encode
     row_end = exc.path.index("]")
     row = int(exc.path[2:row_end])
     rest = exc.path[row_end + 1 :]
-    return exc.at(cols.cell_path(orient, row, j, column, _member(df.index[row])) + rest)
-
-
-def _member(label: Any) -> str:
-    """A label as a path step: ``.name`` for identifiers, ``["any key"]`` otherwise."""
-    key = label if isinstance(label, str) else str(label)
-    return f".{key}" if key.isidentifier() else f"[{orjson.dumps(key).decode()}]"
+    return exc.at(cols.cell_path(orient, row, j, column, member(df.index[row])) + rest)
 
 
 def _labels(index: pd.Index, enc: Encoder) -> bytes:
@@ -646,7 +620,7 @@ class _SeriesTable(_Table):
         try:
             array = _array(self.series[k].iloc[i:j], self.enc)
         except EncodeError as exc:
-            raise self._placed(_rebased(exc, i), k) from exc.__cause__
+            raise self._placed(rebased(exc, i), k) from exc.__cause__
         return [b"," + array[1:-1]]
 
 
@@ -656,7 +630,7 @@ def _in_series(exc: EncodeError, index: pd.Index, orient: str) -> EncodeError:
         return exc
     end = exc.path.index("]")
     row = int(exc.path[2:end])
-    prefix = f"$.data[{row}]" if orient == "split" else "$" + _member(index[row])
+    prefix = f"$.data[{row}]" if orient == "split" else "$" + member(index[row])
     return exc.at(prefix + exc.path[end + 1 :])
 
 

@@ -71,7 +71,7 @@ import numpy as np
 import orjson
 import polars as pl
 
-from .._errors import EncodeError
+from .._errors import EncodeError, member, rebased
 from .._values import SAFE_INTEGER, Raw
 from ..registry import builtin
 from . import _columns as cols
@@ -152,8 +152,8 @@ def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) 
 def _keyed_whole(df: pl.DataFrame) -> bool:
     """Whether ``columns`` is faster on the token route: every column numbers or booleans
     with no null, each encoded whole by numpy and alternated with the row labels by Arrow
-    (:func:`~._columns.keyed`), where polars builds a string a cell (100k x 20 floats:
-    98 against 192 ms)."""
+    (:func:`~._columns.keyed`), where polars builds a string a cell (measured in
+    ``bench/README.md``)."""
     whole = (s.dtype in _NUMPY_NUMBERS and not s.null_count() for s in df.iter_columns())
     return cols.available() and all(whole)
 
@@ -189,7 +189,7 @@ class _Tokens(cols.TokenTable):
         try:
             return encoded_tokens(series, self.enc)
         except EncodeError as exc:
-            error = _rebased(exc, i)
+            error = rebased(exc, i)
             if self.series:
                 raise _in_series(error, self.orient) from exc.__cause__
             raise _in_frame(error, series.name, k, self.orient) from exc.__cause__
@@ -204,15 +204,6 @@ class _Tokens(cols.TokenTable):
         return [b"," + _positions(i, j)[1:-1]]
 
 
-def _rebased(exc: EncodeError, offset: int) -> EncodeError:
-    """``exc``, raised for row ``k`` of a block starting at ``offset``, for the whole frame."""
-    path = exc.path
-    if not offset or not path.startswith("$[") or "]" not in path:
-        return exc
-    end = path.index("]")
-    return exc.at(f"$[{offset + int(path[2:end])}]{path[end + 1 :]}")
-
-
 def _positions(i: int, j: int) -> bytes:
     """``[i,...,j-1]``: the index pandas gives a converted frame (a ``RangeIndex``)."""
     return orjson.dumps(np.arange(i, j, dtype=np.int64), option=orjson.OPT_SERIALIZE_NUMPY)
@@ -222,20 +213,15 @@ def _in_frame(exc: EncodeError, name: str, j: int, orient: str) -> EncodeError:
     """``exc`` (raised for column ``j``, its path starting ``$[row]``) as seen from the frame:
     ``$[2].o`` for records, ``$.o["2"]`` for columns, ``$.data[2][1]`` for split...
     """
-    column = _member(name)
+    column = member(name)
     if not exc.path.startswith("$["):  # the column as a whole
         error = EncodeError(f"{exc.reason} (column {name!r})", exc.path)
         error.__cause__ = exc
         return error
     row_end = exc.path.index("]")
     row = exc.path[2:row_end]
-    label = _member(row)  # the row position is the label: ["2"], as pandas writes it
+    label = member(row)  # the row position is the label: ["2"], as pandas writes it
     return exc.at(cols.cell_path(orient, row, j, column, label) + exc.path[row_end + 1 :])
-
-
-def _member(key: str) -> str:
-    """A key as a path step: ``.name`` for identifiers, ``["any key"]`` otherwise."""
-    return f".{key}" if key.isidentifier() else f"[{orjson.dumps(key).decode()}]"
 
 
 # -- polars' route -------------------------------------------------------------
@@ -774,7 +760,7 @@ def _in_series(exc: EncodeError, orient: str) -> EncodeError:
         return exc
     row_end = exc.path.index("]")
     row = exc.path[2:row_end]
-    prefix = f"$.data[{row}]" if orient == "split" else "$" + _member(row)
+    prefix = f"$.data[{row}]" if orient == "split" else "$" + member(row)
     return exc.at(prefix + exc.path[row_end + 1 :])
 
 
