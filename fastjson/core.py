@@ -5,10 +5,12 @@ of two routes, which give identical bytes:
 
 1. **Fast path.** ``orjson.dumps`` writes the native types
    (:data:`fastjson._values.NATIVE`) and hands every other object to
-   :meth:`Encoder.convert`, the single place where the registry and
-   ``default`` are consulted. numpy arrays and frames come back from their
-   encoders already encoded (a :class:`~fastjson.Raw` fragment), so no
-   Python code touches their elements.
+   :meth:`Encoder._defer`, which converts it through :meth:`Encoder.convert`,
+   the single place where the registry and ``default`` are consulted, unless
+   that would run code of yours while orjson holds the payload: such objects
+   are converted once orjson has returned (:mod:`fastjson._deferral`). numpy
+   arrays and frames come back from their encoders already encoded (a
+   :class:`~fastjson.Raw` fragment), so no Python code touches their elements.
 2. **Walk** (:mod:`fastjson._walk`). A complete normaliser in Python for what
    orjson refuses (integers beyond 64 bits, nesting deeper than 254 levels,
    lone surrogates, non-string keys, ``nan`` other than ``"null"``, the
@@ -32,6 +34,7 @@ import orjson
 
 from . import _walk
 from . import registry as _registry
+from ._deferral import _THREADS, DEFERRED, SLOT, Refused, UserCode, splice, thread
 from ._errors import CircularReferenceError, DecodeError, EncodeError, qualname
 from ._options import DEFAULTS, Options, resolve
 from ._values import NATIVE, Raw
@@ -52,10 +55,6 @@ _MEMOS: dict[int, dict[int, tuple[Any, ...]]] = {}
 """Per thread, what the fast path's ``default`` hook returned (or raised) for each object
 during the current encode, so that the walk, when the fast path gives up, reuses it
 rather than running an encoder, or ``default``, a second time."""
-
-
-_ACTIVE: dict[int, set[int]] = {}
-"""Per thread, the objects whose encoders are running (to catch a frame holding itself)."""
 
 
 def _memo() -> dict[int, tuple[Any, ...]]:
@@ -113,7 +112,7 @@ class Encoder:
         self.fragments = opts["backend"] == "orjson"
         """True when the output goes to orjson, so encoders may return ``orjson.Fragment``."""
         self._escape = opts["ensure_ascii"]
-        self._hook = self._remember  # bound once, not on every call
+        self._hook = self._defer  # bound once, not on every call
         self._flags = 0
         self._fast: bool | None = None  # None: plan on first use (and after registry changes)
         self._variants: dict[tuple[tuple[str, type, Any], ...], Encoder] = {}
@@ -191,10 +190,12 @@ class Encoder:
             if t is dict or t is list:
                 try:
                     out = orjson.dumps(obj, default=self._hook, option=self._flags)
-                except TypeError:
+                    if _MEMOS:  # the hook ran: it may have deferred objects
+                        if DEFERRED:
+                            out = self._resolve(out)
+                        _MEMOS.pop(get_ident(), None)
+                except (TypeError, Refused):
                     return self._walk(obj)  # the walk knows what orjson refused, and where
-                if _MEMOS:
-                    _MEMOS.pop(get_ident(), None)
                 return escape_non_ascii(out) if self._escape else out
             return self._top_level(obj)
         if fast is None:
@@ -220,18 +221,133 @@ class Encoder:
                 return self._ascii(obj.data)
         try:
             out = orjson.dumps(obj, default=self._hook, option=self._flags)
-        except TypeError:
+            if DEFERRED:
+                out = self._resolve(out)
+        except (TypeError, Refused):
             return self._walk(obj)
         if _MEMOS:
             _MEMOS.pop(get_ident(), None)
         return self._ascii(out)
 
     def _walk(self, obj: Any) -> bytes:
+        if DEFERRED:
+            DEFERRED.pop(get_ident(), None)  # left by an orjson call that gave up
         memo = _MEMOS.pop(get_ident(), None) if _MEMOS else None
         return self.finish(_walk.walk(obj, self, memo))
 
+    def _defer(self, o: Any) -> Any:
+        """orjson's ``default`` hook on the fast path: :meth:`convert`, noting the
+        outcome for the walk, unless that would run code of yours while orjson
+        holds the payload (see :mod:`fastjson._deferral`). Such an object is noted
+        and :data:`SLOT` stands in for it; inside an encoder this hook called, it
+        is refused instead. :meth:`convert`'s steps are inlined: this runs once
+        per non-native value."""
+        cls = type(o)
+        entry = self.registry.lookup(cls)
+        user: bool
+        if entry is None:
+            user = self._opts["default"] is not None
+        elif entry.with_options:
+            check = entry.user_code
+            user = check if check is True or check is False else entry.runs_user_code(cls)
+        else:
+            user = True
+        ident = get_ident()
+        state = _THREADS.get(ident) or thread()
+        if user:
+            if state.hooked:
+                raise UserCode
+            if ident not in _MEMOS:  # the fast path looks for deferred objects only then
+                _MEMOS[ident] = {}
+            deferred = DEFERRED.get(ident)
+            if deferred is None:
+                deferred = DEFERRED[ident] = []
+            deferred.append(o)
+            return SLOT
+        memo = _MEMOS.get(ident)
+        if memo is None:
+            memo = _MEMOS[ident] = {}
+        try:
+            if entry is None:
+                raise EncodeError(f"Object of type {qualname(cls)} is not JSON serializable")
+            if not entry.reentrant:
+                result = entry.func(o, self)
+            else:  # it may encode parts of o: code of yours is refused until it returns
+                key = id(o)
+                if key in state.active:
+                    raise CircularReferenceError(f"circular reference through a {qualname(cls)}")
+                outer = DEFERRED.pop(ident, None) if DEFERRED else None
+                state.active.add(key)
+                state.hooked += 1
+                try:
+                    result = entry.func(o, self)
+                finally:
+                    state.hooked -= 1
+                    state.active.discard(key)
+                    if outer is not None:
+                        DEFERRED[ident] = outer
+        except Exception as exc:
+            memo[id(o)] = (o, exc)
+            raise
+        memo[id(o)] = (o, None, result)
+        return result
+
+    def _resolve(self, out: bytes) -> bytes:
+        """``out`` with the objects deferred by the orjson call that wrote it converted
+        (once: the memo) and encoded in their places; raises :class:`Refused` for the
+        walk to finish what this cannot."""
+        ident = get_ident()
+        deferred = DEFERRED.pop(ident, None)
+        if deferred is None:
+            return out
+        memo = _memo()
+        resolving = thread().resolving
+        flags = self._flags
+        default = self._opts["default"]
+        lookup = self.registry.lookup
+        by_default: dict[type, bool] = {}  # per type: no encoder, so default converts it
+        parts = []
+        try:
+            for o in deferred:
+                key = id(o)
+                if key in resolving:
+                    raise Refused("a value holds itself")  # the walk names the cycle
+                hit = memo.get(key)
+                if hit is not None and hit[0] is o:
+                    if len(hit) == 2:
+                        raise hit[1]
+                    result = hit[2]
+                else:  # convert(o), noted for the walk; without an encoder, o needs default
+                    try:
+                        cls = type(o)
+                        plain = by_default.get(cls)
+                        if plain is None:
+                            plain = by_default[cls] = lookup(cls) is None
+                        result = default(o) if plain and default else self.convert(o)
+                    except Exception as exc:
+                        memo[key] = (o, exc)
+                        raise
+                    memo[key] = (o, None, result)
+                t = type(result)
+                if t is str or t is int or t is float or t is bool or result is None:
+                    parts.append(orjson.dumps(result, option=flags))
+                    continue
+                if t is tuple:
+                    raise Refused("a tuple")  # orjson does not bound the nesting of tuples
+                resolving.add(key)
+                try:
+                    part = orjson.dumps(result, default=self._hook, option=flags)
+                    parts.append(self._resolve(part) if DEFERRED else part)
+                finally:
+                    resolving.discard(key)
+        except Refused:
+            raise
+        except Exception as exc:  # an encoder's error: the walk gives it its path
+            raise Refused from exc
+        return splice(out, parts, bool(self._opts["indent"]))
+
     def _remember(self, o: Any) -> Any:
-        """orjson's ``default`` hook: :meth:`convert`, noting the outcome for the walk."""
+        """:meth:`convert`, noting the outcome for the walk (so that it runs once)."""
         try:
             result = self.convert(o)
         except Exception as exc:
@@ -249,12 +365,12 @@ class Encoder:
         strings, so a small response pays nothing for the check. Build it once
         and call it per response.
         """
-        remember = self._remember
+        defer = self._defer
 
         def hook(o: Any) -> Any:
             if big(o):
                 raise _TooBig
-            return remember(o)
+            return defer(o)
 
         def encode(obj: Any) -> bytes | None:
             if self._fast is None:
@@ -263,12 +379,16 @@ class Encoder:
             if self._fast and (t is dict or t is list):
                 try:
                     out = orjson.dumps(obj, default=hook, option=self._flags)
-                except TypeError as exc:
-                    if _MEMOS:
-                        _MEMOS.pop(get_ident(), None)
+                    if DEFERRED:
+                        out = self._resolve(out)
+                except (TypeError, Refused) as exc:
                     if isinstance(exc.__cause__, _TooBig) or _holds(obj, big, 2):
+                        if _MEMOS:
+                            _MEMOS.pop(get_ident(), None)
+                        if DEFERRED:
+                            DEFERRED.pop(get_ident(), None)
                         return None
-                    return self.encode(obj)  # the walk, for what orjson refused
+                    return self._walk(obj)  # for what orjson refused, with what is known
                 if _MEMOS:
                     _MEMOS.pop(get_ident(), None)
                 return escape_non_ascii(out) if self._escape else out
@@ -302,17 +422,22 @@ class Encoder:
         :class:`CircularReferenceError` when an object's encoder, encoding its
         parts (a frame's cells), meets the object itself again: a frame that
         holds itself fails at once instead of recursing until Python gives up.
+        Inside an encoder that orjson's hook called, code of yours is refused
+        (:class:`fastjson._deferral.UserCode`): orjson holds the payload.
         """
-        entry = self.registry.lookup(type(obj))
+        cls = type(obj)
+        entry = self.registry.lookup(cls)
+        state = thread()
         if entry is None:
             default = self._opts["default"]
-            if default is not None:
-                return default(obj)
-            raise EncodeError(f"Object of type {qualname(type(obj))} is not JSON serializable")
-        ident = get_ident()
-        active = _ACTIVE.get(ident)
-        if active is None:
-            active = _ACTIVE[ident] = set()
+            if default is None:
+                raise EncodeError(f"Object of type {qualname(cls)} is not JSON serializable")
+            if state.hooked:
+                raise UserCode
+            return default(obj)
+        if state.hooked and (not entry.with_options or entry.runs_user_code(cls)):
+            raise UserCode
+        active = state.active
         key = id(obj)
         if key in active:
             raise CircularReferenceError(f"circular reference through a {qualname(type(obj))}")
@@ -455,10 +580,12 @@ def dumpb(obj: Any, /, **options: Unpack[Options]) -> bytes:
     if flags is not None and type(obj) is dict:  # Encoder.encode, inlined for small objects
         try:
             out = _orjson_dumps(obj, _HOOK, flags)
-        except TypeError:
+            if _MEMOS:  # the hook ran: it may have deferred objects
+                if DEFERRED:
+                    out = _DEFAULT._resolve(out)
+                _MEMOS.pop(get_ident(), None)
+        except (TypeError, Refused):
             return _DEFAULT._walk(obj)
-        if _MEMOS:
-            _MEMOS.pop(get_ident(), None)
         return out
     return _DEFAULT.encode(obj)
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..core import Encoder
 
 
-@builtin(decimal.Decimal)
+@builtin(decimal.Decimal, user_code=lambda cls: cls is not decimal.Decimal, reentrant=False)
 def _decimal(o: decimal.Decimal, enc: Encoder) -> str:
     """A string, exactly as written (as Flask does): a float would lose digits."""
     return str(o)

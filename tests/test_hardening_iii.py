@@ -1,0 +1,226 @@
+"""Hardening III: code of yours cannot crash the process; tuples, fragments, integers,
+Decimal non-finites and long error paths obey the rules every other value obeys.
+
+A case that used to crash the interpreter runs in a subprocess (``sys.executable``),
+so that a crash fails the test instead of ending the run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import fastjson
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(code: str) -> str:
+    """Run ``code`` (after ``import fastjson``) in a fresh interpreter; its stdout.
+
+    Fails on a non-zero exit, which a segfault (-11) or an abort (-6) is.
+    """
+    script = "import fastjson\n" + textwrap.dedent(code)
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        timeout=300,
+    )
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    return proc.stdout
+
+
+# -- 1. code of yours never runs while orjson holds the payload --------------------
+
+MUTATING = {
+    "default pops the list": """
+        a = [object() for _ in range(10)]
+        print(fastjson.dumps(a, default=lambda o: a.pop() and None))
+    """,
+    "default deletes from the list (CPython's test_json case)": """
+        a = [object()] * 10
+        print(fastjson.dumps(a, default=lambda o: (a.__delitem__(-1), None)[1]))
+    """,
+    "default frees the list holding the value": """
+        d = {"a": [object() for _ in range(10)], "b": 1}
+        print(fastjson.dumps(d, default=lambda o: d.clear()))
+    """,
+    "default frees the dict being written": """
+        a = [{"x": object(), "y": [object(), object()]} for _ in range(10)]
+        print(fastjson.dumps(a, default=lambda o: a.clear()))
+    """,
+    "a registered encoder empties the list": """
+        class C: pass
+        a = [C() for _ in range(10)]
+        fastjson.register(C, lambda o: a.clear())
+        print(fastjson.dumps(a))
+    """,
+    "a registered encoder, through an Encoder with indent": """
+        class C: pass
+        a = {"k": [C() for _ in range(10)]}
+        fastjson.register(C, lambda o: a["k"].pop() and None)
+        print(json.dumps(json.loads(fastjson.Encoder(indent=2).encode(a))))
+    """,
+    "a generator empties the list": """
+        a = []
+        def rows():
+            a.clear()
+            yield 1
+        a.extend([rows()] + [object()] * 5 + [[object()] * 3])
+        print(fastjson.dumps(a, default=lambda o: None))
+    """,
+    "a dict subclass whose items() empties the list": """
+        class D(dict):
+            def items(self):
+                a.clear()
+                return super().items()
+        a = [D(x=1)] + [[object() for _ in range(3)] for _ in range(5)]
+        print(fastjson.dumps(a, default=lambda o: 0))
+    """,
+    "a list subclass whose __iter__ empties the list": """
+        class L(list):
+            def __iter__(self):
+                a.clear()
+                return super().__iter__()
+        a = [L([1, 2])] + [[object() for _ in range(3)] for _ in range(5)]
+        print(fastjson.dumps(a, default=lambda o: 0))
+    """,
+    "a dataclass property empties the list": """
+        import dataclasses
+        @dataclasses.dataclass
+        class P:
+            x: int = 0
+        def get(self):
+            a.clear()
+            return 1
+        P.x = property(get, lambda self, v: None)
+        a = [P()] + [[object() for _ in range(3)] for _ in range(5)]
+        print(fastjson.dumps(a, default=lambda o: 0))
+    """,
+    "__html__ empties the list": """
+        class H:
+            def __html__(self):
+                a.clear()
+                return "<b>"
+        a = [H()] + [[object() for _ in range(3)] for _ in range(5)]
+        print(fastjson.dumps(a, default=lambda o: 0))
+    """,
+    "a user encoder for the cells of an object array empties the list": """
+        import numpy as np
+        class C: pass
+        cells = np.array([C(), C()], dtype=object)
+        a = [cells] + [[C() for _ in range(3)] for _ in range(5)]
+        fastjson.register(C, lambda o: a.clear())
+        print(fastjson.dumps(a))
+    """,
+    "a user encoder for the cells of an object column empties the dict": """
+        import pandas as pd
+        class C: pass
+        d = {"df": pd.DataFrame({"c": [C(), C()]}), "rest": [[C()] * 3 for _ in range(5)]}
+        fastjson.register(C, lambda o: d.clear())
+        print(fastjson.dumps(d))
+    """,
+    "the provider's bounded encoder": """
+        a = [object() for _ in range(10)]
+        enc = fastjson.Encoder(default=lambda o: a.pop() and None)
+        print(enc.bounded(lambda o: False)(a).decode())
+    """,
+}
+
+
+@pytest.mark.parametrize("code", list(MUTATING.values()), ids=list(MUTATING))
+def test_code_of_yours_that_mutates_the_payload_cannot_crash(code: str):
+    out = run("import json\n" + textwrap.dedent(code))
+    json.loads(out)  # one valid JSON document
+
+
+def test_the_payload_as_it_was_when_orjson_read_it():
+    """Code of yours runs once orjson has let go: orjson wrote the list as it was."""
+    a = [object() for _ in range(4)]
+    assert fastjson.dumps(a, default=lambda o: a.pop() and None) == "[null,null,null,null]"
+
+
+class Money:
+    def __init__(self, cents: int) -> None:
+        self.cents = cents
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"indent": 2}, {"sort_keys": True, "indent": 2}, {"ensure_ascii": True}],
+    ids=["compact", "indent", "sorted", "ascii"],
+)
+def test_deferred_values_are_written_in_place(options: dict[str, Any]):
+    """Values that code of yours returns land exactly where the walk puts them."""
+    payload = {
+        "z": [Money(1), {"m": Money(2), "é": [Money(3)]}],
+        "a": Money(4),
+        "n": [[Money(5)], []],
+    }
+
+    def default(o: Money) -> Any:
+        return {"c": o.cents, "l": [o.cents, "é"]} if o.cents % 2 else f"{o.cents}é"
+
+    fast = fastjson.dumpb(payload, default=default, **options)
+    assert fast == fastjson.dumpb(payload, default=default, backend="json", **options)
+    assert (
+        fast
+        == json.dumps(
+            payload,
+            default=default,
+            indent=options.get("indent"),
+            sort_keys=options.get("sort_keys", False),
+            ensure_ascii=options.get("ensure_ascii", False),
+            separators=(",", ": ") if options.get("indent") else (",", ":"),
+        ).encode()
+    )
+
+
+def test_default_runs_once_per_object_in_document_order():
+    seen: list[int] = []
+
+    def default(o: Money) -> Any:
+        seen.append(o.cents)
+        return [Money(o.cents * 10)] if o.cents < 10 else o.cents
+
+    out = fastjson.dumps([Money(1), {"k": Money(2)}], default=default)
+    assert out == '[[10],{"k":[20]}]'
+    assert seen == [1, 10, 2, 20]
+
+
+def test_a_later_failure_does_not_run_earlier_callbacks_again():
+    calls: list[int] = []
+
+    def default(o: Money) -> Any:
+        calls.append(o.cents)
+        if o.cents == 3:
+            raise ValueError("no")
+        return o.cents
+
+    with pytest.raises(fastjson.EncodeError) as info:
+        fastjson.dumpb([Money(1), Money(2), {"x": Money(3)}], default=default)
+    assert info.value.path == "$[2].x"
+    assert calls == [1, 2, 3]
+
+
+def test_a_generator_is_consumed_once():
+    def gen() -> Any:
+        yield from (1, 2)
+
+    g = gen()
+    assert fastjson.dumpb({"a": g, "b": [2**70]}) == b'{"a":[1,2],"b":[1180591620717411303424]}'
+
+
+def test_a_value_that_holds_itself_through_default_is_a_cycle():
+    a: list[Any] = [Money(1)]
+    with pytest.raises(fastjson.CircularReferenceError):
+        fastjson.dumpb(a, default=lambda o: a)
