@@ -209,6 +209,11 @@ class Encoder:
         An array or a frame comes back from its encoder as a :class:`Raw`
         whose bytes *are* the output: no second buffer of the same size,
         which matters for 20 MB payloads.
+
+        A tuple takes the walk: orjson 3.13 counts tuples toward no nesting
+        limit, so a deep one (or a cycle through one) would overrun its
+        buffers, where the walk stops at ``MAX_DEPTH`` and names cycles, as
+        for lists.
         """
         if type(obj) not in NATIVE:
             try:
@@ -219,6 +224,8 @@ class Encoder:
                 if _MEMOS:
                     _MEMOS.pop(get_ident(), None)
                 return self._ascii(obj.data)
+        if type(obj) is tuple:
+            return self._walk(obj)
         try:
             out = orjson.dumps(obj, default=self._hook, option=self._flags)
             if DEFERRED:

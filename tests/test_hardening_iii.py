@@ -224,3 +224,72 @@ def test_a_value_that_holds_itself_through_default_is_a_cycle():
     a: list[Any] = [Money(1)]
     with pytest.raises(fastjson.CircularReferenceError):
         fastjson.dumpb(a, default=lambda o: a)
+
+
+# -- 2. tuples: MAX_DEPTH and cycles, as lists -------------------------------------
+
+DEPTHS = [254, 255, 799, 800, 801, 2_000, 10_000, 100_000, 1_000_000]
+
+
+def test_deep_tuples_obey_max_depth_as_lists_do_on_every_backend():
+    """Nested to a million levels: tuples, lists and both mixed (a tuple outermost)
+    give what the same nesting of lists gives, and nothing crashes."""
+    out = run(
+        f"""
+        import sys
+        sys.setrecursionlimit(10_000)
+
+        def nest(n, kind):
+            obj = 0
+            for i in range(n):
+                if kind == "tuple" or (kind == "mixed" and i % 2 == (n - 1) % 2):
+                    obj = (obj,)
+                else:
+                    obj = [obj]
+            return obj
+
+        def outcome(obj, backend):
+            try:
+                return fastjson.dumpb(obj, backend=backend)
+            except fastjson.EncodeError as exc:
+                return type(exc).__name__, len(exc.path)
+
+        for n in {DEPTHS}:
+            for backend in ("orjson", "ujson", "json"):
+                lists = outcome(nest(n, "list"), backend)
+                for kind in ("tuple", "mixed"):
+                    assert outcome(nest(n, kind), backend) == lists, (n, kind, backend)
+            print(n, lists if isinstance(lists, tuple) else len(lists))
+        """
+    )
+    lines = dict(line.split(" ", 1) for line in out.splitlines())
+    assert lines["800"] == str(2 * 800 + 1)  # MAX_DEPTH containers: written
+    assert lines["801"] == "('NestingTooDeepError', 2401)"  # "$" and 800 times "[0]"
+    assert lines["1000000"] == "('NestingTooDeepError', 2401)"
+
+
+@pytest.mark.parametrize("backend", ["orjson", "ujson", "json"])
+def test_a_cycle_through_a_tuple_at_the_top_level(backend: str):
+    out = run(
+        f"""
+        items = []
+        t = (items,)
+        items.append(t)
+        for obj in (t, ([t],), (1, {{"k": t}})):
+            try:
+                fastjson.dumpb(obj, backend={backend!r})
+            except fastjson.CircularReferenceError as exc:
+                print(exc.path)
+        """
+    )
+    assert out.split() == ["$[0][0]", "$[0][0][0][0]", "$[1].k[0][0]"]
+
+
+def test_a_cycle_through_a_tuple_in_a_dict_value_where_orjson_stops():
+    """In a dict, a cycle whose lists fall where orjson checks its nesting limit."""
+    items: list[Any] = []
+    t = (items,)
+    items.append(t)
+    with pytest.raises(fastjson.CircularReferenceError) as info:
+        fastjson.dumpb({"a": t})
+    assert info.value.path == "$.a[0][0]"
