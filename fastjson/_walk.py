@@ -206,16 +206,11 @@ class _Walker:
     def _encode(self, o: Any, depth: int) -> Any:
         """Hand ``o`` to its encoder (or ``default``) and walk what comes back."""
         for _ in range(_ENCODER_CHAIN):
-            if isinstance(o, orjson.Fragment):
-                if self.fragments:
-                    return o
-                raise EncodeError(
-                    "an orjson.Fragment can only be written by the orjson backend; "
-                    "use fastjson.Raw, which every backend accepts",
-                    self.where(),
-                )
             result = self._convert(o)
             t = type(result)
+            if t is orjson.Fragment and type(o) is Raw:
+                return result  # a Raw's bytes, checked when it was made; any other fragment
+                # goes through the registry (which checks it) on the next round
             if t is dict or t is list or t is tuple:
                 return self._container(result, depth)
             if t is str or t is int or t is float or t is bool or t is final or result is None:

@@ -110,7 +110,7 @@ class Encoder:
         self._opts = opts
         self.registry: Registry = opts["registry"] or _registry.default_registry
         self.fragments = opts["backend"] == "orjson"
-        """True when the output goes to orjson, so encoders may return ``orjson.Fragment``."""
+        """True when the output goes to orjson, so that a :class:`Raw` is embedded as it is."""
         self._escape = opts["ensure_ascii"]
         self._hook = self._defer  # bound once, not on every call
         self._flags = 0
@@ -149,8 +149,8 @@ class Encoder:
         - Datetimes: orjson's form *is* the built-in one (``_date`` formats with
           orjson), so orjson writes them unless ``datetime_format="http"`` or
           an encoder of yours is registered for them.
-        - Enums and UUIDs: orjson writes them with no hook to intercept, so an
-          encoder of yours for them means the walk, not orjson.
+        - Enums, UUIDs and ``orjson.Fragment``: orjson writes them with no hook
+          to intercept, so an encoder of yours for them means the walk, not orjson.
         """
         import enum
         import uuid
@@ -174,6 +174,7 @@ class Encoder:
             and opts["nan"] == "null"
             and not reg.overrides(enum.Enum)
             and _builtin(reg.lookup(uuid.UUID))
+            and _builtin(reg.lookup(orjson.Fragment))
         )
 
     def encode(self, obj: Any) -> bytes:
@@ -218,6 +219,8 @@ class Encoder:
         if type(obj) not in NATIVE:
             try:
                 obj = self._remember(obj)
+                if type(obj) is orjson.Fragment:  # orjson would write it unread
+                    obj = self._remember(obj)
             except Exception:
                 return self._walk(obj)
             if type(obj) is Raw:
@@ -341,6 +344,8 @@ class Encoder:
                     continue
                 if t is tuple:
                     raise Refused("a tuple")  # orjson does not bound the nesting of tuples
+                if t is orjson.Fragment:  # orjson would write it unread: check it first
+                    result = self.convert(result)
                 resolving.add(key)
                 try:
                     part = orjson.dumps(result, default=self._hook, option=flags)

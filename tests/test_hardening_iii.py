@@ -293,3 +293,55 @@ def test_a_cycle_through_a_tuple_in_a_dict_value_where_orjson_stops():
     with pytest.raises(fastjson.CircularReferenceError) as info:
         fastjson.dumpb({"a": t})
     assert info.value.path == "$.a[0][0]"
+
+
+# -- 3. orjson.Fragment: checked as Raw, on every backend ---------------------------
+
+BACKENDS = ["orjson", "ujson", "json"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("bad", [b"{", b'{}"a\\', b"1 2", b"", "[1,"], ids=repr)
+def test_a_fragment_that_is_not_one_json_value_is_an_encode_error(backend: str, bad: Any):
+    import orjson
+
+    with pytest.raises(fastjson.EncodeValueError) as top:
+        fastjson.dumpb(orjson.Fragment(bad), backend=backend)
+    assert top.value.path == "$"
+    assert "orjson.Fragment does not hold one JSON value" in str(top.value)
+    with pytest.raises(fastjson.EncodeError) as inside:  # the walk: nan="error" takes it
+        fastjson.dumpb({"a": [1, orjson.Fragment(bad)]}, backend=backend, nan="error")
+    assert inside.value.path == "$.a[1]"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_valid_fragment_is_written_on_every_backend(backend: str):
+    import orjson
+
+    out = fastjson.dumpb([orjson.Fragment(b'{"a": [1]}'), orjson.Fragment("2")], backend=backend)
+    assert json.loads(out) == [{"a": [1]}, 2]
+    assert fastjson.dumpb(orjson.Fragment(b"[1]"), backend=backend) == b"[1]"
+
+
+def test_a_fragment_an_encoder_returns_is_checked():
+    import orjson
+
+    class Cached:
+        pass
+
+    reg = fastjson.Registry()
+    reg.register(Cached, lambda o: orjson.Fragment(b'{"unclosed": '))
+    for payload, path in ((Cached(), "$"), ([Cached()], "$[0]"), ({"k": Cached()}, "$.k")):
+        with pytest.raises(fastjson.EncodeValueError) as info:
+            fastjson.dumpb(payload, registry=reg)
+        assert info.value.path == path
+
+
+def test_an_encoder_registered_for_fragments_is_honoured_everywhere():
+    import orjson
+
+    reg = fastjson.Registry()
+    reg.register(orjson.Fragment, lambda f: "a fragment")
+    for backend in BACKENDS:
+        out = fastjson.dumpb({"a": [orjson.Fragment(b"{")]}, registry=reg, backend=backend)
+        assert out == b'{"a":["a fragment"]}'

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .._errors import EncodeError
+from .._errors import EncodeError, EncodeValueError
 from .._values import Raw, dataclass_fields, final, is_dataclass_type
 from ..registry import builtin
 
@@ -90,6 +90,21 @@ def _raw(o: Raw, enc: Encoder) -> Any:
     import json
 
     return final(json.loads(o.data))
+
+
+@builtin(orjson.Fragment, reentrant=False)
+def _fragment(o: orjson.Fragment, enc: Encoder) -> Raw:
+    """orjson's verbatim bytes, checked as :class:`Raw` checks its own: a fragment
+    that is not one JSON value would make the whole output invalid. orjson keeps
+    the bytes to itself; writing the fragment alone is how to read them."""
+    try:
+        data = orjson.dumps(o)
+        orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise EncodeValueError(f"orjson.Fragment does not hold one JSON value: {exc}") from None
+    except orjson.JSONEncodeError as exc:  # a str with lone surrogates
+        raise EncodeValueError(f"orjson.Fragment cannot be written: {exc}") from None
+    return Raw(data, trusted=True)
 
 
 @builtin(final, reentrant=False)
