@@ -35,8 +35,9 @@ import orjson
 from . import _walk
 from . import registry as _registry
 from ._deferral import _THREADS, DEFERRED, SLOT, Refused, UserCode, splice, thread
-from ._errors import CircularReferenceError, DecodeError, EncodeError, qualname
+from ._errors import CircularReferenceError, EncodeError, qualname
 from ._options import DEFAULTS, Options, resolve
+from ._parse import loads
 from ._values import NATIVE, Raw
 
 if TYPE_CHECKING:
@@ -610,89 +611,3 @@ def dumps(obj: Any, /, **options: Unpack[Options]) -> str:
     if options:
         return encoder_for(options).encode(obj).decode()
     return _DEFAULT.encode(obj).decode()
-
-
-# -- parsing -------------------------------------------------------------------
-
-_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
-_LONG_RUN = b"0" * 19
-"""An integer orjson may turn into a float has at least 19 digits."""
-
-
-def loads(data: str | bytes | bytearray | memoryview) -> Any:
-    """Parse JSON strictly and losslessly; raises :class:`DecodeError` (a ``ValueError``).
-
-    One rule for every input: what :func:`dumpb` writes, ``loads`` reads back.
-
-    - integers of any size and sign come back exact (orjson reads those
-      beyond 64 bits as floats; fastjson notices and re-reads the document);
-    - escaped lone surrogates (``"\\ud800"``, which ``dumpb`` and ``json``
-      write for such strings) are accepted;
-    - refused: ``NaN``/``Infinity`` tokens, numbers beyond a double's range,
-      invalid UTF-8, a byte-order mark, and anything else that is not JSON.
-    """
-    if isinstance(data, memoryview | bytearray):
-        data = bytes(data)
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        if "surrogate" not in str(exc):
-            raise DecodeError(str(exc)) from None
-        return _stdlib_loads(data)
-    if len(data) >= 19 and _may_hold_big_int(data, value):
-        return _stdlib_loads(data)
-    return value
-
-
-def _may_hold_big_int(data: str | bytes, value: Any) -> bool:
-    """True when an integer beyond 64 bits may have been read as a float.
-
-    A C-speed scan for a run of 19 digits comes first; only when there is
-    one (a long number, or digits inside a string) are the parsed values
-    searched for a float of that magnitude, which is what such an integer
-    becomes.
-    """
-    raw = data.encode(errors="surrogatepass") if isinstance(data, str) else data
-    if _LONG_RUN not in raw.translate(_DIGITS):
-        return False
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        t = type(v)
-        if t is float:
-            if abs(v) >= 9.2e18:
-                return True
-        elif t is list:
-            stack.extend(v)
-        elif t is dict:
-            stack.extend(v.values())
-    return False
-
-
-def _reject_constant(token: str) -> Any:
-    raise DecodeError(f"{token} is not valid JSON")
-
-
-def _finite_float(text: str) -> float:
-    """As orjson: a number too large for a double is an error, not infinity."""
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise DecodeError(f"number {text} is infinity when parsed as double")
-    return value
-
-
-def _stdlib_loads(data: str | bytes) -> Any:
-    """:func:`json.loads` with orjson's strictness, for what orjson cannot read exactly."""
-    import json
-
-    if isinstance(data, bytes):
-        try:
-            data = data.decode()
-        except UnicodeDecodeError as exc:
-            raise DecodeError(f"invalid UTF-8: {exc}") from None
-    try:
-        return json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
-    except json.JSONDecodeError as exc:
-        raise DecodeError(str(exc)) from None
-    except RecursionError:  # hostile nesting stays a ValueError (HTTP 400)
-        raise DecodeError("nesting too deep") from None
