@@ -19,6 +19,8 @@ also ``ValueError`` because ``json`` raises ``ValueError`` for those cases.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Self
 
 __all__ = (
@@ -29,6 +31,7 @@ __all__ = (
     "EncodeValueError",
     "NestingTooDeepError",
     "NonFiniteError",
+    "format_path",
     "qualname",
 )
 
@@ -100,8 +103,28 @@ class DecodeError(ValueError):
     """``loads`` refused its input: not JSON, or JSON that fastjson cannot read exactly.
 
     A ``ValueError`` (as ``json.JSONDecodeError`` and orjson's are), so Flask
-    answers 400 for a request body that raises it.
+    answers 400 for a request body that raises it. ``path`` says where the
+    value sat when that is known (an integer with too many digits); it is
+    ``$``, the document, otherwise, whose message gives line and column.
     """
+
+    def __init__(self, reason: str, path: str | None = None) -> None:
+        super().__init__(reason if path is None else f"{reason} at {path}")
+        self.reason = reason
+        self.path = "$" if path is None else path
+
+
+def format_path(parts: Iterable[str | int]) -> str:
+    """A JSONPath-like path from its keys and indices: ``$.rows[3]["a b"]``."""
+    out = ["$"]
+    for p in parts:
+        if isinstance(p, int):
+            out.append(f"[{p}]")
+        elif p.isidentifier():
+            out.append(f".{p}")
+        else:
+            out.append(f"[{json.dumps(p)}]")
+    return "".join(out)
 
 
 def qualname(cls: type) -> str:

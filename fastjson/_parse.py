@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from ._errors import DecodeError
+from ._errors import DecodeError, format_path
 
 __all__ = ("loads",)
 
@@ -25,7 +25,10 @@ def loads(data: str | bytes | bytearray | memoryview) -> Any:
     One rule for every input: what :func:`dumpb` writes, ``loads`` reads back.
 
     - integers of any size and sign come back exact (orjson reads those
-      beyond 64 bits as floats; fastjson notices and re-reads the document);
+      beyond 64 bits as floats, or refuses them beyond a double's range;
+      fastjson notices and re-reads the document), up to the interpreter's
+      limit on integer digits (``sys.get_int_max_str_digits()``), beyond
+      which the :class:`DecodeError` gives the integer's ``path``;
     - escaped lone surrogates (``"\\ud800"``, which ``dumpb`` and ``json``
       write for such strings) are accepted;
     - refused: ``NaN``/``Infinity`` tokens, numbers beyond a double's range,
@@ -36,9 +39,10 @@ def loads(data: str | bytes | bytearray | memoryview) -> Any:
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        if "surrogate" not in str(exc):
-            raise DecodeError(str(exc)) from None
-        return _stdlib_loads(data)
+        reason = str(exc)
+        if "surrogate" not in reason and "infinity" not in reason:
+            raise DecodeError(reason) from None
+        return _stdlib_loads(data)  # escaped surrogates; integers too long for a double
     if len(data) >= 19 and _may_hold_big_int(data, value):
         return _stdlib_loads(data)
     return value
@@ -96,3 +100,59 @@ def _stdlib_loads(data: str | bytes) -> Any:
         raise DecodeError(str(exc)) from None
     except RecursionError:  # hostile nesting stays a ValueError (HTTP 400)
         raise DecodeError("nesting too deep") from None
+    except DecodeError:
+        raise
+    except ValueError as exc:  # int() beyond sys.get_int_max_str_digits()
+        if "integer string conversion" not in str(exc):
+            raise
+        raise _too_many_digits(data) from None
+
+
+class _Digits:
+    """Stands for an integer with more digits than the interpreter converts."""
+
+    __slots__ = ("count",)
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+
+def _too_many_digits(data: str) -> DecodeError:
+    """The error for the first integer beyond the digit limit, with its path: the
+    document read again with that integer kept aside (only on this error)."""
+    import json
+    import sys
+
+    limit = sys.get_int_max_str_digits()
+
+    def parse_int(text: str) -> Any:
+        digits = len(text) - text.startswith("-")
+        return int(text) if digits <= limit else _Digits(digits)
+
+    path: list[str | int] = []
+    try:
+        found = _find_digits(json.loads(data, parse_int=parse_int, parse_float=float), path)
+    except (ValueError, RecursionError):  # nested too deep to say where
+        found, path = None, []
+    count = found.count if found is not None else limit + 1
+    return DecodeError(
+        f"an integer of {count} digits exceeds the interpreter's limit of {limit} "
+        "(sys.set_int_max_str_digits)",
+        format_path(path),
+    )
+
+
+def _find_digits(value: Any, path: list[str | int]) -> _Digits | None:
+    """The first :class:`_Digits` in ``value``, leaving its path in ``path``."""
+    if isinstance(value, _Digits):
+        return value
+    items = (
+        value.items() if type(value) is dict else enumerate(value) if type(value) is list else ()
+    )
+    for key, item in items:
+        path.append(key)
+        found = _find_digits(item, path)
+        if found is not None:
+            return found
+        path.pop()
+    return None

@@ -345,3 +345,67 @@ def test_an_encoder_registered_for_fragments_is_honoured_everywhere():
     for backend in BACKENDS:
         out = fastjson.dumpb({"a": [orjson.Fragment(b"{")]}, registry=reg, backend=backend)
         assert out == b'{"a":["a fragment"]}'
+
+
+# -- 4. integers round-trip both ways, up to the interpreter's digit limit --------
+
+LIMIT = sys.get_int_max_str_digits()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [2**63, 2**64, -(2**63) - 1, 10**19, 10**308, 10**309, 10**400, -(10**400), 10**LIMIT - 1],
+    ids=lambda v: f"{len(str(abs(v)))} digits" + (" negative" if v < 0 else ""),
+)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_loads_reads_back_every_integer_dumpb_writes(value: int, backend: str):
+    assert fastjson.loads(fastjson.dumpb(value, backend=backend)) == value
+    back = fastjson.loads(fastjson.dumpb({"a": [1.5, {"b": value}]}, backend=backend))
+    assert back == {"a": [1.5, {"b": value}]}
+    assert type(back["a"][1]["b"]) is int  # not a float that compares equal
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_more_digits_than_the_interpreter_converts_is_an_encode_error(backend: str):
+    too_long = 10**LIMIT  # LIMIT + 1 digits
+    for payload, path in ((too_long, "$"), ({"a": [too_long]}, "$.a[0]")):
+        for big_int in ("number", "string"):
+            with pytest.raises(fastjson.EncodeValueError) as info:
+                fastjson.dumpb(payload, backend=backend, big_int=big_int)  # type: ignore[arg-type]
+            assert info.value.path == path
+            assert f"limit of {LIMIT}" in str(info.value)
+    with pytest.raises(fastjson.EncodeValueError):
+        fastjson.dumpb({too_long: 1}, backend=backend)
+
+
+def test_more_digits_than_the_interpreter_converts_is_a_decode_error():
+    digits = b"7" * (LIMIT + 1)
+    for doc, path in (
+        (digits, "$"),
+        (b'{"a": [1, -' + digits + b"]}", "$.a[1]"),
+        (b'{"k k": ' + digits + b"}", '$["k k"]'),
+    ):
+        with pytest.raises(fastjson.DecodeError) as info:
+            fastjson.loads(doc)
+        assert info.value.path == path
+        assert str(info.value).endswith(f" at {path}")
+    assert fastjson.loads(b"7" * LIMIT) == int("7" * LIMIT)
+
+
+def test_without_a_digit_limit_every_integer_round_trips():
+    out = run(
+        """
+        import sys
+        sys.set_int_max_str_digits(0)
+        value = {"a": [-(10**20_000), 10**5000]}
+        print(fastjson.loads(fastjson.dumpb(value)) == value)
+        """
+    )
+    assert out.strip() == "True"
+
+
+def test_other_decode_errors_keep_their_message_and_say_the_document():
+    with pytest.raises(fastjson.DecodeError) as info:
+        fastjson.loads(b"[1e400]")
+    assert info.value.path == "$"
+    assert str(info.value) == "number 1e400 is infinity when parsed as double"
