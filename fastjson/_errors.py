@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Self
+from typing import TYPE_CHECKING, Self
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = (
     "CircularReferenceError",
@@ -73,10 +76,12 @@ class EncodeValueError(EncodeError, ValueError):
 
 
 class NonFiniteError(EncodeValueError):
-    """NaN or an infinity under ``nan="error"``. ``value`` is the offending float."""
+    """NaN or an infinity under ``nan="error"``. ``value`` is the offending float
+    (or ``Decimal``, whose ``NaN``, ``sNaN`` and infinities follow the same rule)."""
 
-    def __init__(self, value: float, path: str = "$") -> None:
-        super().__init__(f"non-finite float {value!r} is not allowed (nan='error')", path)
+    def __init__(self, value: float | Decimal, path: str = "$") -> None:
+        shown = f"float {value!r}" if isinstance(value, float) else repr(value)
+        super().__init__(f"non-finite {shown} is not allowed (nan='error')", path)
         self.args = (value, path)
         self.value = value
 

@@ -57,7 +57,7 @@ class Encoding(Protocol):
     registry: Registry
 
     def option(self, name: str) -> Any: ...
-    def replace(self, *, datetime_format: Any = ...) -> Encoding: ...
+    def replace(self, *, datetime_format: Any = ..., nan: Any = ...) -> Encoding: ...
     def convert(self, obj: Any) -> Any: ...
     def finish(self, tree: Any) -> bytes: ...
 
@@ -115,7 +115,9 @@ class _Walker:
         self.nan = enc.option("nan")
         self.sort = enc.option("sort_keys")
         self.big_int = enc.option("big_int") == "string"
-        self.key_enc = enc.replace(datetime_format="iso")  # keys are always ISO dates
+        # Keys are always ISO dates, and non-finite numbers there are "NaN" strings
+        # under every policy, as float keys are: a key cannot make the output invalid.
+        self.key_enc = enc.replace(datetime_format="iso", nan="string")
         self.path: list[str | int] = []
         self.seen: set[int] = set()
 

@@ -409,3 +409,48 @@ def test_other_decode_errors_keep_their_message_and_say_the_document():
         fastjson.loads(b"[1e400]")
     assert info.value.path == "$"
     assert str(info.value) == "number 1e400 is infinity when parsed as double"
+
+
+# -- 5. Decimal NaN and infinities follow the nan option, as floats do --------------
+
+NONFINITE_DECIMALS = ["NaN", "sNaN", "-NaN", "Infinity", "-Infinity"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("text", NONFINITE_DECIMALS)
+def test_nonfinite_decimals_follow_the_nan_option(backend: str, text: str):
+    from decimal import Decimal
+
+    value = Decimal(text)
+    as_float = float(text.replace("sNaN", "NaN"))
+    for payload, path in ((value, "$"), ({"rows": [1, {"x": value}]}, "$.rows[1].x")):
+        with pytest.raises(fastjson.NonFiniteError) as info:
+            fastjson.dumpb(payload, backend=backend, nan="error")
+        assert info.value.path == path
+        assert info.value.value is value
+        assert str(info.value) == f"non-finite {value!r} is not allowed (nan='error') at {path}"
+        for nan in ("null", "string"):
+            floats = payload if payload is value else {"rows": [1, {"x": as_float}]}
+            got = fastjson.dumpb(payload, backend=backend, nan=nan)  # type: ignore[arg-type]
+            assert got == fastjson.dumpb(
+                as_float if payload is value else floats,
+                backend=backend,
+                nan=nan,  # type: ignore[arg-type]
+            )
+
+
+@pytest.mark.parametrize("nan", ["null", "error", "string"])
+def test_nonfinite_decimal_keys_are_written_as_float_keys_are(nan: str):
+    from decimal import Decimal
+
+    for text in ("NaN", "Infinity", "-Infinity"):  # a signalling NaN cannot be hashed
+        key = float(text)
+        assert fastjson.dumpb({Decimal(text): 1}, nan=nan) == fastjson.dumpb({key: 1}, nan=nan)  # type: ignore[arg-type]
+
+
+def test_finite_decimals_keep_every_digit():
+    from decimal import Decimal
+
+    assert (
+        fastjson.dumpb([Decimal("0.0030"), Decimal("-1E+3")], nan="error") == b'["0.0030","-1E+3"]'
+    )
