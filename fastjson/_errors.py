@@ -20,6 +20,7 @@ also ``ValueError`` because ``json`` raises ``ValueError`` for those cases.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Self
 
@@ -34,6 +35,7 @@ __all__ = (
     "EncodeValueError",
     "NestingTooDeepError",
     "NonFiniteError",
+    "abbreviated",
     "format_path",
     "qualname",
 )
@@ -55,7 +57,7 @@ class EncodeError(TypeError):
         self.path = path
 
     def __str__(self) -> str:
-        return f"{self.reason} at {self.path}"
+        return f"{self.reason} at {abbreviated(self.path)}"
 
     def within(self, prefix: str) -> Self:
         """The same error, seen from ``prefix`` (a path ending where this one starts)."""
@@ -114,7 +116,7 @@ class DecodeError(ValueError):
     """
 
     def __init__(self, reason: str, path: str | None = None) -> None:
-        super().__init__(reason if path is None else f"{reason} at {path}")
+        super().__init__(reason if path is None else f"{reason} at {abbreviated(path)}")
         self.reason = reason
         self.path = "$" if path is None else path
 
@@ -130,6 +132,26 @@ def format_path(parts: Iterable[str | int]) -> str:
         else:
             out.append(f"[{json.dumps(p)}]")
     return "".join(out)
+
+
+_SEGMENT = re.compile(r'\.[^.\[]+|\[\d+\]|\["(?:[^"\\]|\\.)*"\]')
+"""One step of a path: ``.name``, ``[3]`` or ``["a key"]``."""
+
+_KEPT = 6
+"""Steps kept at each end of a long path in a message."""
+
+
+def abbreviated(path: str) -> str:
+    """``path`` for a message: its first and last steps around ``…`` when it has more
+    than ``2 * _KEPT``. An error's ``.path`` stays whole; a message 800 steps long
+    (a NestingTooDeepError's) helps nobody read a log."""
+    if path.count("[") + path.count(".") <= 2 * _KEPT:
+        return path
+    steps = _SEGMENT.findall(path, 1)
+    if len(steps) <= 2 * _KEPT or "$" + "".join(steps) != path:
+        return path
+    head, tail = "".join(steps[:_KEPT]), "".join(steps[-_KEPT:])
+    return f"${head}…{tail} ({len(steps)} steps)"
 
 
 def qualname(cls: type) -> str:

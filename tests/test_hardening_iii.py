@@ -454,3 +454,36 @@ def test_finite_decimals_keep_every_digit():
     assert (
         fastjson.dumpb([Decimal("0.0030"), Decimal("-1E+3")], nan="error") == b'["0.0030","-1E+3"]'
     )
+
+
+# -- 6. long paths are abbreviated in messages, whole in .path ---------------------
+
+
+def test_a_long_path_is_abbreviated_in_the_message_and_whole_in_path():
+    deep: Any = 0
+    for _ in range(1000):
+        deep = [deep]
+    with pytest.raises(fastjson.NestingTooDeepError) as info:
+        fastjson.dumpb({"rows": deep})
+    assert info.value.path == "$.rows" + "[0]" * 799
+    head, tail = "$.rows" + "[0]" * 5, "[0]" * 6
+    assert str(info.value) == f"nesting deeper than 800 levels at {head}…{tail} (800 steps)"
+    assert info.value.within("$.outer").path == "$.outer.rows" + "[0]" * 799
+
+
+def test_paths_of_twelve_steps_or_fewer_are_written_whole():
+    payload: Any = float("nan")
+    for key in ("f", "e", "d c", "b", "a"):
+        payload = {key: [payload]}
+    with pytest.raises(fastjson.NonFiniteError) as info:
+        fastjson.dumpb(payload, nan="error")
+    assert info.value.path == '$.a[0].b[0]["d c"][0].e[0].f[0]'
+    assert str(info.value).endswith(" at " + info.value.path)
+
+
+def test_a_decode_error_abbreviates_its_path_as_well():
+    doc = b"[" * 20 + b"9" * (LIMIT + 1) + b"]" * 20
+    with pytest.raises(fastjson.DecodeError) as info:
+        fastjson.loads(doc)
+    assert info.value.path == "$" + "[0]" * 20
+    assert str(info.value).endswith(" at $" + "[0]" * 6 + "…" + "[0]" * 6 + " (20 steps)")
