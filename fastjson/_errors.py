@@ -19,8 +19,12 @@ also ``ValueError`` because ``json`` raises ``ValueError`` for those cases.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Self
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Self
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = (
     "CircularReferenceError",
@@ -30,6 +34,8 @@ __all__ = (
     "EncodeValueError",
     "NestingTooDeepError",
     "NonFiniteError",
+    "abbreviated",
+    "format_path",
     "member",
     "qualname",
     "rebased",
@@ -52,7 +58,7 @@ class EncodeError(TypeError):
         self.path = path
 
     def __str__(self) -> str:
-        return f"{self.reason} at {self.path}"
+        return f"{self.reason} at {abbreviated(self.path)}"
 
     def within(self, prefix: str) -> Self:
         """The same error, seen from ``prefix`` (a path ending where this one starts)."""
@@ -73,10 +79,12 @@ class EncodeValueError(EncodeError, ValueError):
 
 
 class NonFiniteError(EncodeValueError):
-    """NaN or an infinity under ``nan="error"``. ``value`` is the offending float."""
+    """NaN or an infinity under ``nan="error"``. ``value`` is the offending float
+    (or ``Decimal``, whose ``NaN``, ``sNaN`` and infinities follow the same rule)."""
 
-    def __init__(self, value: float, path: str = "$") -> None:
-        super().__init__(f"non-finite float {value!r} is not allowed (nan='error')", path)
+    def __init__(self, value: float | Decimal, path: str = "$") -> None:
+        shown = f"float {value!r}" if isinstance(value, float) else repr(value)
+        super().__init__(f"non-finite {shown} is not allowed (nan='error')", path)
         self.args = (value, path)
         self.value = value
 
@@ -103,8 +111,40 @@ class DecodeError(ValueError):
     """``loads`` refused its input: not JSON, or JSON that fastjson cannot read exactly.
 
     A ``ValueError`` (as ``json.JSONDecodeError`` and orjson's are), so Flask
-    answers 400 for a request body that raises it.
+    answers 400 for a request body that raises it. ``path`` says where the
+    value sat when that is known (an integer with too many digits); it is
+    ``$``, the document, otherwise, whose message gives line and column.
     """
+
+    def __init__(self, reason: str, path: str | None = None) -> None:
+        super().__init__(reason if path is None else f"{reason} at {abbreviated(path)}")
+        self.reason = reason
+        self.path = "$" if path is None else path
+
+
+def format_path(parts: Iterable[str | int]) -> str:
+    """A JSONPath-like path from its keys and indices: ``$.rows[3]["a b"]``."""
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else member(p) for p in parts)
+
+
+_SEGMENT = re.compile(r'\.[^.\[]+|\[\d+\]|\["(?:[^"\\]|\\.)*"\]')
+"""One step of a path: ``.name``, ``[3]`` or ``["a key"]``."""
+
+_KEPT = 6
+"""Steps kept at each end of a long path in a message."""
+
+
+def abbreviated(path: str) -> str:
+    """``path`` for a message: its first and last steps around ``…`` when it has more
+    than ``2 * _KEPT``. An error's ``.path`` stays whole; a message 800 steps long
+    (a NestingTooDeepError's) helps nobody read a log."""
+    if path.count("[") + path.count(".") <= 2 * _KEPT:
+        return path
+    steps = _SEGMENT.findall(path, 1)
+    if len(steps) <= 2 * _KEPT or "$" + "".join(steps) != path:
+        return path
+    head, tail = "".join(steps[:_KEPT]), "".join(steps[-_KEPT:])
+    return f"${head}…{tail} ({len(steps)} steps)"
 
 
 def qualname(cls: type) -> str:

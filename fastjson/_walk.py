@@ -35,6 +35,7 @@ from ._errors import (
     EncodeValueError,
     NestingTooDeepError,
     NonFiniteError,
+    format_path,
     qualname,
 )
 from ._values import INT64_MIN, NONFINITE_TOKENS, SAFE_INTEGER, UINT64_MAX, Raw, final
@@ -56,7 +57,7 @@ class Encoding(Protocol):
     registry: Registry
 
     def option(self, name: str) -> Any: ...
-    def replace(self, *, datetime_format: Any = ...) -> Encoding: ...
+    def replace(self, *, datetime_format: Any = ..., nan: Any = ...) -> Encoding: ...
     def convert(self, obj: Any) -> Any: ...
     def finish(self, tree: Any) -> bytes: ...
 
@@ -114,20 +115,14 @@ class _Walker:
         self.nan = enc.option("nan")
         self.sort = enc.option("sort_keys")
         self.big_int = enc.option("big_int") == "string"
-        self.key_enc = enc.replace(datetime_format="iso")  # keys are always ISO dates
+        # Keys are always ISO dates, and non-finite numbers there are "NaN" strings
+        # under every policy, as float keys are: a key cannot make the output invalid.
+        self.key_enc = enc.replace(datetime_format="iso", nan="string")
         self.path: list[str | int] = []
         self.seen: set[int] = set()
 
     def where(self) -> str:
-        parts = ["$"]
-        for p in self.path:
-            if isinstance(p, int):
-                parts.append(f"[{p}]")
-            elif p.isidentifier():
-                parts.append(f".{p}")
-            else:
-                parts.append(f"[{json.dumps(p)}]")
-        return "".join(parts)
+        return format_path(self.path)
 
     def value(self, o: Any, depth: int) -> Any:
         t = type(o)
@@ -206,16 +201,11 @@ class _Walker:
     def _encode(self, o: Any, depth: int) -> Any:
         """Hand ``o`` to its encoder (or ``default``) and walk what comes back."""
         for _ in range(_ENCODER_CHAIN):
-            if isinstance(o, orjson.Fragment):
-                if self.fragments:
-                    return o
-                raise EncodeError(
-                    "an orjson.Fragment can only be written by the orjson backend; "
-                    "use fastjson.Raw, which every backend accepts",
-                    self.where(),
-                )
             result = self._convert(o)
             t = type(result)
+            if t is orjson.Fragment and type(o) is Raw:
+                return result  # a Raw's bytes, checked when it was made; any other fragment
+                # goes through the registry (which checks it) on the next round
             if t is dict or t is list or t is tuple:
                 return self._container(result, depth)
             if t is str or t is int or t is float or t is bool or t is final or result is None:
@@ -258,7 +248,7 @@ class _Walker:
         if t is bool or k is None:
             return "true" if k is True else "false" if k is False else "null"
         if t is int:
-            return int.__repr__(k)
+            return self._digits(k)
         if t is float:
             # Keys are strings, so NaN cannot make them invalid: write them as json does.
             return float.__repr__(k) if math.isfinite(k) else NONFINITE_TOKENS[repr(k)]
@@ -287,11 +277,28 @@ class _Walker:
         return orjson.Fragment(json.dumps(s).encode())
 
     def _int(self, i: int) -> Any:
-        if self.big_int and not -SAFE_INTEGER <= i <= SAFE_INTEGER:
-            return str(i)
-        if self.fragments and not INT64_MIN <= i <= UINT64_MAX:
-            return orjson.Fragment(int.__repr__(i).encode())
-        return i
+        if INT64_MIN <= i <= UINT64_MAX:
+            return str(i) if self.big_int and not -SAFE_INTEGER <= i <= SAFE_INTEGER else i
+        text = self._digits(i)  # beyond 64 bits, orjson writes no digits: fastjson does
+        if self.big_int:
+            return text
+        return orjson.Fragment(text.encode()) if self.fragments else i
+
+    def _digits(self, i: int) -> str:
+        """``repr(i)``, or an error with the path when ``i`` has more digits than the
+        interpreter converts (``sys.get_int_max_str_digits()``): ``loads`` could
+        not read them back either."""
+        try:
+            return int.__repr__(i)
+        except ValueError:
+            import sys
+
+            limit = sys.get_int_max_str_digits()
+            raise EncodeValueError(
+                f"an integer of about {int(i.bit_length() * 0.30103) + 1} digits exceeds the "
+                f"interpreter's limit of {limit} (sys.set_int_max_str_digits)",
+                self.where(),
+            ) from None
 
     def _nonfinite(self, f: float) -> Any:
         if self.nan == "null":

@@ -5,10 +5,12 @@ of two routes, which give identical bytes:
 
 1. **Fast path.** ``orjson.dumps`` writes the native types
    (:data:`fastjson._values.NATIVE`) and hands every other object to
-   :meth:`Encoder.convert`, the single place where the registry and
-   ``default`` are consulted. numpy arrays and frames come back from their
-   encoders already encoded (a :class:`~fastjson.Raw` fragment), so no
-   Python code touches their elements.
+   :meth:`Encoder._defer`, which converts it through :meth:`Encoder.convert`,
+   the single place where the registry and ``default`` are consulted, unless
+   that would run code of yours while orjson holds the payload: such objects
+   are converted once orjson has returned (:mod:`fastjson._deferral`). numpy
+   arrays and frames come back from their encoders already encoded (a
+   :class:`~fastjson.Raw` fragment), so no Python code touches their elements.
 2. **Walk** (:mod:`fastjson._walk`). A complete normaliser in Python for what
    orjson refuses (integers beyond 64 bits, nesting deeper than 254 levels,
    lone surrogates, non-string keys, ``nan`` other than ``"null"``, the
@@ -33,8 +35,10 @@ import orjson
 from . import _walk
 from . import registry as _registry
 from ._dates import iso_datetime
-from ._errors import CircularReferenceError, DecodeError, EncodeError, qualname
+from ._deferral import _THREADS, DEFERRED, SLOT, Refused, UserCode, splice, thread
+from ._errors import CircularReferenceError, EncodeError, qualname
 from ._options import DEFAULTS, Options, resolve
+from ._parse import loads
 from ._values import NATIVE, Raw
 
 if TYPE_CHECKING:
@@ -53,10 +57,6 @@ _MEMOS: dict[int, dict[int, tuple[Any, ...]]] = {}
 """Per thread, what the fast path's ``default`` hook returned (or raised) for each object
 during the current encode, so that the walk, when the fast path gives up, reuses it
 rather than running an encoder, or ``default``, a second time."""
-
-
-_ACTIVE: dict[int, set[int]] = {}
-"""Per thread, the objects whose encoders are running (to catch a frame holding itself)."""
 
 
 def _memo() -> dict[int, tuple[Any, ...]]:
@@ -113,9 +113,9 @@ class Encoder:
         self._opts = opts
         self.registry: Registry = opts["registry"] or _registry.default_registry
         self.fragments = opts["backend"] == "orjson"
-        """True when the output goes to orjson, so encoders may return ``orjson.Fragment``."""
+        """True when the output goes to orjson, so that a :class:`Raw` is embedded as it is."""
         self._escape = opts["ensure_ascii"]
-        self._hook = self._remember  # bound once, not on every call
+        self._hook = self._defer  # bound once, not on every call
         self._flags = 0
         self._iso_dates = False
         self._fast: bool | None = None  # None: plan on first use (and after registry changes)
@@ -156,8 +156,8 @@ class Encoder:
           encoders are in charge, :meth:`_remember` writes ``datetime`` and
           ``date`` itself by the rule of :mod:`fastjson._dates`, without the
           registry (``_iso_dates``).
-        - Enums and UUIDs: orjson writes them with no hook to intercept, so an
-          encoder of yours for them means the walk, not orjson.
+        - Enums, UUIDs and ``orjson.Fragment``: orjson writes them with no hook
+          to intercept, so an encoder of yours for them means the walk, not orjson.
         """
         import enum
         import uuid
@@ -180,6 +180,7 @@ class Encoder:
             and opts["nan"] == "null"
             and not reg.overrides(enum.Enum)
             and _builtin(reg.lookup(uuid.UUID))
+            and _builtin(reg.lookup(orjson.Fragment))
         )
 
     def encode(self, obj: Any) -> bytes:
@@ -196,10 +197,12 @@ class Encoder:
             if t is dict or t is list:
                 try:
                     out = orjson.dumps(obj, default=self._hook, option=self._flags)
-                except TypeError:
+                    if _MEMOS:  # the hook ran: it may have deferred objects
+                        if DEFERRED:
+                            out = self._resolve(out)
+                        _MEMOS.pop(get_ident(), None)
+                except (TypeError, Refused):
                     return self._walk(obj)  # the walk knows what orjson refused, and where
-                if _MEMOS:
-                    _MEMOS.pop(get_ident(), None)
                 return escape_non_ascii(out) if self._escape else out
             return self._top_level(obj)
         if fast is None:
@@ -213,30 +216,161 @@ class Encoder:
         An array or a frame comes back from its encoder as a :class:`Raw`
         whose bytes *are* the output: no second buffer of the same size,
         which matters for 20 MB payloads.
+
+        A tuple takes the walk: orjson 3.13 counts tuples toward no nesting
+        limit, so a deep one (or a cycle through one) would overrun its
+        buffers, where the walk stops at ``MAX_DEPTH`` and names cycles, as
+        for lists.
         """
         if type(obj) not in NATIVE:
             try:
                 obj = self._remember(obj)
+                if type(obj) is orjson.Fragment:  # orjson would write it unread
+                    obj = self._remember(obj)
             except Exception:
                 return self._walk(obj)
             if type(obj) is Raw:
                 if _MEMOS:
                     _MEMOS.pop(get_ident(), None)
                 return self._ascii(obj.data)
+        if type(obj) is tuple:
+            return self._walk(obj)
         try:
             out = orjson.dumps(obj, default=self._hook, option=self._flags)
-        except TypeError:
+            if DEFERRED:
+                out = self._resolve(out)
+        except (TypeError, Refused):
             return self._walk(obj)
         if _MEMOS:
             _MEMOS.pop(get_ident(), None)
         return self._ascii(out)
 
     def _walk(self, obj: Any) -> bytes:
+        if DEFERRED:
+            DEFERRED.pop(get_ident(), None)  # left by an orjson call that gave up
         memo = _MEMOS.pop(get_ident(), None) if _MEMOS else None
         return self.finish(_walk.walk(obj, self, memo))
 
+    def _defer(self, o: Any) -> Any:
+        """orjson's ``default`` hook on the fast path: :meth:`convert`, noting the
+        outcome for the walk, unless that would run code of yours while orjson
+        holds the payload (see :mod:`fastjson._deferral`). Such an object is noted
+        and :data:`SLOT` stands in for it; inside an encoder this hook called, it
+        is refused instead. :meth:`convert`'s steps are inlined: this runs once
+        per non-native value."""
+        cls = type(o)
+        if self._iso_dates:  # the commonest values orjson hands back: written here
+            if cls is dt.datetime:  # (time zones are library code, as in stdlib.py)
+                return iso_datetime(o)
+            if cls is dt.date:
+                return o.isoformat()
+        entry = self.registry.lookup(cls)
+        user: bool
+        if entry is None:
+            user = self._opts["default"] is not None
+        elif entry.with_options:
+            check = entry.user_code
+            user = check if check is True or check is False else entry.runs_user_code(cls)
+        else:
+            user = True
+        ident = get_ident()
+        state = _THREADS.get(ident) or thread()
+        if user:
+            if state.hooked:
+                raise UserCode
+            if ident not in _MEMOS:  # the fast path looks for deferred objects only then
+                _MEMOS[ident] = {}
+            deferred = DEFERRED.get(ident)
+            if deferred is None:
+                deferred = DEFERRED[ident] = []
+            deferred.append(o)
+            return SLOT
+        memo = _MEMOS.get(ident)
+        if memo is None:
+            memo = _MEMOS[ident] = {}
+        try:
+            if entry is None:
+                raise EncodeError(f"Object of type {qualname(cls)} is not JSON serializable")
+            if not entry.reentrant:
+                result = entry.func(o, self)
+            else:  # it may encode parts of o: code of yours is refused until it returns
+                key = id(o)
+                if key in state.active:
+                    raise CircularReferenceError(f"circular reference through a {qualname(cls)}")
+                outer = DEFERRED.pop(ident, None) if DEFERRED else None
+                state.active.add(key)
+                state.hooked += 1
+                try:
+                    result = entry.func(o, self)
+                finally:
+                    state.hooked -= 1
+                    state.active.discard(key)
+                    if outer is not None:
+                        DEFERRED[ident] = outer
+        except Exception as exc:
+            memo[id(o)] = (o, exc)
+            raise
+        memo[id(o)] = (o, None, result)
+        return result
+
+    def _resolve(self, out: bytes) -> bytes:
+        """``out`` with the objects deferred by the orjson call that wrote it converted
+        (once: the memo) and encoded in their places; raises :class:`Refused` for the
+        walk to finish what this cannot."""
+        ident = get_ident()
+        deferred = DEFERRED.pop(ident, None)
+        if deferred is None:
+            return out
+        memo = _memo()
+        resolving = thread().resolving
+        flags = self._flags
+        default = self._opts["default"]
+        lookup = self.registry.lookup
+        by_default: dict[type, bool] = {}  # per type: no encoder, so default converts it
+        parts = []
+        try:
+            for o in deferred:
+                key = id(o)
+                if key in resolving:
+                    raise Refused("a value holds itself")  # the walk names the cycle
+                hit = memo.get(key)
+                if hit is not None and hit[0] is o:
+                    if len(hit) == 2:
+                        raise hit[1]
+                    result = hit[2]
+                else:  # convert(o), noted for the walk; without an encoder, o needs default
+                    try:
+                        cls = type(o)
+                        plain = by_default.get(cls)
+                        if plain is None:
+                            plain = by_default[cls] = lookup(cls) is None
+                        result = default(o) if plain and default else self.convert(o)
+                    except Exception as exc:
+                        memo[key] = (o, exc)
+                        raise
+                    memo[key] = (o, None, result)
+                t = type(result)
+                if t is str or t is int or t is float or t is bool or result is None:
+                    parts.append(orjson.dumps(result, option=flags))
+                    continue
+                if t is tuple:
+                    raise Refused("a tuple")  # orjson does not bound the nesting of tuples
+                if t is orjson.Fragment:  # orjson would write it unread: check it first
+                    result = self.convert(result)
+                resolving.add(key)
+                try:
+                    part = orjson.dumps(result, default=self._hook, option=flags)
+                    parts.append(self._resolve(part) if DEFERRED else part)
+                finally:
+                    resolving.discard(key)
+        except Refused:
+            raise
+        except Exception as exc:  # an encoder's error: the walk gives it its path
+            raise Refused from exc
+        return splice(out, parts, bool(self._opts["indent"]))
+
     def _remember(self, o: Any) -> Any:
-        """orjson's ``default`` hook: :meth:`convert`, noting the outcome for the walk.
+        """:meth:`convert`, noting the outcome for the walk (so that it runs once).
 
         Plain datetimes and dates, the commonest values orjson hands back, are
         written here directly while the built-in encoders are in charge: what
@@ -264,12 +398,12 @@ class Encoder:
         strings, so a small response pays nothing for the check. Build it once
         and call it per response.
         """
-        remember = self._remember
+        defer = self._defer
 
         def hook(o: Any) -> Any:
             if big(o):
                 raise _TooBig
-            return remember(o)
+            return defer(o)
 
         def encode(obj: Any) -> bytes | None:
             if self._fast is None:
@@ -278,12 +412,16 @@ class Encoder:
             if self._fast and (t is dict or t is list):
                 try:
                     out = orjson.dumps(obj, default=hook, option=self._flags)
-                except TypeError as exc:
-                    if _MEMOS:
-                        _MEMOS.pop(get_ident(), None)
+                    if DEFERRED:
+                        out = self._resolve(out)
+                except (TypeError, Refused) as exc:
                     if isinstance(exc.__cause__, _TooBig) or _holds(obj, big, 2):
+                        if _MEMOS:
+                            _MEMOS.pop(get_ident(), None)
+                        if DEFERRED:
+                            DEFERRED.pop(get_ident(), None)
                         return None
-                    return self.encode(obj)  # the walk, for what orjson refused
+                    return self._walk(obj)  # for what orjson refused, with what is known
                 if _MEMOS:
                     _MEMOS.pop(get_ident(), None)
                 return escape_non_ascii(out) if self._escape else out
@@ -317,17 +455,22 @@ class Encoder:
         :class:`CircularReferenceError` when an object's encoder, encoding its
         parts (a frame's cells), meets the object itself again: a frame that
         holds itself fails at once instead of recursing until Python gives up.
+        Inside an encoder that orjson's hook called, code of yours is refused
+        (:class:`fastjson._deferral.UserCode`): orjson holds the payload.
         """
-        entry = self.registry.lookup(type(obj))
+        cls = type(obj)
+        entry = self.registry.lookup(cls)
+        state = thread()
         if entry is None:
             default = self._opts["default"]
-            if default is not None:
-                return default(obj)
-            raise EncodeError(f"Object of type {qualname(type(obj))} is not JSON serializable")
-        ident = get_ident()
-        active = _ACTIVE.get(ident)
-        if active is None:
-            active = _ACTIVE[ident] = set()
+            if default is None:
+                raise EncodeError(f"Object of type {qualname(cls)} is not JSON serializable")
+            if state.hooked:
+                raise UserCode
+            return default(obj)
+        if state.hooked and (not entry.with_options or entry.runs_user_code(cls)):
+            raise UserCode
+        active = state.active
         key = id(obj)
         if key in active:
             raise CircularReferenceError(f"circular reference through a {qualname(type(obj))}")
@@ -470,10 +613,12 @@ def dumpb(obj: Any, /, **options: Unpack[Options]) -> bytes:
     if flags is not None and type(obj) is dict:  # Encoder.encode, inlined for small objects
         try:
             out = _orjson_dumps(obj, _HOOK, flags)
-        except TypeError:
+            if _MEMOS:  # the hook ran: it may have deferred objects
+                if DEFERRED:
+                    out = _DEFAULT._resolve(out)
+                _MEMOS.pop(get_ident(), None)
+        except (TypeError, Refused):
             return _DEFAULT._walk(obj)
-        if _MEMOS:
-            _MEMOS.pop(get_ident(), None)
         return out
     return _DEFAULT.encode(obj)
 
@@ -486,89 +631,3 @@ def dumps(obj: Any, /, **options: Unpack[Options]) -> str:
     if options:
         return encoder_for(options).encode(obj).decode()
     return _DEFAULT.encode(obj).decode()
-
-
-# -- parsing -------------------------------------------------------------------
-
-_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
-_LONG_RUN = b"0" * 19
-"""An integer orjson may turn into a float has at least 19 digits."""
-
-
-def loads(data: str | bytes | bytearray | memoryview) -> Any:
-    """Parse JSON strictly and losslessly; raises :class:`DecodeError` (a ``ValueError``).
-
-    One rule for every input: what :func:`dumpb` writes, ``loads`` reads back.
-
-    - integers of any size and sign come back exact (orjson reads those
-      beyond 64 bits as floats; fastjson notices and re-reads the document);
-    - escaped lone surrogates (``"\\ud800"``, which ``dumpb`` and ``json``
-      write for such strings) are accepted;
-    - refused: ``NaN``/``Infinity`` tokens, numbers beyond a double's range,
-      invalid UTF-8, a byte-order mark, and anything else that is not JSON.
-    """
-    if isinstance(data, memoryview | bytearray):
-        data = bytes(data)
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        if "surrogate" not in str(exc):
-            raise DecodeError(str(exc)) from None
-        return _stdlib_loads(data)
-    if len(data) >= 19 and _may_hold_big_int(data, value):
-        return _stdlib_loads(data)
-    return value
-
-
-def _may_hold_big_int(data: str | bytes, value: Any) -> bool:
-    """True when an integer beyond 64 bits may have been read as a float.
-
-    A C-speed scan for a run of 19 digits comes first; only when there is
-    one (a long number, or digits inside a string) are the parsed values
-    searched for a float of that magnitude, which is what such an integer
-    becomes.
-    """
-    raw = data.encode(errors="surrogatepass") if isinstance(data, str) else data
-    if _LONG_RUN not in raw.translate(_DIGITS):
-        return False
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        t = type(v)
-        if t is float:
-            if abs(v) >= 9.2e18:
-                return True
-        elif t is list:
-            stack.extend(v)
-        elif t is dict:
-            stack.extend(v.values())
-    return False
-
-
-def _reject_constant(token: str) -> Any:
-    raise DecodeError(f"{token} is not valid JSON")
-
-
-def _finite_float(text: str) -> float:
-    """As orjson: a number too large for a double is an error, not infinity."""
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise DecodeError(f"number {text} is infinity when parsed as double")
-    return value
-
-
-def _stdlib_loads(data: str | bytes) -> Any:
-    """:func:`json.loads` with orjson's strictness, for what orjson cannot read exactly."""
-    import json
-
-    if isinstance(data, bytes):
-        try:
-            data = data.decode()
-        except UnicodeDecodeError as exc:
-            raise DecodeError(f"invalid UTF-8: {exc}") from None
-    try:
-        return json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
-    except json.JSONDecodeError as exc:
-        raise DecodeError(str(exc)) from None
-    except RecursionError:  # hostile nesting stays a ValueError (HTTP 400)
-        raise DecodeError("nesting too deep") from None

@@ -101,9 +101,26 @@ _LAZY_MODULES = {
 
 
 class Entry:
-    """One registration. ``with_options`` encoders also receive the encoding context."""
+    """One registration. ``with_options`` encoders also receive the encoding context.
 
-    __slots__ = ("func", "key", "order", "priority", "with_options")
+    Two facts about a built-in let the orjson fast path call it while orjson
+    is in the middle of a list or dict (:mod:`fastjson.core`): whether, for a
+    given class, it runs code of the user's (``user_code``: a bool, or a
+    predicate over the class), and whether it may encode parts of the object
+    through the encoder (``reentrant``: numpy object arrays, frames). Your
+    encoders run code of yours by definition.
+    """
+
+    __slots__ = (
+        "_verdicts",
+        "func",
+        "key",
+        "order",
+        "priority",
+        "reentrant",
+        "user_code",
+        "with_options",
+    )
 
     def __init__(
         self,
@@ -112,12 +129,33 @@ class Entry:
         priority: int,
         order: int,
         with_options: bool = False,
+        user_code: bool | Predicate = True,
+        reentrant: bool = True,
     ):
         self.key = key
         self.func = func
         self.priority = priority
         self.order = order
         self.with_options = with_options
+        self.user_code = user_code
+        self.reentrant = reentrant
+        self._verdicts: dict[type, bool] = {}
+
+    def runs_user_code(self, cls: type) -> bool:
+        """Whether encoding an instance of ``cls`` runs code that is neither fastjson's
+        nor the standard library's (a method the class overrides, a generator's body).
+
+        A predicate's answer is kept per class: a class changed after its first
+        encode keeps the first answer.
+        """
+        check = self.user_code
+        if check is True or check is False:
+            return check
+        try:
+            return self._verdicts[cls]
+        except KeyError:
+            verdict = self._verdicts[cls] = bool(check(cls))
+            return verdict
 
     def __repr__(self) -> str:
         return f"<Entry {_name(self.key)} -> {self.func!r} priority={self.priority}>"
@@ -204,12 +242,14 @@ class Registry:
         priority: int,
         force: bool,
         with_options: bool,
+        user_code: bool | Predicate = True,
+        reentrant: bool = True,
     ) -> None:
         if not callable(func):
             raise TypeError(f"encoder must be callable, got {type(func).__qualname__}")
         if not isinstance(key, type) and not callable(key):
             raise TypeError(f"key must be a type or a predicate, got {type(key).__qualname__}")
-        entry = Entry(key, func, priority, next(_order), with_options)
+        entry = Entry(key, func, priority, next(_order), with_options, user_code, reentrant)
         with _lock:
             existing = [e for e in self._entries if e.key == key]
             if existing and not force:
@@ -371,11 +411,30 @@ def _load_plugin(ep: Any) -> None:
         warnings.warn(message, RuntimeWarning, stacklevel=2)
 
 
-def builtin(key: type | Predicate, *, priority: int = 0) -> Callable[[_F], _F]:
-    """Register a built-in encoder that receives ``(obj, options)``; fastjson internal."""
+def builtin(
+    key: type | Predicate,
+    *,
+    priority: int = 0,
+    user_code: bool | Predicate = False,
+    reentrant: bool = True,
+) -> Callable[[_F], _F]:
+    """Register a built-in encoder that receives ``(obj, options)``; fastjson internal.
+
+    ``user_code`` and ``reentrant``: see :class:`Entry`. The defaults suit an
+    encoder that runs no code of the user's but may encode parts of the object
+    through the encoder.
+    """
 
     def decorate(func: _F) -> _F:
-        builtins._add(key, func, priority=priority, force=False, with_options=True)
+        builtins._add(
+            key,
+            func,
+            priority=priority,
+            force=False,
+            with_options=True,
+            user_code=user_code,
+            reentrant=reentrant,
+        )
         return func
 
     return decorate
