@@ -686,29 +686,25 @@ def _iso_zoned(col: Any) -> Any:
 
 def _iso_naive(col: Any) -> Any:
     """``2024-03-01T12:30:00``, with ``.ffffff`` or ``.fffffffff`` when not whole seconds."""
-    ns = col.dt.nanosecond()
-    fraction = (
-        pl.when(ns == 0)
-        .then(pl.lit(""))
-        .when(ns % 1000 == 0)
-        .then(pl.concat_str([pl.lit("."), (ns // 1000).cast(pl.String).str.zfill(6)]))
-        .otherwise(pl.concat_str([pl.lit("."), ns.cast(pl.String).str.zfill(9)]))
-    )
-    return pl.concat_str([col.dt.to_string("%Y-%m-%dT%H:%M:%S"), fraction])
+    return pl.concat_str([col.dt.to_string("%Y-%m-%dT%H:%M:%S"), _fraction(col)])
 
 
 def _iso_time(col: Any) -> Any:
-    """``HH:MM:SS``, with ``.ffffff``, or ``.fffffffff`` when there are nanoseconds, as
-    every time and datetime is written (:mod:`fastjson._dates`)."""
+    """``HH:MM:SS`` and the same fraction, as every time and datetime is written
+    (:mod:`fastjson._dates`)."""
+    return pl.concat_str([col.dt.to_string("%H:%M:%S"), _fraction(col)])
+
+
+def _fraction(col: Any) -> Any:
+    """None for whole seconds, else ``.ffffff``, or ``.fffffffff`` with nanoseconds."""
     ns = col.dt.nanosecond()
-    fraction = (
+    return (
         pl.when(ns == 0)
         .then(pl.lit(""))
         .when(ns % 1000 == 0)
         .then(pl.concat_str([pl.lit("."), (ns // 1000).cast(pl.String).str.zfill(6)]))
         .otherwise(pl.concat_str([pl.lit("."), ns.cast(pl.String).str.zfill(9)]))
     )
-    return pl.concat_str([col.dt.to_string("%H:%M:%S"), fraction])
 
 
 # -- series and lazy frames ----------------------------------------------------
