@@ -76,3 +76,17 @@ def test_arrow_backed_pandas_columns_match_numpy_backed_ones():
     numpy_backed = pd.DataFrame({"i": [1, 2], "s": ["x", "y"]})
     arrow_backed = numpy_backed.convert_dtypes(dtype_backend="pyarrow")
     assert dumpb(arrow_backed) == dumpb(numpy_backed)
+
+
+def test_binary_columns_are_written_as_numpy_bytes_are():
+    """One rule for bytes: the UTF-8 text they hold (Arrow's binary was refused)."""
+    import numpy as np
+    import polars as pl
+
+    values = [b"ab", "\u00e9".encode()]
+    expected = dumpb(np.array(values))
+    assert dumpb(pa.array(values)) == expected == dumpb(pl.Series(values))
+    assert dumpb(pa.table({"b": values})) == dumpb(pd.DataFrame({"b": ["ab", "\u00e9"]}))
+    for bad in (pa.array([b"\xff"]), np.array([b"\xff"])):
+        with pytest.raises(EncodeError, match="UTF-8"):
+            dumpb(bad)

@@ -324,11 +324,12 @@ def test_big_ints_as_strings():
     assert strict_loads(dumpb(pf))[1] == {"i": SAFE + 1, "u": 2**64 - 1}
 
 
-def test_binary_is_refused_with_its_place():
+def test_binary_that_is_not_utf8_is_refused_with_its_place():
     pf = pl.DataFrame({"n": [1, 2], "bin": [b"ok", b"\xff"]})
-    with pytest.raises(fastjson.EncodeError, match="bytes") as caught:
+    with pytest.raises(fastjson.EncodeError, match="UTF-8") as caught:
         dumpb(pf)
-    assert caught.value.path == "$[0].bin"
+    assert caught.value.path == "$[1].bin"
+    assert dumpb(pf[:1]) == b'[{"n":1,"bin":"ok"}]'
 
 
 @pytest.mark.parametrize("orient", ORIENTS)

@@ -42,7 +42,8 @@ digits, the offset kept for time zones by the rule of :mod:`fastjson._dates`); D
 ``"YYYY-MM-DD"``; Time ``"HH:MM:SS[.ffffff]"`` as ``datetime.time``;
 Duration seconds as a number; Categorical and Enum their strings; Decimal
 a string with every digit, as ``str(Decimal)``; List, Array and Struct
-arrays and objects; Binary an ``EncodeError``, as ``bytes`` everywhere.
+arrays and objects; Binary the UTF-8 text it holds, as numpy's bytes arrays
+(an ``EncodeError`` for other bytes).
 
 **Where polars and pandas differ**, the choices made here:
 
@@ -419,6 +420,21 @@ def _converted(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(converted) if converted else frame
 
 
+def _utf8(series: pl.Series) -> pl.Series:
+    """Binary values as the UTF-8 text they hold, as numpy's bytes arrays are written."""
+    try:
+        return series.cast(pl.String)
+    except pl.exceptions.ComputeError:
+        pass
+    for row, value in enumerate(series.to_list()):  # only to say where: this fails anyway
+        try:
+            value is None or value.decode()
+        except UnicodeDecodeError:
+            reason = f"bytes that are not UTF-8 have no JSON form: {value!r}"
+            raise EncodeError(reason, f"$[{row}]") from None
+    raise EncodeError("a Binary column holds bytes that are not UTF-8")
+
+
 def _plan(
     name: str, dtype: Any, whole_seconds: bool, plain_strings: bool = False
 ) -> tuple[Any, Any]:
@@ -623,6 +639,8 @@ def _canonical(series: pl.Series, enc: Encoder) -> pl.Series:
         return _select(series, _iso_time)
     if isinstance(dtype, pl.Duration):
         return _seconds(series)
+    if dtype == pl.Binary:
+        return _utf8(series)
     if isinstance(dtype, pl.Decimal):
         return _decimal_strings(series, dtype.scale)
     return series
