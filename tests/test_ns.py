@@ -445,3 +445,30 @@ class TestRequestBodies:
             data = b"[" * depth + leaf + b"]" * depth
             status, _ = self.post(client, data=data, content_type="application/json")
             assert status == 400
+
+
+def test_a_request_body_reads_back_every_integer_dumpb_writes():
+    """``request.get_json()`` in a namespace reads integers beyond a double exactly, and
+    one past the interpreter's digit limit is a 400 that says why (not a 500)."""
+    import sys
+
+    import fastjson
+
+    space = ns.Namespace("ints")
+
+    @space.post("/echo")
+    def echo() -> Any:
+        body = ns.request.get_json()
+        return {"same": body == [10**400, -(2**70)], "back": body}
+
+    client = space.test_client()
+    sent = fastjson.dumpb([10**400, -(2**70)])
+    reply = client.post("/echo", data=sent, content_type="application/json")
+    assert reply.status_code == 200
+    assert reply.get_data() == b'{"same":true,"back":' + sent + b"}"
+    limit = sys.get_int_max_str_digits()
+    if limit:
+        too_long = b"[" + b"9" * (limit + 1) + b"]"
+        reply = client.post("/echo", data=too_long, content_type="application/json")
+        assert reply.status_code == 400
+        assert "digit" in strict_loads(reply.get_data())["message"]
