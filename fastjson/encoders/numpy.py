@@ -688,17 +688,17 @@ def _arrow_array(column: NDArray[Any]) -> Any:
 # -- scalars -------------------------------------------------------------------
 
 
-@builtin(np.bool_)
+@builtin(np.bool_, reentrant=False)
 def _bool(o: np.bool_, enc: Encoder) -> bool:
     return bool(o)
 
 
-@builtin(np.integer)
+@builtin(np.integer, reentrant=False)
 def _integer(o: np.integer[Any], enc: Encoder) -> int:
     return int(o)
 
 
-@builtin(np.floating)
+@builtin(np.floating, reentrant=False)
 def _floating(o: np.floating[Any], enc: Encoder) -> Any:
     if not np.isfinite(o) or o.dtype == np.float64:
         return float(o)
@@ -714,19 +714,19 @@ def _complex(o: np.complexfloating[Any, Any], enc: Encoder) -> Any:
     raise EncodeError(_COMPLEX)
 
 
-@builtin(np.datetime64)
+@builtin(np.datetime64, reentrant=False)
 def _datetime64(o: np.datetime64, enc: Encoder) -> str | None:
     strings = datetime_strings(np.asarray(o).reshape(1), enc.option("datetime_format"))
     result: str | None = strings[0]
     return result
 
 
-@builtin(np.timedelta64)
+@builtin(np.timedelta64, reentrant=False)
 def _timedelta64(o: np.timedelta64, enc: Encoder) -> float | None:
     return None if np.isnat(o) else float(timedelta_seconds(np.asarray(o)))
 
 
-@builtin(np.bytes_)
+@builtin(np.bytes_, reentrant=False)
 def _bytes(o: np.bytes_, enc: Encoder) -> str:
     result: str = json_ready(np.asarray(o).reshape(1), enc)[0]
     return result
