@@ -14,10 +14,11 @@ that needs ``default``, an encoder you registered, or a built-in that would run
 code of yours for that class (a generator, a ``dict`` subclass with its own
 ``items()``, a dataclass with a property for a field...), it returns
 :data:`SLOT`, a one-byte placeholder, and notes the object. Once orjson has
-returned, and holds nothing, the noted objects are converted in document order
-and encoded on their own, and their bytes replace the placeholders
-(:func:`splice`). A NUL byte cannot otherwise occur in orjson's output (it
-escapes control characters), so the placeholders are found exactly.
+returned, and holds nothing, the placeholders are found (:func:`slots`), the
+noted objects are converted in document order and encoded on their own, and
+their bytes replace the placeholders (:func:`splice`). A NUL byte cannot
+otherwise occur in orjson's output (it escapes control characters), so the
+placeholders are found exactly.
 
 Alternatives considered, and why not:
 
@@ -48,7 +49,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ("DEFERRED", "SLOT", "Refused", "Thread", "UserCode", "splice", "thread")
+__all__ = ("DEFERRED", "SLOT", "Refused", "Thread", "UserCode", "slots", "splice", "thread")
 
 SLOT = orjson.Fragment(b"\0")
 """What the fast path's hook gives orjson in place of an object it defers."""
@@ -98,8 +99,22 @@ class Refused(Exception):
     """Deferred values that the fast path cannot finish: the walk takes over."""
 
 
-def splice(out: bytes, parts: list[bytes], indent: bool) -> bytes:
-    """``out`` with its placeholders replaced by ``parts``, in order.
+def slots(out: bytes, count: int) -> list[int]:
+    """Where the ``count`` placeholders of ``out`` are, found before any code of yours
+    runs: a different number (a NUL byte of another origin, objects left by a call
+    that was interrupted) raises :class:`Refused`."""
+    found: list[int] = []
+    at = out.find(b"\0")  # memchr: faster than split for a few placeholders
+    while at >= 0 and len(found) <= count:
+        found.append(at)
+        at = out.find(b"\0", at + 1)
+    if len(found) != count:
+        raise Refused("the placeholders do not match the deferred objects")
+    return found
+
+
+def splice(out: bytes, at: list[int], parts: list[bytes], indent: bool) -> bytes:
+    """``out`` with the placeholders at ``at`` replaced by ``parts``, in order.
 
     Under ``indent`` each part is indented as the line that holds its
     placeholder: orjson puts every member and element on a line of its own,
@@ -107,17 +122,12 @@ def splice(out: bytes, parts: list[bytes], indent: bool) -> bytes:
     """
     chunks = []
     start = 0
-    for part in parts:
-        at = out.find(b"\0", start)  # memchr: faster than split for a few placeholders
-        if at < 0:
-            raise Refused("fewer placeholders than deferred objects")
+    for slot, part in zip(at, parts, strict=True):
         if indent and b"\n" in part:
-            line = out[out.rfind(b"\n", 0, at) + 1 : at]
+            line = out[out.rfind(b"\n", 0, slot) + 1 : slot]
             part = part.replace(b"\n", b"\n" + b" " * (len(line) - len(line.lstrip(b" "))))
-        chunks.append(out[start:at])
+        chunks.append(out[start:slot])
         chunks.append(part)
-        start = at + 1
-    if out.find(b"\0", start) >= 0:
-        raise Refused("a NUL byte in the output that is not a placeholder")
+        start = slot + 1
     chunks.append(out[start:])
     return b"".join(chunks)

@@ -35,7 +35,7 @@ import orjson
 from . import _walk
 from . import registry as _registry
 from ._dates import iso_datetime
-from ._deferral import _THREADS, DEFERRED, SLOT, Refused, UserCode, splice, thread
+from ._deferral import _THREADS, DEFERRED, SLOT, Refused, UserCode, slots, splice, thread
 from ._errors import CircularReferenceError, EncodeError, qualname
 from ._options import DEFAULTS, Options, resolve
 from ._parse import loads
@@ -321,6 +321,7 @@ class Encoder:
         deferred = DEFERRED.pop(ident, None)
         if deferred is None:
             return out
+        at = slots(out, len(deferred))
         memo = _memo()
         resolving = thread().resolving
         flags = self._flags
@@ -367,7 +368,7 @@ class Encoder:
             raise
         except Exception as exc:  # an encoder's error: the walk gives it its path
             raise Refused from exc
-        return splice(out, parts, bool(self._opts["indent"]))
+        return splice(out, at, parts, bool(self._opts["indent"]))
 
     def _remember(self, o: Any) -> Any:
         """:meth:`convert`, noting the outcome for the walk (so that it runs once).

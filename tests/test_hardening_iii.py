@@ -487,3 +487,17 @@ def test_a_decode_error_abbreviates_its_path_as_well():
         fastjson.loads(doc)
     assert info.value.path == "$" + "[0]" * 20
     assert str(info.value).endswith(" at $" + "[0]" * 6 + "…" + "[0]" * 6 + " (20 steps)")
+
+
+def test_objects_left_by_an_interrupted_encode_are_not_converted_later():
+    """An encode stopped mid-way (KeyboardInterrupt) leaves its deferred objects; the
+    next encode on the thread finds more objects than placeholders and walks."""
+    from threading import get_ident
+
+    from fastjson import _deferral
+
+    calls: list[int] = []
+    _deferral.DEFERRED[get_ident()] = [Money(1)]
+    assert fastjson.dumpb([Money(2)], default=lambda o: calls.append(o.cents) or 0) == b"[0]"
+    assert calls == [2]
+    assert get_ident() not in _deferral.DEFERRED
