@@ -153,8 +153,8 @@ class Encoder:
         - Datetimes are always handed back by orjson: its own form rounds an
           offset of seconds to the minute (which moves the instant) and drops
           the leading zeros of a ``time``'s microseconds. While the built-in
-          encoders are in charge, :meth:`_remember` writes ``datetime`` and
-          ``date`` itself by the rule of :mod:`fastjson._dates`, without the
+          encoders are in charge, the hook (:meth:`_defer`) writes ``datetime``
+          and ``date`` itself by the rule of :mod:`fastjson._dates`, without the
           registry (``_iso_dates``).
         - Enums, UUIDs and ``orjson.Fragment``: orjson writes them with no hook
           to intercept, so an encoder of yours for them means the walk, not orjson.
@@ -371,17 +371,7 @@ class Encoder:
         return splice(out, at, parts, bool(self._opts["indent"]))
 
     def _remember(self, o: Any) -> Any:
-        """:meth:`convert`, noting the outcome for the walk (so that it runs once).
-
-        Plain datetimes and dates, the commonest values orjson hands back, are
-        written here directly while the built-in encoders are in charge: what
-        their encoders would return, without a registry look-up or a memo."""
-        if self._iso_dates:
-            t = type(o)
-            if t is dt.datetime:
-                return iso_datetime(o)
-            if t is dt.date:
-                return o.isoformat()
+        """:meth:`convert`, noting the outcome for the walk (so that it runs once)."""
         try:
             result = self.convert(o)
         except Exception as exc:
