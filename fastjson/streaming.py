@@ -5,7 +5,9 @@ what :func:`fastjson.dumpb` returns for the same object and options. Big
 values are written piece by piece: numpy arrays by slices of the leading
 axis, DataFrames and Series by row ranges (through the same column code as
 ``dumpb``), lists, tuples and dicts element by element, and generators and
-other iterators lazily, as they yield. Everything else, and anything small,
+other iterators lazily, as they yield, and query results and readers (Arrow
+readers, DuckDB relations, polars lazy frames, Dask collections) batch by batch.
+Everything else, and anything small,
 is encoded whole by the same :class:`~fastjson.Encoder`, so there is no
 second copy of the type rules here: this module only decides where to cut.
 
@@ -30,7 +32,7 @@ from ._options import Options
 from ._values import NATIVE
 from ._walk import object_items
 from .core import Encoder, encoder_for, escape_non_ascii
-from .encoders._source import Source, source_of
+from .encoders._source import Source, Stream, batches_of, source_of, stream_of
 
 __all__ = ("CHUNK_SIZE", "iter_encode", "iter_ndjson")
 
@@ -158,6 +160,9 @@ class _Writer:
             return None
         if getattr(entry.func, "streams_lazily", False):
             return self._lazy
+        stream = stream_of(obj, self.enc.registry)
+        if stream is not None:
+            return lambda _obj, depth: self._stream(obj, stream, depth)
         source = source_of(obj, self.enc.registry)
         if source is None or source.rows is None or source.cells * 8 <= self.chunk_size:
             return None
@@ -200,6 +205,35 @@ class _Writer:
                 column = functools.partial(source.column, k)
                 yield from self._slices(column, n, column_rows, b"{", b"}", target=target)
             yield b"}"
+
+    def _stream(self, obj: Any, stream: Stream, depth: int) -> Iterator[Piece]:
+        """A query result or reader batch by batch, in the orients where that writes the
+        collected table's bytes (:meth:`Stream.streams`); in the others, and where
+        ``indent`` would lay frames out as nested lists, the table collected first and
+        then written as any table is."""
+        enc = self.enc
+        if not stream.streams(enc) or (self.indent and not enc.fragments):
+            yield from self.pieces(stream.collect(), depth)
+            return
+        keyed = enc.option("orient") not in _UNLABELLED
+        target = self.range_bytes if stream.kind == "frame" else self.chunk_size
+        yield b"{" if keyed else b"["
+        offset, wrote = 0, False
+        for source in batches_of(obj, enc.registry):
+            try:
+                source = source.prepared(enc)
+                rows = _rows_per_piece(source.row_bytes, target)
+                n = source.rows or 0
+                pieces = self._slices(source.part, n, rows, b"", b"", target=target)
+                for k, piece in enumerate(p for p in pieces if p):
+                    if k == 0 and wrote:
+                        yield b","
+                    wrote = True
+                    yield piece
+            except EncodeError as exc:
+                raise rebased(exc, offset) from exc.__cause__
+            offset += n
+        yield b"}" if keyed else b"]"
 
     def _open(self, opener: bytes, closer: bytes, depth: int) -> tuple[bytes, bytes, bytes]:
         """Opening, separator and closing bytes of a container at ``depth``.
@@ -357,6 +391,8 @@ class _Writer:
                 converted = self.enc.convert(obj)
                 if type(converted) is not type(obj):  # else encode raises why
                     return self.lines(converted)
+            if entry is not None and stream_of(obj, self.enc.registry) is not None:
+                return self._stream_lines(obj)
             source = None if entry is None else source_of(obj, self.enc.registry)
             if source is not None and source.rows is not None:
                 return self._source_lines(source)
@@ -382,6 +418,16 @@ class _Writer:
                 yield self._escaped(source.lines(i, min(n, i + step), enc))
             except EncodeError as exc:
                 raise rebased(exc, i) from exc.__cause__
+
+    def _stream_lines(self, obj: Any) -> Iterator[Piece]:
+        """A query result or reader, batch by batch, a record (or element) a line."""
+        offset = 0
+        for source in batches_of(obj, self.enc.registry):
+            try:
+                yield from self._source_lines(source)
+            except EncodeError as exc:
+                raise rebased(exc, offset) from exc.__cause__
+            offset += source.rows or 0
 
     def _element_lines(self, items: Iterator[Any]) -> Iterator[Piece]:
         index = 0
