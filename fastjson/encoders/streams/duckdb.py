@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from ...registry import builtin
+from .. import streams as package
 from .._source import streams
-from . import BATCH_ROWS, Batches, reading
+from . import Batches, reading
 
 if TYPE_CHECKING:
     from ...core import Encoder
@@ -32,7 +33,7 @@ class RelationStream(Batches):
 
     def batches(self) -> Iterator[Any]:
         with reading("a DuckDB query"):
-            reader = self.relation.to_arrow_reader(BATCH_ROWS)
+            reader = self.relation.to_arrow_reader(package.BATCH_ROWS)
         batches = iter(reader)
         while True:
             with reading("a DuckDB query"):

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ...registry import builtin
+from .. import streams as package
 from .._source import streams
-from . import BATCH_ROWS, Batches, reading
+from . import Batches, reading
 
 if TYPE_CHECKING:
     from ...core import Encoder
@@ -25,9 +26,9 @@ __all__ = ("LazyStream",)
 class LazyStream(Batches):
     """A LazyFrame as a :class:`~.._source.Stream`: the frames of its streaming run."""
 
-    def __init__(self, frame: pl.LazyFrame, rows: int = BATCH_ROWS) -> None:
+    def __init__(self, frame: pl.LazyFrame, rows: int | None = None) -> None:
         self.frame = frame
-        self.rows = rows
+        self.rows = package.BATCH_ROWS if rows is None else rows
 
     def batches(self) -> Iterator[pl.DataFrame]:
         with reading("a polars LazyFrame"):
