@@ -221,19 +221,42 @@ class _Writer:
         offset, wrote = 0, False
         for source in batches_of(obj, enc.registry):
             try:
-                source = source.prepared(enc)
+                by_position = keyed and not source.labelled  # rows written as records
+                source = source.prepared(enc.replace(orient="records") if by_position else enc)
                 rows = _rows_per_piece(source.row_bytes, target)
                 n = source.rows or 0
-                pieces = self._slices(source.part, n, rows, b"", b"", target=target)
+                if by_position:
+                    pieces = self._positioned(source, offset, n)
+                else:
+                    pieces = self._slices(source.part, n, rows, b"", b"", target=target)
                 for k, piece in enumerate(p for p in pieces if p):
                     if k == 0 and wrote:
                         yield b","
                     wrote = True
                     yield piece
             except EncodeError as exc:
-                raise rebased(exc, offset) from exc.__cause__
+                error = rebased(exc, offset)
+                raise (_labelled(error) if keyed else error) from exc.__cause__
             offset += n
         yield b"}" if keyed else b"]"
+
+    def _positioned(self, source: Source, offset: int, n: int) -> Iterator[Piece]:
+        """The ``index`` members of a batch of a table with no index (its labels the row
+        positions over the whole table, from ``offset``), by ranges of rows, with a comma
+        between ranges: each row's record written as NDJSON, its label put before it."""
+        from .encoders.streams import positioned
+
+        records = self.enc.replace(orient="records")
+        step = _rows_per_piece(source.row_bytes, self.range_bytes)
+        for i in range(0, n, step):
+            try:
+                lines = source.lines(i, min(n, i + step), records)
+            except EncodeError as exc:
+                raise _labelled(rebased(exc, offset + i)) from exc.__cause__
+            if i:
+                yield b","
+            members = positioned(lines, offset + i)
+            yield self._escaped(bytes(members)) if self.escape else members
 
     def _open(self, opener: bytes, closer: bytes, depth: int) -> tuple[bytes, bytes, bytes]:
         """Opening, separator and closing bytes of a container at ``depth``.
@@ -442,6 +465,16 @@ class _Writer:
             close = getattr(items, "close", None)
             if close is not None:
                 close()
+
+
+def _labelled(exc: EncodeError) -> EncodeError:
+    """``exc`` raised for row ``k`` (``$[k]...``) as the ``index`` orient names it, by
+    its position as a label: ``$["k"]...`` (a path already keyed is left as it is)."""
+    path = exc.path
+    end = path.find("]")
+    if not path.startswith("$[") or not path[2:end].isdigit():
+        return exc
+    return exc.at(f'$["{path[2:end]}"]{path[end + 1 :]}')
 
 
 def _rows_per_piece(bytes_per_row: int, chunk_size: int) -> int:

@@ -253,11 +253,31 @@ def test_duckdb_decimals_are_written_as_arrow_decimals() -> None:
     assert b"".join(iter_ndjson(rel)) == expected[1:-1] + b"\n"
 
 
-def test_keyed_orients_index_by_global_position() -> None:
+def test_index_orient_streams_by_global_position(monkeypatch: pytest.MonkeyPatch) -> None:
     """Arrow and polars tables have no index: their keyed orients count rows from 0 over
-    the whole table, not per batch."""
+    the whole table, not per batch, and ``index`` streams so; ``split`` and ``columns``
+    collect first."""
+    collects: list[str] = []
+    real = streams.arrow.ReaderStream.collect
+
+    def counted(self: Any) -> Any:
+        collects.append(self.what)
+        return real(self)
+
+    monkeypatch.setattr(streams.arrow.ReaderStream, "collect", counted)
     body = b"".join(iter_encode(reader(TABLE), orient="index", chunk_size=4))
     assert list(strict_loads(body)) == [str(i) for i in range(11)]
+    assert body == dumpb(TABLE, orient="index")
+    assert b"".join(iter_encode(reader(TABLE), orient="index", sort_keys=True)) == dumpb(
+        TABLE, orient="index", sort_keys=True
+    )
+    assert not collects
+    for orient in ("split", "columns"):
+        assert b"".join(iter_encode(reader(TABLE), orient=orient)) == dumpb(TABLE, orient=orient)
+    assert collects == ["RecordBatchReader"] * 2
+    with pytest.raises(fastjson.NonFiniteError) as caught:
+        b"".join(iter_encode(reader(NAN_TABLE), orient="index", nan="error"))
+    assert caught.value.path == '$["8"].f'
 
 
 # -- laziness -----------------------------------------------------------------------
@@ -353,13 +373,36 @@ def test_a_lazy_frame_streams_without_a_full_collect(monkeypatch: pytest.MonkeyP
     assert b"".join(iter_encode(lf, chunk_size=8)) == dumpb(whole)
     assert b"".join(iter_ndjson(lf)) == b"".join(iter_ndjson(whole))
     assert b"".join(iter_encode(lf, orient="values")) == dumpb(whole, orient="values")
+    assert b"".join(iter_encode(lf, orient="index")) == dumpb(whole, orient="index")
     from fastjson._http import arrow_chunks, arrow_form
 
     form = arrow_form(lf)
     assert form is not None
     read = pa.ipc.open_stream(b"".join(arrow_chunks(form))).read_all()
     assert read.equals(whole.to_arrow())
-    assert runs == [4, 4, 4, 65_536]
+    assert runs == [4, 4, 4, 4, 65_536]
+
+
+def test_a_c_stream_is_opened_once_per_encode() -> None:
+    """Deciding how to write it (is it big? does it stream?) never opens the stream."""
+    opened: list[int] = []
+
+    class Counted(CStream):
+        def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+            opened.append(1)
+            return super().__arrow_c_stream__(requested_schema)
+
+    app = flask.Flask(__name__)
+    for encode in (
+        lambda: dumpb({"q": Counted(TABLE)}),
+        lambda: b"".join(iter_encode({"q": Counted(TABLE)}, chunk_size=8)),
+        lambda: b"".join(iter_ndjson(Counted(TABLE))),
+        lambda: fastjson.jsonify(q=Counted(TABLE)).get_data(),
+    ):
+        opened.clear()
+        with app.app_context():
+            assert encode()
+        assert len(opened) == 1
 
 
 def test_readers_are_not_read_until_written() -> None:

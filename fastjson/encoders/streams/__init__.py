@@ -23,14 +23,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ..._errors import EncodeError, qualname
+from ..._errors import EncodeError
 from ...registry import builtin
 from .._source import Kind, streams
 
 if TYPE_CHECKING:
     from ...core import Encoder
 
-__all__ = ("BATCH_ROWS", "UNLABELLED", "reading")
+__all__ = ("BATCH_ROWS", "UNLABELLED", "positioned", "reading")
 
 BATCH_ROWS = 65_536
 """Rows per batch asked of a query (DuckDB's ``to_arrow_reader``, polars'
@@ -68,9 +68,9 @@ def _offers_arrow_stream(cls: type) -> bool:
 
 
 def _c_stream(obj: Any) -> Any:
-    from .arrow import ReaderStream, reader_of
+    from .arrow import CStream
 
-    return ReaderStream(reader_of(obj), what=qualname(type(obj)))
+    return CStream(obj)
 
 
 @builtin(_offers_arrow_stream, priority=-1, user_code=True)
@@ -82,9 +82,36 @@ def encode_arrow_c_stream(obj: Any, enc: Encoder) -> Any:
 
 
 class Batches:
-    """What every stream shares: ``records`` and ``values`` stream, the rest collect."""
+    """What the streams of tables with no index share: ``records`` and ``values`` stream,
+    and ``index``, whose labels are the row positions over the whole table
+    (:func:`positioned`); ``split`` and ``columns`` collect first."""
 
     kind: Kind = "frame"
 
     def streams(self, enc: Encoder) -> bool:
-        return enc.option("orient") in UNLABELLED
+        from .._interleave import available
+
+        orient = enc.option("orient")
+        return orient in UNLABELLED or (orient == "index" and available())
+
+
+def positioned(lines: bytes, first: int) -> memoryview:
+    """``"first":row,"first+1":row...``: the members of the ``index`` orient of a table
+    with no index, from the NDJSON ``lines`` of its rows (each ``dumpb``'s record for the
+    row, as the ``index`` orient writes it) and the position of the first.
+
+    The labels are written by orjson at once and alternated with the lines by Arrow
+    (:func:`~.._interleave.alternate`): no Python object per row.
+    """
+    import numpy as np
+    import orjson
+
+    from .._interleave import alternate, bounds
+
+    if not lines:
+        return memoryview(b"")
+    rows = lines.count(b"\n")
+    labels = orjson.dumps(np.arange(first, first + rows), option=orjson.OPT_SERIALIZE_NUMPY)
+    keys = b'"' + labels[1:-1].replace(b",", b'":\n,"') + b'":'  # "0":  ,"1":  ,"2":
+    records = lines[:-1]
+    return alternate((keys, bounds(keys, b"\n")), (records, bounds(records, b"\n")))

@@ -24,7 +24,7 @@ from . import Batches, reading
 if TYPE_CHECKING:
     from ...core import Encoder
 
-__all__ = ("ReaderStream", "reader_of")
+__all__ = ("CStream", "ReaderStream", "reader_of")
 
 _READ: weakref.WeakSet[pa.RecordBatchReader] = weakref.WeakSet()
 """Readers fastjson has begun to read."""
@@ -41,11 +41,12 @@ def reader_of(obj: Any) -> pa.RecordBatchReader:
 class ReaderStream(Batches):
     """A reader as a :class:`~.._source.Stream`: its batches as they come."""
 
-    def __init__(self, reader: pa.RecordBatchReader, what: str = "RecordBatchReader") -> None:
-        self.reader = reader
-        self.what = what
+    what = "RecordBatchReader"
 
-    def _claim(self) -> pa.RecordBatchReader:
+    def __init__(self, reader: pa.RecordBatchReader) -> None:
+        self.reader = reader
+
+    def _open(self) -> pa.RecordBatchReader:
         """The reader, marked as read; an ``EncodeError`` if it was read already."""
         if self.reader in _READ:
             raise EncodeError(
@@ -56,7 +57,11 @@ class ReaderStream(Batches):
         return self.reader
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        reader = self._claim()
+        return self._read(None)
+
+    def _read(self, opened: pa.RecordBatchReader | None) -> Iterator[pa.RecordBatch]:
+        """The batches of ``opened``, or of the reader opened at the first batch."""
+        reader = self._open() if opened is None else opened
         batches = iter(reader)
         while True:
             with reading(f"a {self.what}"):
@@ -66,12 +71,28 @@ class ReaderStream(Batches):
             yield batch
 
     def collect(self) -> pa.Table:
-        reader = self._claim()
+        reader = self._open()
         with reading(f"a {self.what}"):
             return reader.read_all()
 
     def arrow(self, rows: int) -> tuple[Iterator[pa.RecordBatch], pa.Schema]:
-        return self.batches(), self.reader.schema
+        return self._read(None), self.reader.schema  # read (and marked) at the first batch
+
+
+class CStream(ReaderStream):
+    """An object offering ``__arrow_c_stream__``: a reader opened for each read, when the
+    read begins (the object decides whether it can be read again)."""
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+        self.what = f"Arrow C stream of a {qualname(type(obj))}"
+
+    def _open(self) -> pa.RecordBatchReader:
+        return reader_of(self.obj)
+
+    def arrow(self, rows: int) -> tuple[Iterator[pa.RecordBatch], pa.Schema]:
+        reader = self._open()
+        return self._read(reader), reader.schema
 
 
 @builtin(pa.RecordBatchReader, user_code=True)
