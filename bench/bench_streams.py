@@ -7,8 +7,8 @@ heap handed back, "5" written to /proc/self/clear_refs).
 
 - **WSGI** (in an interpreter of its own, polars' allocator handing freed pages back
   at once, as bench_streaming's WSGI rows): a DuckDB query of ``range`` (4 columns)
-  answered by ``respond()`` through a Flask app's WSGI callable, as JSON records and
-  as NDJSON, the body dropped chunk by chunk: peak extra memory (budget
+  answered by ``respond()`` through a Flask app's WSGI callable, as JSON records, as
+  NDJSON and in the ``index`` orient, the body dropped chunk by chunk: peak extra memory (budget
   :data:`PEAK_BUDGET_MIB`), time to the first byte, total time; beside them the time
   DuckDB takes to hand over its first batch.
 - **Dask**: partitions made on demand (``dd.from_map``), streamed with
@@ -105,15 +105,18 @@ def make_app(connection: duckdb.DuckDBPyConnection, n: int) -> flask.Flask:
 
     @app.get("/query")
     def query() -> Any:
-        return respond(connection.sql(QUERY.format(n=n)))
+        orient = flask.request.args.get("orient", "records")
+        return respond(connection.sql(QUERY.format(n=n)), orient=orient)
 
     return app
 
 
-def wsgi_get(app: flask.Flask, accept: str) -> dict[str, float]:
+def wsgi_get(app: flask.Flask, accept: str, orient: str = "records") -> dict[str, float]:
     """One GET of the query: the body dropped chunk by chunk; first byte, total, size and
     peak extra memory."""
-    env = EnvironBuilder(path="/query", headers={"Accept": accept}).get_environ()
+    env = EnvironBuilder(
+        path="/query", query_string={"orient": orient}, headers={"Accept": accept}
+    ).get_environ()
     status: list[str] = []
     base = reset_peak()
     t0 = perf_counter()
@@ -152,6 +155,8 @@ def wsgi_rounds(sizes: Sizes) -> list[dict[str, Any]]:
         assert client.get("/query").data == fastjson.dumpb(table)
         lines = client.get("/query", headers={"Accept": NDJSON}).data
         assert lines == b"".join(fastjson.iter_ndjson(table))
+        keyed = client.get("/query?orient=index").data
+        assert keyed == fastjson.dumpb(table, orient="index")
     del table
     for accept in (JSON, NDJSON):
         wsgi_get(app, accept)  # warm-up: imports, caches
@@ -159,6 +164,10 @@ def wsgi_rounds(sizes: Sizes) -> list[dict[str, Any]]:
     rows: dict[str, Row] = {
         "json": (f"{what}, respond(): JSON records", lambda: wsgi_get(app, JSON)),
         "ndjson": (f"{what}, respond(): NDJSON", lambda: wsgi_get(app, NDJSON)),
+        "index": (
+            f"{what}, respond(orient='index'): JSON",
+            lambda: wsgi_get(app, JSON, "index"),
+        ),
         # CSV: the row for respond()'s text/csv joins here once respond() offers it.
         "batch": (f"{what}: DuckDB's first batch alone", lambda: first_batch(connection, n)),
     }
@@ -192,7 +201,7 @@ def test_query_through_wsgi(benchmark: Any, sizes: Sizes) -> None:
         reference="",
         rounds=sizes.rounds,
     )
-    for key in ("json", "ndjson"):
+    for key in ("json", "ndjson", "index"):
         if "peak_mib" in got[key]:
             assert max(got[key]["peak_mib"]) <= PEAK_BUDGET_MIB, (key, got[key]["peak_mib"])
 

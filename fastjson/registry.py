@@ -18,9 +18,9 @@ encoder. An encoder registered by type wins over the layers below it. The
 answer per type is cached and the cache is dropped whenever any registry
 changes, so the lookup is computed once per type, not on every call.
 
-Built-in numpy, pandas, polars, pyarrow, DuckDB, Dask and ``Decimal`` encoders load lazily:
-the first time a class with one of those packages' classes in its MRO is
-looked up, the matching module in :mod:`fastjson.encoders` is imported, before
+Built-in numpy, pandas, polars, pyarrow, DuckDB, Dask and ``Decimal`` encoders
+load lazily: the first time a class with one of those packages' classes in its
+MRO is looked up, the matching modules in :mod:`fastjson.encoders` are imported, before
 any entry is matched. ``pd.Timestamp`` subclasses ``datetime`` and
 ``np.float64`` subclasses ``float``: matched before their family is loaded,
 they would take the stdlib encoders and lose what the family knows (the

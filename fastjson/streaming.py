@@ -7,9 +7,9 @@ axis, DataFrames and Series by row ranges (through the same column code as
 ``dumpb``), lists, tuples and dicts element by element, and generators and
 other iterators lazily, as they yield, and query results and readers (Arrow
 readers, DuckDB relations, polars lazy frames, Dask collections) batch by batch.
-Everything else, and anything small,
-is encoded whole by the same :class:`~fastjson.Encoder`, so there is no
-second copy of the type rules here: this module only decides where to cut.
+Everything else, and anything small, is encoded whole by the same
+:class:`~fastjson.Encoder`, so there is no second copy of the type rules here:
+this module only decides where to cut.
 
 Errors are raised before the first chunk where they can be known: a frame's
 labels and dtypes, and NaN under ``nan="error"``, are checked up front. A

@@ -185,6 +185,18 @@ EMPTY = {
 }
 
 
+@pytest.mark.parametrize("name", MAKERS)
+def test_indent_on_another_backend_collects_first(name: str) -> None:
+    """The json backend lays frames out as nested lists under ``indent``: the table is
+    collected and written as a table is."""
+    make = functools.partial(MAKERS[name], TABLE)
+    options: dict[str, Any] = {"backend": "json", "indent": 2}
+    expected = dumpb(collected(make()), **options)
+    assert b"\n    " in expected
+    assert b"".join(iter_encode(make(), chunk_size=16, **options)) == expected
+    assert dumpb(make(), **options) == expected
+
+
 def test_a_reader_is_read_once() -> None:
     once = reader(TABLE)
     assert dumpb(once) == dumpb(TABLE)
