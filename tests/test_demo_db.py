@@ -177,6 +177,34 @@ def test_a_second_app_creation_reuses_the_database(tmp_path: Path, capsys):
         hello_rest.create()  # back to the suite's database
 
 
+def test_a_second_server_start_reuses_the_database(tmp_path: Path):
+    """Two starts of the real service (``python -m examples.hello_rest``) on one folder:
+    the first builds, the second serves the same file; each answers over HTTP."""
+    import urllib.request
+
+    from serving import serving
+
+    env = {"HELLO_REST_READINGS_FOLDER": str(tmp_path), "HELLO_REST_READINGS_ROWS": "2000"}
+    seen = []
+    for _ in range(2):
+        with serving(env=env) as base:
+            seen.append(identity(tmp_path / readings.DATABASE))
+            url = base + API + "/db/readings?sensor=s03&limit=4&columns=id,sensor"
+            for accept in ("application/json", NDJSON, ARROW):
+                request = urllib.request.Request(url, headers={"Accept": accept})
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    assert response.headers.get_content_type() == accept
+                    body = response.read()
+                if accept == ARROW:
+                    rows = pa.ipc.open_stream(io.BytesIO(body)).read_all().to_pylist()
+                elif accept == NDJSON:
+                    rows = [strict_loads(line) for line in body.splitlines()]
+                else:
+                    rows = strict_loads(body)
+                assert rows == [{"id": 3 + 100 * i, "sensor": "s03"} for i in range(4)]
+    assert seen[0] == seen[1]
+
+
 # ---- /db/readings --------------------------------------------------------------------------
 
 CASES = [
