@@ -205,6 +205,17 @@ def test_a_second_server_start_reuses_the_database(tmp_path: Path):
     assert seen[0] == seen[1]
 
 
+@pytest.mark.parametrize("rows", ["0", "-5", "2.5", "many", "[1]"])
+def test_a_bad_row_count_stops_the_start(monkeypatch, rows: str):
+    monkeypatch.setenv("HELLO_REST_READINGS_ROWS", rows)
+    try:
+        with pytest.raises(ValueError, match="READINGS_ROWS must be a positive integer"):
+            hello_rest.create()
+    finally:
+        monkeypatch.undo()
+        hello_rest.create()
+
+
 # ---- /db/readings --------------------------------------------------------------------------
 
 CASES = [

@@ -337,7 +337,9 @@ def create() -> Namespace:
     """
     app.config.from_prefixed_env("HELLO_REST")
     folder = app.config.get("READINGS_FOLDER") or app.instance_path
-    rows = int(app.config.get("READINGS_ROWS", readings.DEFAULT_ROWS))
+    rows = app.config.get("READINGS_ROWS", readings.DEFAULT_ROWS)
+    if type(rows) is not int or rows < 1:  # from the environment, parsed as JSON
+        raise ValueError(f"READINGS_ROWS must be a positive integer, got {rows!r}")
     old = app.extensions.get(_READINGS)
     store = readings.ensure(folder, rows)
     if old is None or store.built or old.store.database != store.database:

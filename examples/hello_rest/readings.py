@@ -21,6 +21,10 @@ battery   DECIMAL(4,2)  volts, 3.00 to 4.20
 
 Values come from DuckDB's ``hash()`` of the id, so a build is the same
 whatever the number of threads (``random()`` would not be).
+
+One process builds: the server's, at start-up, before gunicorn forks its
+workers. Two servers started at once on an empty folder would both write the
+same temporary files.
 """
 
 from __future__ import annotations
