@@ -276,6 +276,13 @@ def test_limit_is_honoured(client, limit: int):
     assert get(client, f"/db/readings?limit={limit}&columns=id", ARROW).num_rows == limit
 
 
+@pytest.mark.parametrize("endpoint", ["/db/readings", "/db/hourly", "/dask/readings"])
+def test_an_unoffered_type_is_a_json_406(client, endpoint: str):
+    response = client.get(API + endpoint + "?limit=2", headers={"Accept": "image/png"})
+    assert response.status_code == 406 and response.mimetype == "application/json"
+    assert strict_loads(response.get_data())["status"] == 406
+
+
 def test_the_default_limit(client):
     assert len(get(client, "/db/readings?columns=id")) == queries.DEFAULT_LIMIT
 

@@ -262,9 +262,15 @@ def close_dask_clients() -> None:
         _DASK_CLIENTS.pop(key).close()
 
 
-def _closing(response: Response, cursor: Any) -> Response:
-    """Close the request's cursor once the response is sent (a streamed body reads from
-    it until its last byte)."""
+def _answer(sql_and_params: tuple[str, list[Any]]) -> Response:
+    """``respond`` with the rows of a query, on a cursor of its own that is closed once
+    the response is sent (a streamed body reads from it until its last byte)."""
+    cursor = _database().cursor()
+    try:
+        response = respond(_table(queries.relation(cursor, sql_and_params)))
+    except BaseException:
+        cursor.close()
+        raise
     response.call_on_close(cursor.close)
     return response
 
@@ -300,10 +306,7 @@ def _db() -> Any:
 def _db_readings() -> Any:
     """Readings filtered by ``sensor``, ``status``, ``start``/``end`` (ISO 8601, end
     excluded), ``min``/``max`` (value), with ``columns``, ``order`` and ``limit``."""
-    query = _query()
-    cursor = _database().cursor()
-    rel = queries.relation(cursor, queries.readings_sql(query))
-    return _closing(respond(_table(rel)), cursor)
+    return _answer(queries.readings_sql(_query()))
 
 
 @app.route("/db/hourly")
@@ -311,10 +314,7 @@ def _db_readings() -> Any:
 def _db_hourly() -> Any:
     """Per sensor and hour: mean, min, max and count of the values, with the readings'
     filters and ``limit`` (rows of the answer), by sensor then hour."""
-    query = _query(queries.HOURLY_PARAMS)
-    cursor = _database().cursor()
-    rel = queries.relation(cursor, queries.hourly_sql(query))
-    return _closing(respond(_table(rel)), cursor)
+    return _answer(queries.hourly_sql(_query(queries.HOURLY_PARAMS)))
 
 
 @app.route("/dask/readings")
@@ -325,7 +325,7 @@ def _dask_readings() -> Any:
     import dask.dataframe as dd
 
     query = _query()
-    frame = dd.read_parquet(str(_database().store.parquet), split_row_groups=True)
+    frame = dd.read_parquet(str(_database().store.parquet), split_row_groups=True)  # lazy
     return respond(_computed(queries.dask_readings(frame, query)))
 
 
