@@ -241,6 +241,11 @@ CASES = [
         "SELECT id, value FROM readings WHERE status IN ('fault', 'ok') "
         "AND ts < '2024-01-01 00:10' ORDER BY value NULLS LAST, id LIMIT 1000",
     ),
+    (  # descending too
+        "?status=fault,ok&end=2024-01-01T00:10&order=-value&columns=id,value&limit=1000",
+        "SELECT id, value FROM readings WHERE status IN ('fault', 'ok') "
+        "AND ts < '2024-01-01 00:10' ORDER BY value DESC NULLS LAST, id DESC LIMIT 1000",
+    ),
     (  # an offset: the time in UTC
         "?start=2024-01-01T03:00%2B02:00&end=2024-01-01T01:02Z&columns=id,ts",
         "SELECT id, ts FROM readings WHERE ts >= '2024-01-01 01:00' "
