@@ -221,45 +221,40 @@ def _query(allowed: tuple[str, ...] = queries.READING_PARAMS) -> queries.Query:
         abort(400, str(exc))
 
 
-def _table(rel: Any) -> Any:
-    """What ``respond`` is given for a DuckDB relation: the hand-over point.
+def _use_dask_scheduler() -> None:
+    """Make the ``distributed.Client`` of ``DASK_SCHEDULER`` (one per process and address)
+    the one Dask computes on.
 
-    Today the relation is read whole into an Arrow table (``respond`` streams
-    Arrow tables a block at a time); once ``respond`` takes a
-    ``duckdb.DuckDBPyRelation`` itself and reads it batch by batch, this
-    returns ``rel`` unchanged.
+    A streamed response computes its partitions after the view has returned, so
+    the client is set process-wide (``dask.config``), not for the view's duration.
+    Without a scheduler, Dask's local threads compute them.
     """
-    return rel.to_arrow_table()
-
-
-def _computed(frame: Any) -> Any:
-    """What ``respond`` is given for a Dask DataFrame: the hand-over point, as
-    :func:`_table` is for DuckDB (today: computed here into one pandas frame)."""
-    return frame.compute(scheduler=_dask_scheduler())
-
-
-def _dask_scheduler() -> Any:
-    """A ``distributed.Client`` of ``DASK_SCHEDULER``, one per process and address, or
-    Dask's local threads when no scheduler is configured."""
     from flask import current_app
 
     address = current_app.config.get("DASK_SCHEDULER")
     if not address:
-        return "threads"
+        return
     key = (os.getpid(), str(address))
     client = _DASK_CLIENTS.get(key)
     if client is None:
         from distributed import Client
 
         client = _DASK_CLIENTS[key] = Client(str(address), set_as_default=False)  # type: ignore[no-untyped-call]
-    return client
+    import dask
+
+    dask.config.set(scheduler=client)
 
 
 def close_dask_clients() -> None:
     """Close this process's clients of Dask schedulers (before their scheduler goes away)."""
     pid = os.getpid()
-    for key in [key for key in _DASK_CLIENTS if key[0] == pid]:
+    mine = [key for key in _DASK_CLIENTS if key[0] == pid]
+    for key in mine:
         _DASK_CLIENTS.pop(key).close()
+    if mine:
+        import dask
+
+        dask.config.set(scheduler=None)  # back to Dask's local threads
 
 
 def _answer(sql_and_params: tuple[str, list[Any]]) -> Response:
@@ -267,7 +262,7 @@ def _answer(sql_and_params: tuple[str, list[Any]]) -> Response:
     the response is sent (a streamed body reads from it until its last byte)."""
     cursor = _database().cursor()
     try:
-        response = respond(_table(queries.relation(cursor, sql_and_params)))
+        response = respond(queries.relation(cursor, sql_and_params))  # read batch by batch
     except BaseException:
         cursor.close()
         raise
@@ -326,7 +321,8 @@ def _dask_readings() -> Any:
 
     query = _query()
     frame = dd.read_parquet(str(_database().store.parquet), split_row_groups=True)  # lazy
-    return respond(_computed(queries.dask_readings(frame, query)))
+    _use_dask_scheduler()
+    return respond(queries.dask_readings(frame, query))  # a partition at a time
 
 
 def create() -> Namespace:
