@@ -33,7 +33,7 @@ import re
 import subprocess
 import sys
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
@@ -68,10 +68,23 @@ class Sizes:
     rounds: int
     slow_rounds: int
     """Rounds of the gzip groups: level 9 takes 20 to 30 s on the float array's JSON."""
+    generator: int
+    """Small dicts of the fast generator (the time rule's cost)."""
+    generator_rounds: int
 
 
-REAL = Sizes(50_000_000, 5_000_000, 500_000, 10_000_000, 1_000_000, rounds=5, slow_rounds=3)
-QUICK = Sizes(200_000, 20_000, 2_000, 100_000, 10_000, rounds=1, slow_rounds=1)
+REAL = Sizes(
+    50_000_000,
+    5_000_000,
+    500_000,
+    10_000_000,
+    1_000_000,
+    5,
+    3,
+    generator=500_000,
+    generator_rounds=9,
+)
+QUICK = Sizes(200_000, 20_000, 2_000, 100_000, 10_000, 1, 1, generator=2_000, generator_rounds=1)
 
 
 @pytest.fixture(scope="module")
@@ -438,6 +451,66 @@ def test_frame_body(benchmark: Any, sizes: Sizes, big_frame: pd.DataFrame):
     )
     check_lengths(got)
     assert got["ndjson"]["bytes"] == got["dumpb"]["bytes"] - 1  # n newlines, not "[", n-1 ","
+
+
+# -- generators: the time rule's cost on a fast producer ---------------------------------
+
+
+def small_rows(n: int) -> Iterator[dict[str, Any]]:
+    """A fast producer: ``n`` small dicts made as fast as Python makes them (a cursor over
+    rows already fetched)."""
+    return ({"id": i, "name": "sensor", "value": i * 0.5, "ok": True} for i in range(n))
+
+
+def by_size_alone(n: int, ndjson: bool) -> Iterator[bytes]:
+    """The former rule (before elements were also flushed by time): the same writer, with
+    the generator cut into batches by size alone, as a list is."""
+    from fastjson.core import encoder_for
+    from fastjson.streaming import CHUNK_SIZE, _chunks, _Writer
+
+    writer = _Writer(encoder_for({}), CHUNK_SIZE)
+    if ndjson:
+        return _chunks(writer._element_lines(small_rows(n), lazy=False), CHUNK_SIZE)
+    return _chunks(writer._sequence(small_rows(n), 0, lazy=False), CHUNK_SIZE)
+
+
+def test_generator_body(benchmark: Any, sizes: Sizes):
+    n = sizes.generator
+    whole = fastjson.dumpb(list(small_rows(n)))
+    lines = b"".join(fastjson.dumpb(row) + b"\n" for row in small_rows(n))
+    assert b"".join(fastjson.iter_encode(small_rows(n))) == whole
+    assert b"".join(by_size_alone(n, ndjson=False)) == whole
+    assert b"".join(fastjson.iter_ndjson(small_rows(n))) == lines
+    assert b"".join(by_size_alone(n, ndjson=True)) == lines
+    rows: dict[str, Row] = {
+        "size": (
+            "iter_encode, cut by size alone (before)",
+            lambda: timed(lambda: by_size_alone(n, ndjson=False)),
+        ),
+        "paced": (
+            "iter_encode, by size and time (now)",
+            lambda: timed(lambda: fastjson.iter_encode(small_rows(n))),
+        ),
+        "ndjson-size": (
+            "iter_ndjson, cut by size alone (before)",
+            lambda: timed(lambda: by_size_alone(n, ndjson=True)),
+        ),
+        "ndjson-paced": (
+            "iter_ndjson, by size and time (now)",
+            lambda: timed(lambda: fastjson.iter_ndjson(small_rows(n))),
+        ),
+    }
+    got = record(
+        benchmark,
+        lambda: interleave(rows, sizes.generator_rounds),
+        key="generator",
+        group=f"7 streaming: generator of {count(n)} small dicts, body",
+        payload=f"generator of {count(n)} small dicts",
+        reference="size",
+        rounds=sizes.generator_rounds,
+    )
+    assert got["paced"]["bytes"] == got["size"]["bytes"] == len(whole)
+    assert got["ndjson-paced"]["bytes"] == got["ndjson-size"]["bytes"] == len(lines)
 
 
 # -- 6: gzip levels over the streamed chunks ----------------------------------------------
