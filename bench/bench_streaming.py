@@ -49,7 +49,8 @@ from payloads import SEED
 from werkzeug.test import EnvironBuilder
 
 import fastjson
-from fastjson._http import arrow_chunks, arrow_form, gzip_chunks
+from fastjson._coding import gzip_chunks
+from fastjson._http import arrow_chunks, arrow_form
 
 MiB = 1 << 20
 CHUNKS = {"64 KiB": 64 << 10, "256 KiB": 256 << 10, "1 MiB": MiB, "4 MiB": 4 * MiB}

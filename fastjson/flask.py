@@ -27,6 +27,7 @@ from werkzeug.datastructures import Headers as HeaderList
 from werkzeug.exceptions import BadRequest
 from werkzeug.utils import get_content_type
 
+from ._coding import CODINGS, available, check_level, choose, compress_chunks, compress_whole
 from ._errors import DecodeError
 from ._http import (
     ARROW,
@@ -36,7 +37,6 @@ from ._http import (
     arrow_chunks,
     arrow_form,
     error_body,
-    gzip_chunks,
     large,
     logged,
 )
@@ -63,6 +63,7 @@ __all__ = (
     "FastJSONProvider",
     "FastJSONRequest",
     "arrow_response",
+    "identity_body",
     "json_response",
     "jsonify",
     "ndjson_response",
@@ -121,8 +122,21 @@ class FastJSONProvider(JSONProvider):
     """Bytes per chunk of a streamed response."""
 
     compress_level: int | None = None
-    """gzip level (1-9) for clients that accept gzip, or ``None``: no compression (the
-    default; see bench/README.md for what each level costs and saves)."""
+    """Compression on or off: ``None`` (the default) sends every body as it is; an integer
+    turns compression on for clients that accept it (``Accept-Encoding``) and is gzip's
+    level (0-9). See bench/README.md for what each level costs and saves."""
+
+    zstd_level: int = 3
+    """zstd's level (1-19) when compression is on and the client takes zstd (the
+    ``zstandard`` package must be installed)."""
+
+    brotli_level: int = 4
+    """brotli's level (0-11) when compression is on and the client takes ``br`` (the
+    ``brotli`` package must be installed)."""
+
+    encodings: tuple[str, ...] = CODINGS
+    """The codings on offer, in the order preferred when a client accepts several equally
+    (``("zstd", "br", "gzip")``; those whose package is missing are left out)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A subclass's option attributes are validated when the class is made
@@ -131,6 +145,9 @@ class FastJSONProvider(JSONProvider):
         for name in _ATTRIBUTES:
             if name in vars(cls):
                 check(name, getattr(cls, name))
+        for name in _COMPRESSION_NAMES:
+            if name in vars(cls):
+                _check_compression(name, getattr(cls, name))
 
     def __init__(self, app: Flask) -> None:
         super().__init__(app)
@@ -140,8 +157,11 @@ class FastJSONProvider(JSONProvider):
 
     def __setattr__(self, name: str, value: Any) -> None:
         """An option attribute is validated when it is set, not on the next response, and
-        the cached encoders are dropped."""
-        if name in _ATTRIBUTES:
+        the cached encoders are dropped; so are the compression levels and codings."""
+        if name in _COMPRESSION_NAMES:
+            _check_compression(name, value)
+            super().__setattr__(name, value)
+        elif name in _ATTRIBUTES:
             check(name, value)
             super().__setattr__(name, value)
             self.__dict__.get("_encoders", {}).clear()
@@ -256,31 +276,75 @@ class FastJSONProvider(JSONProvider):
     def finish(
         self, body: bytes | Iterator[bytes], status: int, headers: Headers, mimetype: str
     ) -> Response:
-        """A response for ``body`` (whole or chunks), gzipped when the app enables it and the
-        client accepts it (``Vary: Accept-Encoding`` then in every case)."""
-        level = self.compress_level
-        vary = None
-        if level is not None:
-            vary = "Accept-Encoding"
-            if has_request_context() and request.accept_encodings["gzip"]:
-                if isinstance(body, bytes):
-                    if len(body) >= 1024:
-                        body = gzip_whole(body, level)
-                        headers = _with(headers, "Content-Encoding", "gzip")
-                else:
-                    body = gzip_chunks(body, level)
-                    headers = _with(headers, "Content-Encoding", "gzip")
+        """A response for ``body`` (whole or chunks), compressed when the app turns
+        compression on (:attr:`compress_level`) and the client accepts a coding on offer
+        (``Vary: Accept-Encoding`` then in every case). A whole body under 1 KiB is sent
+        as it is unless the client refuses identity; one that the client accepts no form
+        of (``identity;q=0`` and no coding on offer) is sent as it is too."""
+        identity: bytes | None = None
+        coding = self.coding(body) if self.compress_level is not None else None
+        if coding is not None:
+            level = self.level(coding)
+            if isinstance(body, bytes):
+                identity, body = body, compress_whole(body, coding, level)
+            else:
+                body = compress_chunks(body, coding, level)
+            headers = _with(headers, "Content-Encoding", coding)
         response: Response = self._flask.response_class(
             body, status=status, headers=headers, content_type=mimetype
         )
-        if vary is not None:
-            response.vary.add(vary)
+        if self.compress_level is not None:
+            response.vary.add("Accept-Encoding")
+        if identity is not None:
+            setattr(response, _IDENTITY, identity)
         return response
+
+    def coding(self, body: bytes | Iterator[bytes]) -> str | None:
+        """The content coding for ``body`` in this request, or ``None`` for none."""
+        if not has_request_context():
+            return None
+        offered = [c for c in self.encodings if c in available()]
+        small = isinstance(body, bytes) and len(body) < 1024
+        chosen = choose(request.headers.get("Accept-Encoding"), offered, small=small)
+        return None if chosen in (None, "identity") else chosen
+
+    def level(self, coding: str) -> int:
+        """The level set for ``coding``."""
+        if coding == "zstd":
+            return self.zstd_level
+        if coding == "br":
+            return self.brotli_level
+        return self.compress_level or 0
 
 
 for _name in _ATTRIBUTES:
     setattr(FastJSONProvider, _name, _FLASK_DEFAULTS.get(_name, DEFAULTS[_name]))  # type: ignore[literal-required]
 del _name
+
+_COMPRESSION = {"compress_level": "gzip", "zstd_level": "zstd", "brotli_level": "br"}
+"""Provider attributes that set a coding's level."""
+
+_COMPRESSION_NAMES = (*_COMPRESSION, "encodings")
+"""Provider attributes checked when set: the levels and the codings on offer."""
+
+_IDENTITY = "fastjson_identity_body"
+"""Attribute of a response whose whole body was compressed: the body before (an ETag is
+a hash of it, whatever the coding; :func:`identity_body`)."""
+
+
+def _check_compression(name: str, value: Any) -> None:
+    if name == "encodings":
+        if not isinstance(value, tuple) or not set(value) <= set(CODINGS):
+            raise ValueError(f"encodings must be a tuple of {', '.join(CODINGS)}; got {value!r}")
+    elif not (name == "compress_level" and value is None):
+        check_level(_COMPRESSION[name], value)
+
+
+def identity_body(response: Response) -> bytes:
+    """The body of a whole (not streamed) response before any content coding: what an
+    ETag is computed from, so that every coding of one body has the same tag."""
+    identity: bytes | None = getattr(response, _IDENTITY, None)
+    return response.get_data() if identity is None else identity
 
 
 class FastJSONRequest(Request):
@@ -519,9 +583,3 @@ def _light_matches(cls: type[Response]) -> bool:
 def _with(headers: Headers, name: str, value: str) -> Headers:
     items = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
     return [*items, (name, value)]
-
-
-def gzip_whole(body: bytes, level: int) -> bytes:
-    import gzip
-
-    return gzip.compress(body, compresslevel=level, mtime=0)
