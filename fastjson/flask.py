@@ -28,6 +28,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.utils import get_content_type
 
 from ._coding import CODINGS, available, check_level, choose, compress_chunks, compress_whole
+from ._csv import CSV, csv_available, csv_source
 from ._errors import DecodeError
 from ._http import (
     ARROW,
@@ -63,6 +64,7 @@ __all__ = (
     "FastJSONProvider",
     "FastJSONRequest",
     "arrow_response",
+    "csv_response",
     "identity_body",
     "json_response",
     "jsonify",
@@ -267,7 +269,14 @@ class FastJSONProvider(JSONProvider):
 
         writer = iter_ndjson if ndjson else iter_encode
         chunks = writer(obj, chunk_size=self.chunk_size, **encoder.options)
-        first = next(chunks, b"")  # errors that can be known now answer 500, not a cut body
+        return self.send(chunks, status, headers, mimetype)
+
+    def send(
+        self, chunks: Iterator[bytes], status: int, headers: Headers, mimetype: str
+    ) -> Response:
+        """A streamed response of ``chunks``: the first made now (errors that can be known
+        answer 500, not a cut body), the rest under :func:`flask.stream_with_context`."""
+        first = next(chunks, b"")
         body = _prepend(first, chunks, mimetype)
         if has_request_context():
             body = stream_with_context(body)
@@ -452,6 +461,31 @@ def arrow_response(obj: Any, *, status: int = 200, headers: Headers = None) -> R
     return _arrow(form, status, headers)
 
 
+def csv_response(
+    obj: Any, *, status: int = 200, headers: Headers = None, **options: Unpack[Options]
+) -> Response:
+    """A streamed CSV response (``text/csv; charset=utf-8; header=present``, RFC 4180) of
+    a pandas or polars frame or Series, or an Arrow table or record batch; ``TypeError``
+    for anything else. See :mod:`fastjson._csv` for the layout (header row, CRLF,
+    quoting, the index)."""
+    from ._csv import csv_source
+
+    provider = _provider()
+    encoder = provider.encoder(**options)
+    source = csv_source(obj, encoder.registry)
+    if source is None:
+        raise TypeError(f"CSV has no form for {type(obj).__qualname__}")
+    return _csv(source, encoder, status, headers)
+
+
+def _csv(source: Any, encoder: Encoder, status: int, headers: Headers) -> Response:
+    from ._csv import csv_chunks
+
+    provider = _provider()
+    chunks = csv_chunks((source,), chunk_size=provider.chunk_size, **encoder.options)
+    return provider.send(chunks, status, headers, _CSV_TYPE)
+
+
 def _arrow(form: tuple[Iterator[Any], Any], status: int, headers: Headers) -> Response:
     chunks = arrow_chunks(form)
     first = next(chunks)
@@ -468,23 +502,33 @@ def respond(
     - ``application/vnd.apache.arrow.stream``, for frames, Series, 1-D and 2-D arrays,
       Arrow or polars tables that Arrow can hold, and query results and readers (Arrow
       readers, DuckDB relations, polars lazy frames, Dask collections, their batches
-      passed through as they are read): :func:`arrow_response`.
+      passed through as they are read): :func:`arrow_response`;
+    - ``text/csv``, for pandas and polars frames and Series and Arrow tables and record
+      batches (pyarrow installed): :func:`csv_response`.
 
     Anything else answers ``406`` in the JSON error shape, naming what is on offer
     (a frame whose column names collide as strings has no Arrow form, say); never a
     500. ``Vary: Accept`` is set.
     """
     offers = [JSON, *NDJSON_TYPES]
-    named = any(value == ARROW and quality > 0 for value, quality in request.accept_mimetypes)
-    form = arrow_form(obj) if named else None  # asked only when named: not for */*
+    named = {value for value, quality in request.accept_mimetypes if quality > 0}
+    form = arrow_form(obj) if ARROW in named else None  # asked only when named: not for */*
     if form is not None:
         offers.append(ARROW)
+    encoder = table = None
+    if CSV in named and csv_available():
+        encoder = _provider().encoder(**options)
+        table = csv_source(obj, encoder.registry)
+        if table is not None:
+            offers.append(CSV)
     chosen = request.accept_mimetypes.best_match(offers) if request.accept_mimetypes else JSON
     if chosen is None:
         message = f"this resource is available as {', '.join(offers)}"
         response = json_response(error_body(406, "Not Acceptable", message), status=406)
     elif chosen == ARROW and form is not None:
         response = _arrow(form, status, headers)
+    elif chosen == CSV and table is not None and encoder is not None:
+        response = _csv(table, encoder, status, headers)
     elif chosen in NDJSON_TYPES:
         response = ndjson_response(obj, status=status, headers=headers, mimetype=chosen, **options)
     else:
@@ -529,6 +573,9 @@ def _prepend(first: bytes, rest: Iterator[bytes], what: str) -> Iterator[bytes]:
 
     return logged(chunks(), what)
 
+
+_CSV_TYPE = CSV + "; charset=utf-8; header=present"
+"""CSV's media type, saying that the first line is the header (RFC 4180)."""
 
 _LIGHT: dict[type, bool] = {}
 """Per response class: whether :func:`_light` builds what its constructor builds."""
