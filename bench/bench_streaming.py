@@ -49,7 +49,7 @@ from payloads import SEED
 from werkzeug.test import EnvironBuilder
 
 import fastjson
-from fastjson._coding import gzip_chunks
+from fastjson._coding import compress_chunks, gzip_chunks
 from fastjson._http import arrow_chunks, arrow_form
 
 MiB = 1 << 20
@@ -72,6 +72,9 @@ class Sizes:
     generator: int
     """Small dicts of the fast generator (the time rule's cost)."""
     generator_rounds: int
+    coded_rows: int = 2_000
+    """Rows of the frame whose records JSON the content codings compress."""
+    coded_rounds: int = 1
 
 
 REAL = Sizes(
@@ -83,7 +86,9 @@ REAL = Sizes(
     5,
     3,
     generator=500_000,
-    generator_rounds=9,
+    generator_rounds=15,
+    coded_rows=100_000,
+    coded_rounds=5,
 )
 QUICK = Sizes(200_000, 20_000, 2_000, 100_000, 10_000, 1, 1, generator=2_000, generator_rounds=1)
 
@@ -542,6 +547,58 @@ def test_gzip_levels(benchmark: Any, sizes: Sizes, request: pytest.FixtureReques
         reference="none",
         rounds=sizes.slow_rounds,
     )
+
+
+# -- 9: content codings (gzip, zstd, brotli) by level, over the streamed chunks ------------
+
+CODED_LEVELS = {"gzip": (1, 6, 9), "zstd": (1, 3, 6, 12, 19), "br": (0, 1, 4, 6, 9)}
+"""Levels measured; brotli's 10 and 11 are left out (tens of times slower than 9 for a
+few percent fewer bytes: no response should wait for them)."""
+
+
+def decoded(data: bytes, coding: str) -> bytes:
+    if coding == "gzip":
+        return zlib.decompress(data, wbits=31)
+    if coding == "zstd":
+        import zstandard
+
+        return zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    import brotli
+
+    out: bytes = brotli.decompress(data)
+    return out
+
+
+def test_content_codings(benchmark: Any, sizes: Sizes):
+    """Bytes and time of each coding and level on a typical JSON response: a frame of
+    records (hello_rest's columns, 100k rows under make bench), streamed in 1 MiB chunks
+    and compressed chunk by chunk, each chunk flushed, as a response is sent."""
+    frame = make_frame6(sizes.coded_rows)
+    whole = fastjson.dumpb(frame)
+    rows: dict[str, Row] = {
+        "none": ("iter_encode, no compression", lambda: timed(lambda: fastjson.iter_encode(frame)))
+    }
+    for coding, levels in CODED_LEVELS.items():
+        for level in levels:
+            coded = b"".join(compress_chunks(fastjson.iter_encode(frame), coding, level))
+            assert decoded(coded, coding) == whole, (coding, level)
+            rows[f"{coding}-{level}"] = (
+                f"{coding} level {level}",
+                lambda c=coding, lv=level: timed(
+                    lambda: compress_chunks(fastjson.iter_encode(frame), c, lv)
+                ),
+            )
+    got = record(
+        benchmark,
+        lambda: interleave(rows, sizes.coded_rounds),
+        key="codings",
+        group=f"9 content codings: {label(frame)} records JSON, streamed",
+        payload=label(frame),
+        reference="none",
+        rounds=sizes.coded_rounds,
+    )
+    assert got["none"]["bytes"] == len(whole)
+    assert all(row["bytes"] < len(whole) for key, row in got.items() if key != "none")
 
 
 if __name__ == "__main__":  # the WSGI rows' own interpreter: see wsgi_child
