@@ -34,7 +34,9 @@ columns. pyarrow is needed (the
 ``pandas`` extra installs it); without it CSV is not offered.
 
 :func:`csv_chunks` writes a sequence of sources as one CSV (the batches of a
-query result): the header once, then the rows of each.
+query result, :func:`csv_sources`): the header once, then the rows of each.
+Whether a batch's index is written is decided by the same rule, the default
+index of a batch being the one that goes on from the rows before it.
 """
 
 from __future__ import annotations
@@ -48,14 +50,14 @@ import orjson
 from ._errors import EncodeError, rebased
 from ._options import Options
 from .core import encoder_for, loads
-from .encoders._source import Source, source_of
+from .encoders._source import Source, batches_of, source_of, stream_of
 from .streaming import CHUNK_SIZE, RANGE_BYTES, _chunks, _rows_per_piece
 
 if TYPE_CHECKING:
     from .core import Encoder
     from .registry import Registry
 
-__all__ = ("CSV", "csv_available", "csv_chunks", "csv_source", "iter_csv")
+__all__ = ("CSV", "csv_available", "csv_chunks", "csv_source", "csv_sources", "iter_csv")
 
 CSV = "text/csv"
 
@@ -86,15 +88,30 @@ def csv_source(obj: Any, registry: Registry | None = None) -> Source | None:
     return source
 
 
+def csv_sources(obj: Any, registry: Registry | None = None) -> Iterator[Source] | None:
+    """The table sources CSV writes ``obj`` from, or ``None`` when CSV has no form for it:
+    one for a table (:func:`csv_source`), the batches of a query result or reader (an
+    Arrow reader, a DuckDB relation, a polars lazy frame, a Dask collection), read only
+    as the CSV is written."""
+    from .registry import builtins
+
+    registry = registry or builtins
+    stream = stream_of(obj, registry)
+    if stream is not None:
+        return batches_of(obj, registry) if stream.kind in ("frame", "series") else None
+    source = csv_source(obj, registry)
+    return None if source is None else iter((source,))
+
+
 def iter_csv(
     obj: Any, /, *, chunk_size: int = CHUNK_SIZE, **options: Unpack[Options]
 ) -> Iterator[bytes]:
-    """``obj`` (a frame, a Series, an Arrow table...) as CSV chunks of about ``chunk_size``
-    bytes; ``TypeError`` for a value CSV has no form for."""
-    source = csv_source(obj, options.get("registry"))
-    if source is None:
+    """``obj`` (a frame, a Series, an Arrow table, a query result...) as CSV chunks of
+    about ``chunk_size`` bytes; ``TypeError`` for a value CSV has no form for."""
+    sources = csv_sources(obj, options.get("registry"))
+    if sources is None:
         raise TypeError(f"CSV has no form for {type(obj).__qualname__}")
-    return csv_chunks((source,), chunk_size=chunk_size, **options)
+    return csv_chunks(sources, chunk_size=chunk_size, **options)
 
 
 def csv_chunks(
@@ -120,10 +137,11 @@ def csv_chunks(
 def _pieces(sources: Iterable[Source], enc: Encoder) -> Iterator[bytes]:
     header: list[str] | None = None
     iterator = iter(sources)
+    offset = 0
     try:
         for number, source in enumerate(iterator):
             source = source.prepared(enc)
-            index = _written_index(source)
+            index = _written_index(source, offset)
             names = [*_index_names(index), *_column_names(source)]
             if header is None:
                 header = names
@@ -134,21 +152,23 @@ def _pieces(sources: Iterable[Source], enc: Encoder) -> Iterator[bytes]:
                     f"not the first source's {header!r}"
                 )
             yield from _rows(source, enc, index is not None)
+            offset += source.rows or 0
     finally:
         close = getattr(iterator, "close", None)
         if close is not None:
             close()
 
 
-def _written_index(source: Source) -> Any:
-    """The index of a pandas source when it is written (not the default one), else
-    ``None``."""
+def _written_index(source: Source, offset: int) -> Any:
+    """The index of a pandas source when it is written, else ``None``: not when it is the
+    default one, an unnamed ``RangeIndex`` by 1 from the source's first row's place in
+    the whole table (``offset``: 0, or the rows of the batches before it)."""
     if not source.labelled:
         return None
     index = source.index(0, source.rows or 0)
     default = (
         type(index).__name__ == "RangeIndex"
-        and index.start == 0
+        and index.start == offset
         and index.step == 1
         and index.name is None
     )

@@ -28,7 +28,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.utils import get_content_type
 
 from ._coding import CODINGS, available, check_level, choose, compress_chunks, compress_whole
-from ._csv import CSV, csv_available, csv_source
+from ._csv import CSV, csv_available, csv_sources
 from ._errors import DecodeError
 from ._http import (
     ARROW,
@@ -467,24 +467,22 @@ def csv_response(
     obj: Any, *, status: int = 200, headers: Headers = None, **options: Unpack[Options]
 ) -> Response:
     """A streamed CSV response (``text/csv; charset=utf-8; header=present``, RFC 4180) of
-    a pandas or polars frame or Series, or an Arrow table or record batch; ``TypeError``
-    for anything else. See :mod:`fastjson._csv` for the layout (header row, CRLF,
-    quoting, the index)."""
-    from ._csv import csv_source
-
+    a pandas or polars frame or Series, an Arrow table or record batch, or a query result
+    or reader (batch by batch); ``TypeError`` for anything else. See :mod:`fastjson._csv`
+    for the layout (header row, CRLF, quoting, the index)."""
     provider = _provider()
     encoder = provider.encoder(**options)
-    source = csv_source(obj, encoder.registry)
-    if source is None:
+    sources = csv_sources(obj, encoder.registry)
+    if sources is None:
         raise TypeError(f"CSV has no form for {type(obj).__qualname__}")
-    return _csv(source, encoder, status, headers)
+    return _csv(sources, encoder, status, headers)
 
 
-def _csv(source: Any, encoder: Encoder, status: int, headers: Headers) -> Response:
+def _csv(sources: Iterator[Any], encoder: Encoder, status: int, headers: Headers) -> Response:
     from ._csv import csv_chunks
 
     provider = _provider()
-    chunks = csv_chunks((source,), chunk_size=provider.chunk_size, **encoder.options)
+    chunks = csv_chunks(sources, chunk_size=provider.chunk_size, **encoder.options)
     return provider.send(chunks, status, headers, _CSV_TYPE)
 
 
@@ -505,8 +503,8 @@ def respond(
       Arrow or polars tables that Arrow can hold, and query results and readers (Arrow
       readers, DuckDB relations, polars lazy frames, Dask collections, their batches
       passed through as they are read): :func:`arrow_response`;
-    - ``text/csv``, for pandas and polars frames and Series and Arrow tables and record
-      batches (pyarrow installed): :func:`csv_response`.
+    - ``text/csv``, for pandas and polars frames and Series, Arrow tables and record
+      batches, and query results and readers (pyarrow installed): :func:`csv_response`.
 
     Anything else answers ``406`` in the JSON error shape, naming what is on offer
     (a frame whose column names collide as strings has no Arrow form, say); never a
@@ -520,7 +518,7 @@ def respond(
     encoder = table = None
     if CSV in named and csv_available():
         encoder = _provider().encoder(**options)
-        table = csv_source(obj, encoder.registry)
+        table = csv_sources(obj, encoder.registry)
         if table is not None:
             offers.append(CSV)
     chosen = request.accept_mimetypes.best_match(offers) if request.accept_mimetypes else JSON

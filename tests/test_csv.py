@@ -250,3 +250,47 @@ def test_csv_response_streams_and_compresses():
         assert gzip.decompress(b"".join(response.response)) == body(FRAME)
     with app.test_request_context(), pytest.raises(TypeError):
         csv_response([1, 2])
+
+
+# -- query results and readers: one CSV of their batches ---------------------------------
+
+
+def test_query_results_and_readers_give_the_csv_of_their_collected_table():
+    import dask
+    import dask.dataframe as dd
+    import duckdb
+
+    table = pa.table(
+        {
+            "i": pa.array(range(10)),
+            "s": pa.array([f"a,{k}" if k % 3 else None for k in range(10)]),
+            "x": pa.array([k / 3 for k in range(10)]),
+        }
+    )
+    expected = body(table)
+    reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=3))
+    assert body(reader) == expected
+    connection = duckdb.connect()
+    connection.register("readings", table)
+    assert body(connection.sql("select * from readings order by i")) == expected
+    assert body(pl.from_arrow(table).lazy()) == expected
+    frame = table.to_pandas()
+    with dask.config.set(scheduler="synchronous"):
+        partitioned = dd.from_pandas(frame, npartitions=3)  # indexes go on from 0: left out
+        assert body(partitioned) == body(frame) == expected
+        labelled = dd.from_pandas(frame.set_axis([f"r{k}" for k in range(10)]), npartitions=3)
+        assert body(labelled).splitlines()[:2] == [b",i,s,x", b"r0,0,,0.0"]
+
+
+def test_respond_offers_csv_for_a_query_result():
+    import duckdb
+
+    app = app_with()
+
+    @app.get("/query")
+    def query() -> Any:
+        return respond(duckdb.sql("select range as n, 'x' as s from range(3)"))
+
+    response = app.test_client().get("/query", headers={"Accept": "text/csv"})
+    assert response.status_code == 200
+    assert response.data == b"n,s\r\n0,x\r\n1,x\r\n2,x\r\n"
