@@ -33,7 +33,7 @@ import re
 import subprocess
 import sys
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
@@ -49,7 +49,8 @@ from payloads import SEED
 from werkzeug.test import EnvironBuilder
 
 import fastjson
-from fastjson._http import arrow_chunks, arrow_form, gzip_chunks
+from fastjson._coding import compress_chunks, gzip_chunks
+from fastjson._http import arrow_chunks, arrow_form
 
 MiB = 1 << 20
 CHUNKS = {"64 KiB": 64 << 10, "256 KiB": 256 << 10, "1 MiB": MiB, "4 MiB": 4 * MiB}
@@ -68,10 +69,28 @@ class Sizes:
     rounds: int
     slow_rounds: int
     """Rounds of the gzip groups: level 9 takes 20 to 30 s on the float array's JSON."""
+    generator: int
+    """Small dicts of the fast generator (the time rule's cost)."""
+    generator_rounds: int
+    coded_rows: int = 2_000
+    """Rows of the frame whose records JSON the content codings compress."""
+    coded_rounds: int = 1
 
 
-REAL = Sizes(50_000_000, 5_000_000, 500_000, 10_000_000, 1_000_000, rounds=5, slow_rounds=3)
-QUICK = Sizes(200_000, 20_000, 2_000, 100_000, 10_000, rounds=1, slow_rounds=1)
+REAL = Sizes(
+    50_000_000,
+    5_000_000,
+    500_000,
+    10_000_000,
+    1_000_000,
+    5,
+    3,
+    generator=500_000,
+    generator_rounds=15,
+    coded_rows=100_000,
+    coded_rounds=5,
+)
+QUICK = Sizes(200_000, 20_000, 2_000, 100_000, 10_000, 1, 1, generator=2_000, generator_rounds=1)
 
 
 @pytest.fixture(scope="module")
@@ -440,6 +459,66 @@ def test_frame_body(benchmark: Any, sizes: Sizes, big_frame: pd.DataFrame):
     assert got["ndjson"]["bytes"] == got["dumpb"]["bytes"] - 1  # n newlines, not "[", n-1 ","
 
 
+# -- generators: the time rule's cost on a fast producer ---------------------------------
+
+
+def small_rows(n: int) -> Iterator[dict[str, Any]]:
+    """A fast producer: ``n`` small dicts made as fast as Python makes them (a cursor over
+    rows already fetched)."""
+    return ({"id": i, "name": "sensor", "value": i * 0.5, "ok": True} for i in range(n))
+
+
+def by_size_alone(n: int, ndjson: bool) -> Iterator[bytes]:
+    """The former rule (before elements were also flushed by time): the same writer, with
+    the generator cut into batches by size alone, as a list is."""
+    from fastjson.core import encoder_for
+    from fastjson.streaming import CHUNK_SIZE, _chunks, _Writer
+
+    writer = _Writer(encoder_for({}), CHUNK_SIZE)
+    if ndjson:
+        return _chunks(writer._element_lines(small_rows(n), lazy=False), CHUNK_SIZE)
+    return _chunks(writer._sequence(small_rows(n), 0, lazy=False), CHUNK_SIZE)
+
+
+def test_generator_body(benchmark: Any, sizes: Sizes):
+    n = sizes.generator
+    whole = fastjson.dumpb(list(small_rows(n)))
+    lines = b"".join(fastjson.dumpb(row) + b"\n" for row in small_rows(n))
+    assert b"".join(fastjson.iter_encode(small_rows(n))) == whole
+    assert b"".join(by_size_alone(n, ndjson=False)) == whole
+    assert b"".join(fastjson.iter_ndjson(small_rows(n))) == lines
+    assert b"".join(by_size_alone(n, ndjson=True)) == lines
+    rows: dict[str, Row] = {
+        "size": (
+            "iter_encode, cut by size alone (before)",
+            lambda: timed(lambda: by_size_alone(n, ndjson=False)),
+        ),
+        "paced": (
+            "iter_encode, by size and time (now)",
+            lambda: timed(lambda: fastjson.iter_encode(small_rows(n))),
+        ),
+        "ndjson-size": (
+            "iter_ndjson, cut by size alone (before)",
+            lambda: timed(lambda: by_size_alone(n, ndjson=True)),
+        ),
+        "ndjson-paced": (
+            "iter_ndjson, by size and time (now)",
+            lambda: timed(lambda: fastjson.iter_ndjson(small_rows(n))),
+        ),
+    }
+    got = record(
+        benchmark,
+        lambda: interleave(rows, sizes.generator_rounds),
+        key="generator",
+        group=f"7 streaming: generator of {count(n)} small dicts, body",
+        payload=f"generator of {count(n)} small dicts",
+        reference="size",
+        rounds=sizes.generator_rounds,
+    )
+    assert got["paced"]["bytes"] == got["size"]["bytes"] == len(whole)
+    assert got["ndjson-paced"]["bytes"] == got["ndjson-size"]["bytes"] == len(lines)
+
+
 # -- 6: gzip levels over the streamed chunks ----------------------------------------------
 
 
@@ -468,6 +547,58 @@ def test_gzip_levels(benchmark: Any, sizes: Sizes, request: pytest.FixtureReques
         reference="none",
         rounds=sizes.slow_rounds,
     )
+
+
+# -- 9: content codings (gzip, zstd, brotli) by level, over the streamed chunks ------------
+
+CODED_LEVELS = {"gzip": (1, 6, 9), "zstd": (1, 3, 6, 12, 19), "br": (0, 1, 4, 6, 9)}
+"""Levels measured; brotli's 10 and 11 are left out (tens of times slower than 9 for a
+few percent fewer bytes: no response should wait for them)."""
+
+
+def decoded(data: bytes, coding: str) -> bytes:
+    if coding == "gzip":
+        return zlib.decompress(data, wbits=31)
+    if coding == "zstd":
+        import zstandard
+
+        return zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    import brotli
+
+    out: bytes = brotli.decompress(data)
+    return out
+
+
+def test_content_codings(benchmark: Any, sizes: Sizes):
+    """Bytes and time of each coding and level on a typical JSON response: a frame of
+    records (hello_rest's columns, 100k rows under make bench), streamed in 1 MiB chunks
+    and compressed chunk by chunk, each chunk flushed, as a response is sent."""
+    frame = make_frame6(sizes.coded_rows)
+    whole = fastjson.dumpb(frame)
+    rows: dict[str, Row] = {
+        "none": ("iter_encode, no compression", lambda: timed(lambda: fastjson.iter_encode(frame)))
+    }
+    for coding, levels in CODED_LEVELS.items():
+        for level in levels:
+            coded = b"".join(compress_chunks(fastjson.iter_encode(frame), coding, level))
+            assert decoded(coded, coding) == whole, (coding, level)
+            rows[f"{coding}-{level}"] = (
+                f"{coding} level {level}",
+                lambda c=coding, lv=level: timed(
+                    lambda: compress_chunks(fastjson.iter_encode(frame), c, lv)
+                ),
+            )
+    got = record(
+        benchmark,
+        lambda: interleave(rows, sizes.coded_rounds),
+        key="codings",
+        group=f"9 content codings: {label(frame)} records JSON, streamed",
+        payload=label(frame),
+        reference="none",
+        rounds=sizes.coded_rounds,
+    )
+    assert got["none"]["bytes"] == len(whole)
+    assert all(row["bytes"] < len(whole) for key, row in got.items() if key != "none")
 
 
 if __name__ == "__main__":  # the WSGI rows' own interpreter: see wsgi_child

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._csv import csv_chunks, iter_csv
 from ._errors import (
     CircularReferenceError,
     DecodeError,
@@ -48,9 +49,11 @@ __all__ = (
     "Options",
     "Raw",
     "Registry",
+    "csv_chunks",
     "dumpb",
     "dumps",
     "encoder",
+    "iter_csv",
     "iter_encode",
     "iter_ndjson",
     "json_response",

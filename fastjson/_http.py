@@ -1,6 +1,6 @@
-"""HTTP pieces without Flask: the error shape, gzip by chunks, Arrow IPC streams, the
-size rule that decides when a response streams, and the count of a request body's
-values that decides whether it is parsed.
+"""HTTP pieces without Flask: the error shape, Arrow IPC streams, the size rule that
+decides when a response streams, and the count of a request body's values that decides
+whether it is parsed. Content codings (gzip, zstd, brotli) are in :mod:`fastjson._coding`.
 
 :mod:`fastjson.flask` builds responses from these; keeping them here keeps
 that module about Flask.
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ._values import NATIVE
@@ -24,7 +23,6 @@ __all__ = (
     "arrow_chunks",
     "arrow_form",
     "error_body",
-    "gzip_chunks",
     "json_values_exceed",
     "large",
     "logged",
@@ -113,25 +111,6 @@ def _product(shape: tuple[Any, ...]) -> int | None:
             return None
         total *= n
     return total
-
-
-def gzip_chunks(chunks: Iterable[bytes], level: int) -> Iterator[bytes]:
-    """gzip ``chunks`` one by one (``zlib.compressobj``), never buffering the whole body.
-
-    Each chunk is flushed with ``Z_SYNC_FLUSH`` so the client can decode it
-    as soon as it arrives.
-    """
-    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)  # 31: gzip header and trailer
-    try:
-        for chunk in chunks:
-            out = compressor.compress(chunk) + compressor.flush(zlib.Z_SYNC_FLUSH)
-            if out:
-                yield out
-        yield compressor.flush()
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
 
 
 def logged(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:

@@ -27,6 +27,8 @@ from werkzeug.datastructures import Headers as HeaderList
 from werkzeug.exceptions import BadRequest
 from werkzeug.utils import get_content_type
 
+from ._coding import CODINGS, available, check_level, choose, compress_chunks, compress_whole
+from ._csv import CSV, csv_available, csv_sources
 from ._errors import DecodeError
 from ._http import (
     ARROW,
@@ -36,7 +38,6 @@ from ._http import (
     arrow_chunks,
     arrow_form,
     error_body,
-    gzip_chunks,
     large,
     logged,
 )
@@ -63,6 +64,8 @@ __all__ = (
     "FastJSONProvider",
     "FastJSONRequest",
     "arrow_response",
+    "csv_response",
+    "identity_body",
     "json_response",
     "jsonify",
     "ndjson_response",
@@ -121,8 +124,23 @@ class FastJSONProvider(JSONProvider):
     """Bytes per chunk of a streamed response."""
 
     compress_level: int | None = None
-    """gzip level (1-9) for clients that accept gzip, or ``None``: no compression (the
-    default; see bench/README.md for what each level costs and saves)."""
+    """Compression on or off: ``None`` (the default) sends every body as it is; an integer
+    turns compression on for clients that accept it (``Accept-Encoding``) and is gzip's
+    level (0-9). See bench/README.md for what each level costs and saves."""
+
+    zstd_level: int = 1
+    """zstd's level (1-19) when compression is on and the client takes zstd (the
+    ``zstandard`` package must be installed). 1: on JSON records it is the fastest level
+    and also smaller than 2 to 6 (bench/README.md, "Content codings")."""
+
+    brotli_level: int = 1
+    """brotli's level (0-11) when compression is on and the client takes ``br`` (the
+    ``brotli`` package must be installed). 1: gzip level 6's size at gzip level 1's
+    speed; level 4 saves 8% more bytes for 2.7 times the time (bench/README.md)."""
+
+    encodings: tuple[str, ...] = CODINGS
+    """The codings on offer, in the order preferred when a client accepts several equally
+    (``("zstd", "br", "gzip")``; those whose package is missing are left out)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A subclass's option attributes are validated when the class is made
@@ -131,6 +149,9 @@ class FastJSONProvider(JSONProvider):
         for name in _ATTRIBUTES:
             if name in vars(cls):
                 check(name, getattr(cls, name))
+        for name in _COMPRESSION_NAMES:
+            if name in vars(cls):
+                _check_compression(name, getattr(cls, name))
 
     def __init__(self, app: Flask) -> None:
         super().__init__(app)
@@ -140,8 +161,11 @@ class FastJSONProvider(JSONProvider):
 
     def __setattr__(self, name: str, value: Any) -> None:
         """An option attribute is validated when it is set, not on the next response, and
-        the cached encoders are dropped."""
-        if name in _ATTRIBUTES:
+        the cached encoders are dropped; so are the compression levels and codings."""
+        if name in _COMPRESSION_NAMES:
+            _check_compression(name, value)
+            super().__setattr__(name, value)
+        elif name in _ATTRIBUTES:
             check(name, value)
             super().__setattr__(name, value)
             self.__dict__.get("_encoders", {}).clear()
@@ -247,7 +271,14 @@ class FastJSONProvider(JSONProvider):
 
         writer = iter_ndjson if ndjson else iter_encode
         chunks = writer(obj, chunk_size=self.chunk_size, **encoder.options)
-        first = next(chunks, b"")  # errors that can be known now answer 500, not a cut body
+        return self.send(chunks, status, headers, mimetype)
+
+    def send(
+        self, chunks: Iterator[bytes], status: int, headers: Headers, mimetype: str
+    ) -> Response:
+        """A streamed response of ``chunks``: the first made now (errors that can be known
+        answer 500, not a cut body), the rest under :func:`flask.stream_with_context`."""
+        first = next(chunks, b"")
         body = _prepend(first, chunks, mimetype)
         if has_request_context():
             body = stream_with_context(body)
@@ -256,31 +287,75 @@ class FastJSONProvider(JSONProvider):
     def finish(
         self, body: bytes | Iterator[bytes], status: int, headers: Headers, mimetype: str
     ) -> Response:
-        """A response for ``body`` (whole or chunks), gzipped when the app enables it and the
-        client accepts it (``Vary: Accept-Encoding`` then in every case)."""
-        level = self.compress_level
-        vary = None
-        if level is not None:
-            vary = "Accept-Encoding"
-            if has_request_context() and request.accept_encodings["gzip"]:
-                if isinstance(body, bytes):
-                    if len(body) >= 1024:
-                        body = gzip_whole(body, level)
-                        headers = _with(headers, "Content-Encoding", "gzip")
-                else:
-                    body = gzip_chunks(body, level)
-                    headers = _with(headers, "Content-Encoding", "gzip")
+        """A response for ``body`` (whole or chunks), compressed when the app turns
+        compression on (:attr:`compress_level`) and the client accepts a coding on offer
+        (``Vary: Accept-Encoding`` then in every case). A whole body under 1 KiB is sent
+        as it is unless the client refuses identity; one that the client accepts no form
+        of (``identity;q=0`` and no coding on offer) is sent as it is too."""
+        identity: bytes | None = None
+        coding = self.coding(body) if self.compress_level is not None else None
+        if coding is not None:
+            level = self.level(coding)
+            if isinstance(body, bytes):
+                identity, body = body, compress_whole(body, coding, level)
+            else:
+                body = compress_chunks(body, coding, level)
+            headers = _with(headers, "Content-Encoding", coding)
         response: Response = self._flask.response_class(
             body, status=status, headers=headers, content_type=mimetype
         )
-        if vary is not None:
-            response.vary.add(vary)
+        if self.compress_level is not None:
+            response.vary.add("Accept-Encoding")
+        if identity is not None:
+            setattr(response, _IDENTITY, identity)
         return response
+
+    def coding(self, body: bytes | Iterator[bytes]) -> str | None:
+        """The content coding for ``body`` in this request, or ``None`` for none."""
+        if not has_request_context():
+            return None
+        offered = [c for c in self.encodings if c in available()]
+        small = isinstance(body, bytes) and len(body) < 1024
+        chosen = choose(request.headers.get("Accept-Encoding"), offered, small=small)
+        return None if chosen in (None, "identity") else chosen
+
+    def level(self, coding: str) -> int:
+        """The level set for ``coding``."""
+        if coding == "zstd":
+            return self.zstd_level
+        if coding == "br":
+            return self.brotli_level
+        return self.compress_level or 0
 
 
 for _name in _ATTRIBUTES:
     setattr(FastJSONProvider, _name, _FLASK_DEFAULTS.get(_name, DEFAULTS[_name]))  # type: ignore[literal-required]
 del _name
+
+_COMPRESSION = {"compress_level": "gzip", "zstd_level": "zstd", "brotli_level": "br"}
+"""Provider attributes that set a coding's level."""
+
+_COMPRESSION_NAMES = (*_COMPRESSION, "encodings")
+"""Provider attributes checked when set: the levels and the codings on offer."""
+
+_IDENTITY = "fastjson_identity_body"
+"""Attribute of a response whose whole body was compressed: the body before (an ETag is
+a hash of it, whatever the coding; :func:`identity_body`)."""
+
+
+def _check_compression(name: str, value: Any) -> None:
+    if name == "encodings":
+        if not isinstance(value, tuple) or not set(value) <= set(CODINGS):
+            raise ValueError(f"encodings must be a tuple of {', '.join(CODINGS)}; got {value!r}")
+    elif not (name == "compress_level" and value is None):
+        check_level(_COMPRESSION[name], value)
+
+
+def identity_body(response: Response) -> bytes:
+    """The body of a whole (not streamed) response before any content coding: what an
+    ETag is computed from, so that every coding of one body has the same tag."""
+    identity: bytes | None = getattr(response, _IDENTITY, None)
+    return response.get_data() if identity is None else identity
 
 
 class FastJSONRequest(Request):
@@ -388,6 +463,29 @@ def arrow_response(obj: Any, *, status: int = 200, headers: Headers = None) -> R
     return _arrow(form, status, headers)
 
 
+def csv_response(
+    obj: Any, *, status: int = 200, headers: Headers = None, **options: Unpack[Options]
+) -> Response:
+    """A streamed CSV response (``text/csv; charset=utf-8; header=present``, RFC 4180) of
+    a pandas or polars frame or Series, an Arrow table or record batch, or a query result
+    or reader (batch by batch); ``TypeError`` for anything else. See :mod:`fastjson._csv`
+    for the layout (header row, CRLF, quoting, the index)."""
+    provider = _provider()
+    encoder = provider.encoder(**options)
+    sources = csv_sources(obj, encoder.registry)
+    if sources is None:
+        raise TypeError(f"CSV has no form for {type(obj).__qualname__}")
+    return _csv(sources, encoder, status, headers)
+
+
+def _csv(sources: Iterator[Any], encoder: Encoder, status: int, headers: Headers) -> Response:
+    from ._csv import csv_chunks
+
+    provider = _provider()
+    chunks = csv_chunks(sources, chunk_size=provider.chunk_size, **encoder.options)
+    return provider.send(chunks, status, headers, _CSV_TYPE)
+
+
 def _arrow(form: tuple[Iterator[Any], Any], status: int, headers: Headers) -> Response:
     chunks = arrow_chunks(form)
     first = next(chunks)
@@ -404,23 +502,33 @@ def respond(
     - ``application/vnd.apache.arrow.stream``, for frames, Series, 1-D and 2-D arrays,
       Arrow or polars tables that Arrow can hold, and query results and readers (Arrow
       readers, DuckDB relations, polars lazy frames, Dask collections, their batches
-      passed through as they are read): :func:`arrow_response`.
+      passed through as they are read): :func:`arrow_response`;
+    - ``text/csv``, for pandas and polars frames and Series, Arrow tables and record
+      batches, and query results and readers (pyarrow installed): :func:`csv_response`.
 
     Anything else answers ``406`` in the JSON error shape, naming what is on offer
     (a frame whose column names collide as strings has no Arrow form, say); never a
     500. ``Vary: Accept`` is set.
     """
     offers = [JSON, *NDJSON_TYPES]
-    named = any(value == ARROW and quality > 0 for value, quality in request.accept_mimetypes)
-    form = arrow_form(obj) if named else None  # asked only when named: not for */*
+    named = {value for value, quality in request.accept_mimetypes if quality > 0}
+    form = arrow_form(obj) if ARROW in named else None  # asked only when named: not for */*
     if form is not None:
         offers.append(ARROW)
+    encoder = table = None
+    if CSV in named and csv_available():
+        encoder = _provider().encoder(**options)
+        table = csv_sources(obj, encoder.registry)
+        if table is not None:
+            offers.append(CSV)
     chosen = request.accept_mimetypes.best_match(offers) if request.accept_mimetypes else JSON
     if chosen is None:
         message = f"this resource is available as {', '.join(offers)}"
         response = json_response(error_body(406, "Not Acceptable", message), status=406)
     elif chosen == ARROW and form is not None:
         response = _arrow(form, status, headers)
+    elif chosen == CSV and table is not None and encoder is not None:
+        response = _csv(table, encoder, status, headers)
     elif chosen in NDJSON_TYPES:
         response = ndjson_response(obj, status=status, headers=headers, mimetype=chosen, **options)
     else:
@@ -465,6 +573,9 @@ def _prepend(first: bytes, rest: Iterator[bytes], what: str) -> Iterator[bytes]:
 
     return logged(chunks(), what)
 
+
+_CSV_TYPE = CSV + "; charset=utf-8; header=present"
+"""CSV's media type, saying that the first line is the header (RFC 4180)."""
 
 _LIGHT: dict[type, bool] = {}
 """Per response class: whether :func:`_light` builds what its constructor builds."""
@@ -519,9 +630,3 @@ def _light_matches(cls: type[Response]) -> bool:
 def _with(headers: Headers, name: str, value: str) -> Headers:
     items = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
     return [*items, (name, value)]
-
-
-def gzip_whole(body: bytes, level: int) -> bytes:
-    import gzip
-
-    return gzip.compress(body, compresslevel=level, mtime=0)

@@ -53,6 +53,8 @@ from .flask import (
     FastJSONProvider,
     FastJSONRequest,
     arrow_response,
+    csv_response,
+    identity_body,
     json_response,
     jsonify,
     ndjson_response,
@@ -70,6 +72,7 @@ __all__ = (
     "abort",
     "arrow_response",
     "cache_control",
+    "csv_response",
     "error_body",
     "etag",
     "iter_encode",
@@ -324,12 +327,18 @@ def cache_control(**directives: Any) -> Callable[[_View], _View]:
 
 
 def etag(view: _View) -> _View:
-    """A strong ETag over the encoded body; ``If-None-Match`` then answers 304 with no body.
+    """An ETag over the encoded body; ``If-None-Match`` then answers 304 with no body.
 
     Applies to successful GET and HEAD responses that are not streamed (a
     hash needs the whole body, which a streamed response never holds). The
     view still runs (the tag is a hash of what it returns), but an unchanged
     payload costs the client no transfer.
+
+    The tag is the SHA-256 of the body before content coding: strong
+    (``"..."``) on an uncompressed body, weak (``W/"..."``) on a compressed
+    one, whose bytes depend on the coding and its level. ``If-None-Match``
+    compares weakly (RFC 9110), so either tag answers 304 whatever the coding
+    of the request that sends it.
     """
 
     @functools.wraps(view)
@@ -338,7 +347,8 @@ def etag(view: _View) -> _View:
         if response.is_streamed:
             return response
         if request.method in ("GET", "HEAD") and response.status_code == 200:
-            response.set_etag(hashlib.sha256(response.get_data()).hexdigest())
+            digest = hashlib.sha256(identity_body(response)).hexdigest()
+            response.set_etag(digest, weak="Content-Encoding" in response.headers)
             response.make_conditional(request)
         return response
 

@@ -79,7 +79,8 @@ def test_generators_always_stream_lazily_and_are_closed():
         response = fastjson.jsonify(rows())
         assert response.is_streamed
         iterator = iter(response.response)
-        assert next(iterator).startswith(b'[{"i":0},{"i":1}')
+        assert next(iterator) == b'[{"i":0}'  # the first element at once
+        assert next(iterator).startswith(b',{"i":1},{"i":2}')
         response.close()
     assert closed == [True]
 
@@ -107,7 +108,7 @@ def test_a_late_error_cuts_the_stream_and_is_logged(caplog: pytest.LogCaptureFix
     with app.test_request_context():
         response = json_response(rows())
         iterator = iter(response.response)
-        assert next(iterator).startswith(b"[0,1")
+        assert next(iterator) == b"[0"
         with pytest.raises(fastjson.EncodeError):
             list(iterator)
     assert "cut short" in caplog.text
@@ -191,7 +192,7 @@ def test_respond_answers_406_in_the_json_shape():
 
 def test_gzip_when_enabled_and_accepted():
     app = app_with(compress_level=6, chunk_size=16_384)
-    with app.test_request_context(headers={"Accept-Encoding": "gzip, br"}):
+    with app.test_request_context(headers={"Accept-Encoding": "gzip, deflate"}):
         whole = fastjson.jsonify(values=BIG[:1000])
         assert whole.headers["Content-Encoding"] == "gzip"
         assert "Accept-Encoding" in whole.headers["Vary"]

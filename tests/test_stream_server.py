@@ -77,6 +77,33 @@ main(sys.argv[1:])
 """
 
 
+# The demo service with a slow generator: a reading every 250 ms, and never reading k+1
+# before the client has written the file "ack-k" in FASTJSON_ACK_DIR (it waits 15 s at
+# most, then goes on): a reading that the server held back instead of sending would
+# never be acknowledged, and the client would see it only after that wait.
+LOCKSTEP = """
+import os, sys, time
+from pathlib import Path
+import examples.hello_rest as demo
+from fastjson.server import main
+
+original = demo._readings
+acks = Path(os.environ["FASTJSON_ACK_DIR"])
+
+def readings(n):
+    for k, reading in enumerate(original(n)):
+        if k:
+            deadline = time.monotonic() + 15
+            while not (acks / f"ack-{k - 1}").exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.25)
+        yield reading
+
+demo._readings = readings
+main(sys.argv[1:])
+"""
+
+
 # -- servers -------------------------------------------------------------------
 
 
@@ -94,13 +121,18 @@ class Server:
 
 @contextlib.contextmanager
 def server(
-    folder: Path, *args: str, probe: bool = False, env: dict[str, str] | None = None
+    folder: Path,
+    *args: str,
+    probe: bool = False,
+    script: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
-    """``fastjson-server --no-discover --ns NS --port N *args`` (or the probe), stopped after."""
+    """``fastjson-server --no-discover --ns NS --port N *args`` (or the probe, or another
+    ``script`` that ends in the server's ``main``), stopped after."""
     port = free_port()
     output = folder / f"server-{port}.log"
-    if probe:
-        command = [sys.executable, "-c", PROBE]
+    if probe or script is not None:
+        command = [sys.executable, "-c", PROBE if script is None else script]
     else:
         command = [str(Path(sys.executable).with_name("fastjson-server"))]
     command += ["--no-discover", "--ns", NS, "--port", str(port), *args]
@@ -554,3 +586,56 @@ def test_strict_parse_constant_rejects_nan():
     for token in ("NaN", "Infinity", "-Infinity"):
         with pytest.raises(ValueError):
             strict_loads(f"[{token}]")
+
+
+# -- 6. a slow generator's readings leave one by one ----------------------------------
+
+
+def read_in_lockstep(port: int, path: str, accept: str, acks: Path, readings: int) -> bytes:
+    """GET ``path`` and acknowledge each reading as soon as it is on the wire (the file
+    ``ack-k``); AssertionError when one is not there within 8 s, that is, when it was
+    held back for the next (which the generator makes only after the acknowledgement)."""
+    with socket.create_connection((HOST, port), timeout=TIMEOUT_S) as sock:
+        sock.sendall(request_bytes(path, accept))
+        reader = sock.makefile("rb")
+        assert int(reader.readline(65537).split()[1]) == 200
+        headers = read_headers(reader)
+        assert headers.get("transfer-encoding", "").lower() == "chunked"
+        body = b""
+        for k in range(readings):
+            deadline = time.monotonic() + 8
+            while f'"i":{k},'.encode() not in body:
+                assert time.monotonic() < deadline, f"reading {k} held back: {body[-200:]!r}"
+                size = int(reader.readline(1024).split(b";")[0], 16)
+                assert size, f"stream ended before reading {k}"
+                body += reader.read(size)
+                assert reader.read(2) == b"\r\n"
+            (acks / f"ack-{k}").touch()
+        rest, _ = read_chunked(reader, time.monotonic() + TIMEOUT_S)
+        return body + rest
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--workers", "1"], marks=needs_gunicorn, id="gunicorn"),
+        pytest.param([], id="devserver"),
+    ],
+)
+def test_a_slow_generator_sends_each_reading_as_it_is_made(tmp_path: Path, args: list[str]):
+    """JSON and NDJSON: every reading of a generator that waits between readings reaches
+    the client before the next is made (the flush rule of fastjson.streaming._Pacer),
+    through the server's whole stack, with no timing threshold in the test."""
+    n = 5
+    acks = tmp_path / "acks"
+    acks.mkdir()
+    with server(tmp_path, *args, script=LOCKSTEP, env={"FASTJSON_ACK_DIR": str(acks)}) as s:
+        for accept in ("application/json", NDJSON):
+            for old in acks.iterdir():
+                old.unlink()
+            body = read_in_lockstep(s.port, f"{API}/data/sensors?n={n}", accept, acks, n)
+            if accept == NDJSON:
+                values = [strict_loads(line) for line in body.splitlines()]
+            else:
+                values = strict_loads(body)
+            assert [v["i"] for v in values] == list(range(n))

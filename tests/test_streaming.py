@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 import tracemalloc
 from collections.abc import Iterator
 from typing import Any
@@ -118,7 +119,8 @@ def test_small_values_come_out_as_one_chunk():
     assert list(iter_encode(np.arange(3))) == [b"[0,1,2]"]
 
 
-def test_generators_are_read_lazily_and_closed():
+def test_generators_are_read_lazily_and_closed(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(time, "monotonic", lambda: 0.0)  # no time passes: size decides
     pulled: list[int] = []
     closed: list[bool] = []
 
@@ -131,8 +133,10 @@ def test_generators_are_read_lazily_and_closed():
             closed.append(True)
 
     stream = iter_encode(rows(), chunk_size=1000)
-    first = next(stream)
-    assert first.startswith(b'[{"i":0,"square":0},')
+    assert next(stream) == b'[{"i":0,"square":0}'  # the first element goes out at once
+    assert pulled == [0]
+    second = next(stream)
+    assert second.startswith(b',{"i":1,"square":1},') and len(second) >= 1000
     assert 10 < len(pulled) < 1000
     stream.close()  # type: ignore[attr-defined]
     assert closed == [True]
@@ -172,7 +176,7 @@ def test_errors_inside_frames_and_generators_name_their_place():
         yield object()
 
     stream = iter_encode(rows(), chunk_size=1024)
-    assert next(stream).startswith(b"[0,1,2")
+    assert next(stream) == b"[0"  # the first element at once, the rest later
     with pytest.raises(fastjson.EncodeError) as info:
         list(stream)
     assert info.value.path == "$[5000]"
@@ -252,3 +256,99 @@ def test_polars_and_arrow_tables_stream_and_give_ndjson():
     from fastjson._http import large
 
     assert large(1000)(pf) and not large(100_000)(pf) and large(1000)(table)
+
+
+# -- lazy iterators: flushed by time as well as by size --------------------------------
+
+
+class FakeClock:
+    """``time.monotonic`` for the pacer: time passes only when a producer says so."""
+
+    def __init__(self) -> None:
+        self.now = 100.0  # a binary fraction: the fake times below add up exactly
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def produced(clock: FakeClock, n: int, every: float) -> Iterator[dict[str, int]]:
+    """``n`` rows, each made ``every`` seconds after the one before (on the fake clock)."""
+    for i in range(n):
+        if i:
+            clock.now += every
+        yield {"i": i}
+
+
+def on_arrival(stream: Iterator[bytes], clock: FakeClock) -> list[tuple[float, bytes]]:
+    """Each chunk with the fake time at which it left."""
+    return [(clock.now, chunk) for chunk in stream]
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(time, "monotonic", fake)
+    return fake
+
+
+@pytest.mark.parametrize("ndjson", [False, True], ids=["json", "ndjson"])
+@pytest.mark.parametrize("every", [0.25, 2**-7, 2**-9])  # 250 ms, 7.8 ms, 1.95 ms
+def test_each_element_of_a_slow_producer_leaves_as_it_arrives(
+    clock: FakeClock, ndjson: bool, every: float
+):
+    rows = produced(clock, 6, every)
+    stream = iter_ndjson(rows) if ndjson else iter_encode(rows)
+    chunks = on_arrival(stream, clock)
+    lines = [dumpb({"i": i}) for i in range(6)]
+    if ndjson:
+        expected = [line + b"\n" for line in lines]
+    else:  # the closing bracket follows once the generator says it has ended
+        expected = [b"[" + lines[0], *(b"," + line for line in lines[1:]), b"]"]
+    assert [chunk for _, chunk in chunks] == expected
+    assert [t for t, _ in chunks][:6] == [100.0 + i * every for i in range(6)]  # no wait
+
+
+@pytest.mark.parametrize("ndjson", [False, True], ids=["json", "ndjson"])
+def test_a_fast_producer_is_sent_every_50_ms_and_in_full_chunks(clock: FakeClock, ndjson: bool):
+    """An element every 0.12 ms (2**-13 s, so the fake times add up exactly): batched, and
+    what waits leaves with the first element to arrive 50 ms or more after the last flush
+    (the 410th: 410 * 2**-13 s is 50.05 ms); the bytes are those of dumpb."""
+    every, per_flush = 2**-13, 410
+    rows = produced(clock, 2000, every)
+    stream = (iter_ndjson if ndjson else iter_encode)(rows, chunk_size=1 << 20)
+    chunks = on_arrival(stream, clock)
+    times = [t - 100.0 for t, _ in chunks]
+    assert times[:5] == [k * per_flush * every for k in range(5)]
+    assert len(chunks) == 6  # the first element, four flushes by time, the rest at the end
+    separators = [chunk.count(b"\n" if ndjson else b",") for _, chunk in chunks[1:5]]
+    assert separators == [per_flush] * 4  # each with its leading "," (JSON), or "\n"s
+    body = b"".join(chunk for _, chunk in chunks)
+    expected = [{"i": i} for i in range(2000)]
+    if ndjson:
+        assert body == b"".join(dumpb(row) + b"\n" for row in expected)
+    else:
+        assert body == dumpb(expected)
+
+
+def test_a_producer_with_no_pause_is_cut_by_size_alone(clock: FakeClock):
+    rows = produced(clock, 20_000, 0.0)
+    chunks = list(iter_encode(rows, chunk_size=4096))
+    assert chunks[0] == b'[{"i":0}'
+    assert all(len(chunk) >= 4096 for chunk in chunks[1:-1])
+    assert b"".join(chunks) == dumpb([{"i": i} for i in range(20_000)])
+
+
+def test_lists_are_never_flushed_by_time(clock: FakeClock):
+    """A list is in memory: nothing to wait for, so it is cut by size alone even when the
+    clock jumps (here on every reading of it)."""
+
+    def ticking() -> float:
+        clock.now += 1.0
+        return clock.now
+
+    time.monotonic = ticking  # restored by the fixture's monkeypatch
+    values = list(range(5000))
+    assert list(iter_encode(values, chunk_size=1 << 20)) == [dumpb(values)]
+    assert list(iter_ndjson(values, chunk_size=1 << 20)) == [
+        b"".join(dumpb(v) + b"\n" for v in values)
+    ]
