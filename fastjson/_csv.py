@@ -107,10 +107,11 @@ def iter_csv(
     obj: Any, /, *, chunk_size: int = CHUNK_SIZE, **options: Unpack[Options]
 ) -> Iterator[bytes]:
     """``obj`` (a frame, a Series, an Arrow table, a query result...) as CSV chunks of
-    about ``chunk_size`` bytes; ``TypeError`` for a value CSV has no form for."""
+    about ``chunk_size`` bytes; :class:`EncodeError` (a ``TypeError``) for a value CSV has
+    no form for."""
     sources = csv_sources(obj, options.get("registry"))
     if sources is None:
-        raise TypeError(f"CSV has no form for {type(obj).__qualname__}")
+        raise EncodeError(f"CSV has no form for {type(obj).__qualname__}")
     return csv_chunks(sources, chunk_size=chunk_size, **options)
 
 

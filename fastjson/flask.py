@@ -29,7 +29,7 @@ from werkzeug.utils import get_content_type
 
 from ._coding import CODINGS, available, check_level, choose, compress_chunks, compress_whole
 from ._csv import CSV, csv_available, csv_sources
-from ._errors import DecodeError
+from ._errors import DecodeError, EncodeError
 from ._http import (
     ARROW,
     JSON,
@@ -468,13 +468,13 @@ def csv_response(
 ) -> Response:
     """A streamed CSV response (``text/csv; charset=utf-8; header=present``, RFC 4180) of
     a pandas or polars frame or Series, an Arrow table or record batch, or a query result
-    or reader (batch by batch); ``TypeError`` for anything else. See :mod:`fastjson._csv`
-    for the layout (header row, CRLF, quoting, the index)."""
+    or reader (batch by batch); :class:`EncodeError` (a ``TypeError``) for anything else.
+    See :mod:`fastjson._csv` for the layout (header row, CRLF, quoting, the index)."""
     provider = _provider()
     encoder = provider.encoder(**options)
     sources = csv_sources(obj, encoder.registry)
     if sources is None:
-        raise TypeError(f"CSV has no form for {type(obj).__qualname__}")
+        raise EncodeError(f"CSV has no form for {type(obj).__qualname__}")
     return _csv(sources, encoder, status, headers)
 
 

@@ -478,7 +478,7 @@ def test_db_summary(client, oracle):
 
 
 @pytest.mark.parametrize("path", ["/db/readings", "/dask/readings"])
-@pytest.mark.parametrize("accept", ["application/json", NDJSON, ARROW])
+@pytest.mark.parametrize("accept", ["application/json", NDJSON, ARROW, "text/csv"])
 def test_queries_stream_rather_than_collect(client, path, accept):
     """The views hand ``respond`` the relation or the Dask frame itself: the body is
     streamed batch by batch (never read whole first), and says what the JSON says."""
@@ -496,5 +496,12 @@ def test_queries_stream_rather_than_collect(client, path, accept):
         assert pa.ipc.open_stream(body).read_all().num_rows == len(rows) == 20000
     elif accept == NDJSON:
         assert [orjson.loads(line) for line in body.splitlines()] == rows
+    elif accept == "text/csv":
+        import pandas as pd
+
+        table = pd.read_csv(io.BytesIO(body), keep_default_na=False, na_values=[""])
+        assert list(table.columns) == list(rows[0])
+        assert table["id"].tolist() == [row["id"] for row in rows]
+        assert table["sensor"].tolist() == [row["sensor"] for row in rows]
     else:
         assert orjson.loads(body) == rows
