@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 import fastjson
 from fastjson import Raw, dumpb
 from fastjson.encoders import _columns as cols
-from fastjson.encoders import _interleave, _polars
+from fastjson.encoders import _interleave
 from fastjson.encoders import route as table_route
-from fastjson.encoders.pandas import POLARS_PARTS
+from fastjson.encoders.pandas import plain_strings, polars_table
 
 HOSTILE = ["%", "%s", "%%", "%(x)s", '"', "\\", "\n", "a,b", ",\n  ", "\x00", "é", "\u2028", ""]
 
@@ -162,10 +162,11 @@ def test_plain_strings_are_quoted_alike_on_both_routes(
     values = ["a", None, "é\u2028", "", "%s", "x" * 40, "\x7f"] * 300
     df = pd.DataFrame({"s": pd.Series(values, dtype="str"), "n": np.arange(len(values))})
     df.index = [f"r{i}" for i in range(len(df))]
-    assert POLARS_PARTS.plain_strings(df["s"].array)
-    write = _polars.records if orient == "records" else _polars.rows
-    fast = write(df, fastjson.Encoder(orient=orient), POLARS_PARTS)  # type: ignore[arg-type]
-    assert fast is not None and fast == dumpb(df, orient=orient)
+    assert plain_strings(df["s"].array)
+    assert polars_table(df, fastjson.Encoder(orient=orient)) is not None
+    with table_route("polars"):
+        fast = dumpb(df, orient=orient)
+    assert fast == dumpb(df, orient=orient)
     with table_route("pure"):
         assert dumpb(df, orient=orient) == fast
 

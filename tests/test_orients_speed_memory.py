@@ -30,10 +30,10 @@ from strictjson import strict_loads
 import fastjson
 from fastjson import dumpb
 from fastjson.encoders import _columns as cols
-from fastjson.encoders import _polars, route
 from fastjson.encoders import numpy as np_enc
 from fastjson.encoders import polars as pl_enc
-from fastjson.encoders.pandas import POLARS_PARTS
+from fastjson.encoders import route
+from fastjson.encoders.pandas import polars_table
 
 ORIENTS = ("records", "split", "values", "columns", "index")
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,8 +173,10 @@ def test_the_benchmark_dtypes_take_polars_route_in_every_orient():
     df = make_frame(50)
     for orient in ORIENTS:
         enc = fastjson.Encoder(orient=orient)
-        write = _polars.records if orient == "records" else _polars.rows
-        assert write(df, enc, POLARS_PARTS) == dumpb(df, orient=orient)
+        assert polars_table(df, enc) is not None
+        with route("polars"):
+            fast = dumpb(df, orient=orient)
+        assert fast == dumpb(df, orient=orient)
 
 
 # -- the oracle: df.to_dict(orient) ----------------------------------------------

@@ -17,7 +17,8 @@ from strictjson import strict_loads
 
 import fastjson
 from fastjson import dumpb
-from fastjson.encoders import _polars, route
+from fastjson.encoders import route
+from fastjson.encoders.pandas import polars_table
 
 
 @pytest.fixture
@@ -106,10 +107,9 @@ def test_row_orients_with_strings_that_look_like_the_rewritten_bytes(
         [","] * 12,
         [None] * 12,
     ]
-    enc = fastjson.Encoder()
-    parts = fastjson.encoders.pandas.POLARS_PARTS
-    assert _polars.rows(df, enc, parts) is not None
-    assert _polars.rows(wide, enc, parts) is not None
+    enc = fastjson.Encoder(orient="values")
+    assert polars_table(df, enc) is not None
+    assert polars_table(wide, enc) is not None
     dup = pd.DataFrame([[1, "x"], [2, "y"]], columns=["k", "k"])
     assert both_paths(dup, monkeypatch, orient="values") == [[1, "x"], [2, "y"]]
 

@@ -40,13 +40,13 @@ than in copying.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 import orjson
 
-from .._errors import DuplicateKeyError
+from .._errors import DuplicateKeyError, EncodeError, member, rebased
 from .._values import json_string
 from ._interleave import Bounded, alternate, available, bounds
 
@@ -343,6 +343,12 @@ def array_rows(columns: Sequence[list[bytes]], n: int) -> bytes:
     return assemble(n, slots)
 
 
+def row_bytes(names: Iterable[Any], cells: Iterable[int]) -> int:
+    """A guess at the JSON size of a row, on the high side (``cells``: each column's), to
+    size the first block and the room reserved for the output (later blocks are measured)."""
+    return 16 + sum(len(str(name)) + 4 for name in names) + sum(cells)
+
+
 def check_unique(labels: Sequence[Any], what: str, orient: str) -> None:
     """Object keys must be unique: refuse, as pandas does, rather than drop data."""
     seen: set[str] = set()
@@ -386,6 +392,10 @@ class Table(Protocol):
 
     def labels(self, i: int, j: int) -> Pieces:
         """The row labels as array items (split's ``index``)."""
+        ...
+
+    def lines(self, i: int, j: int) -> Pieces:
+        """NDJSON: row objects, each followed by a newline."""
         ...
 
 
@@ -645,35 +655,37 @@ def _container(
 
 
 class TokenTable:
-    """A :class:`Table` from per-cell tokens (the pure route of pandas and polars frames).
+    """A :class:`Table` from per-cell tokens: the pure route of every frame and Series.
 
-    Subclasses give the tokens of a block's columns, and the row labels as
-    key tokens; the layout of every orient is here.
-
-    In ``columns`` every column repeats the row labels as keys (:func:`keyed`).
-    For frames of :data:`KEYS_KEPT` columns or more the :class:`Leads` are
-    kept for the whole frame (a label and 20 bytes a row: a sixth of the
-    output of so many columns of numbers, or less), for narrower frames they
-    are made again for each column's block.
+    A library's subclass reads a block of one column (:meth:`read`) and the
+    row labels; the layout of every orient, and where an error sits in it, are
+    here. In ``columns`` every column repeats the row labels as keys
+    (:func:`keyed`): for frames of :data:`KEYS_KEPT` columns or more the
+    :class:`Leads` are made once for the whole frame, else again per block.
     """
 
     KEYS_KEPT = 6
 
-    def __init__(self, orient: str, column_keys: list[bytes], height: int) -> None:
+    def __init__(self, orient: str, names: Sequence[Any], height: int, series: bool) -> None:
         self.orient = orient
-        self.column_keys = column_keys
+        self.names = names
+        self.column_keys = keys_of(names)
         self.height = height
+        self.series = series
         self._kept: tuple[int, int, Leads] | None = None
 
     # what subclasses give
-    def column(self, k: int, i: int, j: int) -> list[bytes]:
-        """Tokens of column ``k``, rows ``i:j``."""
+    def read(self, k: int, i: int, j: int) -> Tokens:
+        """Tokens of column ``k``, rows ``i:j`` in output order (error paths from ``$[0]``)."""
         raise NotImplementedError
 
-    def column_encoded(self, k: int, i: int, j: int) -> Tokens:
-        """:meth:`column` in the form encoding gives; subclasses give it without the list
-        when they can."""
-        return self.column(k, i, j)
+    def origin(self, i: int, j: int) -> int | Sequence[int]:
+        """Where rows ``i:j`` in output order sit in the table (:func:`~.._errors.rebased`)."""
+        return i
+
+    def label(self, row: int) -> Any:
+        """The label of row ``row`` (its place in the table), for error paths."""
+        return row
 
     def row_keys(self, i: int, j: int) -> tuple[Tokens, bool]:
         """Row labels of rows ``i:j`` as key tokens, and whether they are quoted already."""
@@ -687,6 +699,36 @@ class TokenTable:
         raise NotImplementedError
 
     # the layouts
+    def column_encoded(self, k: int, i: int, j: int) -> Tokens:
+        """Tokens of column ``k``, rows ``i:j``; an error names the cell in the table."""
+        try:
+            return self.read(k, i, j)
+        except EncodeError as exc:
+            raise self.placed(rebased(exc, self.origin(i, j)), k) from exc.__cause__
+
+    def column(self, k: int, i: int, j: int) -> list[bytes]:
+        return as_list(self.column_encoded(k, i, j))
+
+    def placed(self, exc: EncodeError, k: int) -> EncodeError:
+        """``exc``, its path from the row (``$[2]...``), as seen from the table: ``$[2].o``
+        (records), ``$.o["x"]`` (columns), ``$.data[2][1]`` (split)...; a Series' error
+        names the row alone (``$["x"]``, ``$.data[2]``)."""
+        path = exc.path
+        if not path.startswith("$["):  # the column as a whole (a complex dtype...)
+            if self.series:
+                return exc
+            error = EncodeError(f"{exc.reason} (column {str(self.names[k])!r})", path)
+            error.__cause__ = exc
+            return error
+        end = path.index("]")
+        row, rest = int(path[2:end]), path[end + 1 :]
+        label = member(self.label(row))
+        if not self.series:
+            return exc.at(cell_path(self.orient, row, k, member(self.names[k]), label) + rest)
+        if self.orient in ("records", "values"):
+            return exc
+        return exc.at((f"$.data[{row}]" if self.orient == "split" else "$" + label) + rest)
+
     def rows(self, i: int, j: int) -> Pieces:
         columns = [self.column(k, i, j) for k in range(len(self.column_keys))]
         if self.orient in ("values", "split"):
@@ -696,6 +738,11 @@ class TokenTable:
         keys, quoted = self.row_keys(i, j)
         lead = key_slots(as_list(keys), quoted)
         return [object_rows(self.column_keys, columns, j - i, lead=lead)]
+
+    def lines(self, i: int, j: int) -> Pieces:
+        """NDJSON: row objects, each followed by a newline."""
+        columns = [self.column(k, i, j) for k in range(len(self.column_keys))]
+        return [object_rows(self.column_keys, columns, j - i, separator=b"\n")[1:] + b"\n"]
 
     def cells(self, k: int, i: int, j: int) -> Pieces:
         return [keyed(self._leads(i, j), self.column_encoded(k, i, j))]

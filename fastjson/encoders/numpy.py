@@ -115,6 +115,14 @@ def _big_ints(a: NDArray[Any], enc: Encoder) -> NDArray[np.bool_] | None:
     return big if big.any() else None
 
 
+def beyond_safe(low: Any, high: Any) -> bool:
+    """Whether an integer column from ``low`` to ``high`` holds a value that
+    ``big_int="string"`` quotes (not integers: the column holds no value)."""
+    if not isinstance(low, int | np.integer) or not isinstance(high, int | np.integer):
+        return False
+    return bool(high > SAFE_INTEGER or low < -SAFE_INTEGER)
+
+
 def _nonfinite(a: NDArray[Any], enc: Encoder, null: NDArray[np.bool_] | None) -> Any:
     """Positions of NaN/inf that need the ``nan`` policy (None when there is nothing to do)."""
     if a.dtype.kind != "f" or enc.option("nan") == "null":
@@ -590,6 +598,16 @@ def encode_masked(a: np.ma.MaskedArray[Any, Any], enc: Encoder) -> Any:
     return values.tolist() if data.dtype.kind == "O" else final(values.tolist())
 
 
+def masked_tokens(values: NDArray[Any], null: NDArray[np.bool_], enc: Encoder) -> cols.Tokens:
+    """Tokens of numbers where ``null`` marks the missing ones (``null``)."""
+    if len(values) == 0:
+        return []
+    encoded = numeric(values, compact(enc), null=null if null.any() else None)
+    if isinstance(encoded, Raw):
+        return cols.Joined(encoded.data[1:-1], b",")  # numbers and null hold no comma
+    return encoded_tokens(encoded.items, enc, scalars=True)
+
+
 def element_tokens(a: NDArray[Any], enc: Encoder) -> cols.Tokens:
     """The JSON text of each element of a 1-D array, masked or not, as ``dumpb`` writes
     the element."""
@@ -598,10 +616,7 @@ def element_tokens(a: NDArray[Any], enc: Encoder) -> cols.Tokens:
     mask = np.ma.getmaskarray(a)
     data = np.asarray(a.data)
     if data.dtype.kind in "biuf":
-        encoded = numeric(data, compact(enc), null=mask)
-        if isinstance(encoded, Raw):
-            return cols.Joined(encoded.data[1:-1], b",")  # numbers and null hold no comma
-        return encoded_tokens(encoded.items, enc, scalars=True)
+        return masked_tokens(data, mask, enc)
     values = json_ready(data, enc).copy()
     values[mask] = None
     return encoded_tokens(values.tolist(), enc, scalars=data.dtype.kind != "O")

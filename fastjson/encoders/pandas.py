@@ -1,30 +1,14 @@
-"""pandas DataFrame, Series, Index and scalars, encoded column by column.
+"""pandas DataFrame, Series, Index and scalars: how to read pandas data.
 
-Imported lazily by the registry the first time a pandas object is seen.
-
-Frames and Series take one of two routes, which give the same bytes:
-
-- **polars** (when it is installed, for ``nan="null"`` and the dtypes it
-  writes exactly as fastjson does): the frame goes through ``pl.from_pandas``
-  a block of rows at a time, and polars' own orient writers
-  (:mod:`fastjson.encoders.polars`) build every orient in Rust, the pandas
-  index supplying the row labels (:mod:`fastjson.encoders._polars`).
-- **pure** (everything else): each column becomes a list of JSON tokens in
-  one vectorised step (:func:`column_tokens`) and rows are stitched by
-  :mod:`._columns`. The ``columns`` orient takes this route whenever pyarrow
-  is installed and no column holds dates with a time zone: there every value
-  follows its row's key, and Arrow's ``take`` alternates the two texts
-  (:mod:`._interleave`) faster than polars builds a string per cell, at a
-  lower peak (measured in ``bench/README.md``).
-
-Both write into one buffer a block of rows at a time (:func:`._columns.write_frame`),
-so the peak memory is the output plus one block. The test suite checks that
-both routes agree.
-
-JSON forms: missing values (``NaN`` in float columns, ``None``, ``NaT``,
-``pd.NA``) are ``null``; datetimes are ISO 8601 strings as
-``Timestamp.isoformat`` writes them (offset kept for tz-aware columns);
-durations are seconds as numbers; categoricals are their category values.
+Imported lazily by the registry the first time a pandas object is seen. This
+module reads pandas values: a column's tokens by dtype (:func:`column_tokens`),
+the index as keys and labels, and a frame as polars blocks for the polars
+route (:class:`_Blocks`). The layout of the orients and where an error sits
+are the table writer's (:mod:`._columns`); the route is chosen by
+:func:`~._route.use_polars`. JSON forms: missing values (``NaN``, ``None``,
+``NaT``, ``pd.NA``) are ``null``; datetimes ISO 8601 as ``Timestamp.isoformat``
+writes them (offsets by :mod:`fastjson._dates`); durations seconds;
+categoricals their category values.
 """
 
 from __future__ import annotations
@@ -38,22 +22,18 @@ import orjson
 import pandas as pd
 
 from .._dates import whole_minutes
-from .._errors import EncodeError, NonFiniteError, member, rebased
+from .._errors import EncodeError, NonFiniteError, rebased
 from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
 from . import numpy as np_enc
+from ._route import use_polars
 from ._source import Kind, NoArrowForm, provides
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from ..core import Encoder
-
-
-def _emit(body: bytes) -> Raw:
-    """Assembled JSON as a fragment (the ``Raw`` encoder parses it for other backends)."""
-    return Raw(body, trusted=True)
 
 
 # -- columns -------------------------------------------------------------------
@@ -91,9 +71,9 @@ def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> cols.Tokens:
     numpy_dtype = getattr(dtype, "numpy_dtype", None)
     if kind in "biu" and numpy_dtype is not None:  # a placeholder of the dtype for NA
         fill = False if kind == "b" else 0  # (Arrow's booleans refuse a 0)
-        return _masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=fill), na, enc)
+        return np_enc.masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=fill), na, enc)
     if kind == "f" and numpy_dtype is not None:
-        return _masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=np.nan), na, enc)
+        return np_enc.masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=np.nan), na, enc)
     if isinstance(dtype, pd.StringDtype):
         fast = _arrow_strings(s.array) if dtype.storage == "pyarrow" and len(s) > 500 else None
         if fast is not None:
@@ -188,16 +168,6 @@ def _arrow_strings(array: Any) -> cols.Joined | None:
     return cols.Joined(out.replace(b'"\x00"', b"null") if nulls else out, b"\n")
 
 
-def _masked_tokens(values: NDArray[Any], na: NDArray[np.bool_], enc: Encoder) -> cols.Tokens:
-    """Nullable numeric columns: the values array plus its NA mask."""
-    if len(values) == 0:
-        return []
-    encoded = np_enc.numeric(values, np_enc.compact(enc), null=na if na.any() else None)
-    if isinstance(encoded, Raw):
-        return cols.Joined(encoded.data[1:-1], b",")
-    return np_enc.encoded_tokens(encoded.items, enc, scalars=True)
-
-
 def _object_tokens(values: NDArray[Any], enc: Encoder) -> cols.Tokens:
     """Object columns: strings in one call; mixed values one by one (NA -> null)."""
     na = pd.isna(values)
@@ -249,38 +219,24 @@ def key_order(labels: Any) -> list[int] | None:
 @provides(lambda df: FrameSource(df))
 def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
     """A DataFrame in the ``orient`` option (pandas' meanings of the orients)."""
-    from . import _polars
-
+    df = _checked(df, enc)
     orient = enc.option("orient")
-    if orient in ("records", "columns", "index"):
-        cols.check_unique(list(df.columns), "column name", orient)
-        if enc.option("sort_keys"):
-            order = key_order(df.columns)
-            if order is not None:
-                df = df.iloc[:, order]
-    if orient in ("columns", "index"):
-        check_labels(df.index, orient, enc)
-    if enc.option("nan") == "error":
-        _check_finite(df, orient)  # column by column, as the whole frame would raise
-    if orient == "records":
-        fast = _polars.records(df, enc, POLARS_PARTS)
-    else:  # in columns, keyed cells alternated by Arrow beat polars' per-cell strings
-        keyed = orient == "columns" and _keyed_faster(df)
-        fast = _polars.rows(df, enc, POLARS_PARTS, pure_faster=keyed)
-    if fast is not None:
-        return _emit(fast)
-    table = _Table(df, enc, row_order(df.index, enc))
+    # in columns, keyed cells alternated by Arrow beat polars' per-cell strings
+    table: cols.Table | None = polars_table(df, enc, orient == "columns" and _keyed_faster(df))
+    blocks = cols.POLARS
+    if table is None:
+        table, blocks = _Table(df, enc, row_order(df.index, enc)), cols.PURE
     body = cols.write_frame(
         table,
         orient,
         len(df),
-        table.column_keys,
+        cols.keys_of(list(df.columns)),
         lambda: _labels(df.columns, enc),
         enc.option("sort_keys"),
         row_bytes(df),
-        cols.PURE,
+        blocks,
     )
-    return _emit(body)
+    return Raw(body, trusted=True)
 
 
 def _keyed_faster(df: pd.DataFrame) -> bool:
@@ -291,10 +247,10 @@ def _keyed_faster(df: pd.DataFrame) -> bool:
 
 
 def _zoned(dtype: Any) -> bool:
+    """Datetimes with a time zone, as pandas or Arrow holds them."""
     if isinstance(dtype, pd.DatetimeTZDtype):
         return True
-    arrow = getattr(dtype, "pyarrow_dtype", None)
-    return arrow is not None and getattr(arrow, "tz", None) is not None
+    return getattr(getattr(dtype, "pyarrow_dtype", None), "tz", None) is not None
 
 
 def row_order(index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None:
@@ -309,10 +265,8 @@ def row_order(index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None:
 
 
 def row_bytes(df: pd.DataFrame) -> int:
-    """A guess at the JSON size of a row, on the high side, to size the first block and
-    the room reserved for the output (later blocks are measured)."""
-    names = sum(len(str(c)) + 4 for c in df.columns)
-    return 16 + names + sum(_cell_bytes(column) for _, column in df.items())
+    """:func:`~._columns.row_bytes` of a pandas frame."""
+    return cols.row_bytes(df.columns, (_cell_bytes(column) for _, column in df.items()))
 
 
 def _cell_bytes(column: pd.Series[Any]) -> int:
@@ -362,32 +316,27 @@ def columns_of(df: pd.DataFrame) -> list[pd.Series[Any]]:
 class _Table(cols.TokenTable):
     """The pure route's blocks: tokens of ``df.iloc[rows]`` (rows in output order)."""
 
-    def __init__(self, df: pd.DataFrame, enc: Encoder, order: NDArray[np.intp] | None) -> None:
-        super().__init__(enc.option("orient"), cols.keys_of(list(df.columns)), len(df))
+    def __init__(
+        self, df: pd.DataFrame, enc: Encoder, order: NDArray[np.intp] | None, series: bool = False
+    ) -> None:
+        super().__init__(enc.option("orient"), list(df.columns), len(df), series)
         self.df = df
         self.enc = enc
         self.order = order
-        self.series = columns_of(df)
+        self.series_of = columns_of(df)
 
     def _positions(self, i: int, j: int) -> Any:
         return slice(i, j) if self.order is None else self.order[i:j]
 
-    def column(self, k: int, i: int, j: int) -> list[bytes]:
-        return cols.as_list(self._encoded(k, i, j))
-
-    def column_encoded(self, k: int, i: int, j: int) -> cols.Tokens:
-        return self._encoded(k, i, j)
-
-    def _encoded(self, k: int, i: int, j: int) -> cols.Tokens:
+    def origin(self, i: int, j: int) -> Any:
         rows = self._positions(i, j)
-        try:
-            return encoded_column(self.series[k].iloc[rows], self.enc)
-        except EncodeError as exc:
-            raise self._placed(rebased(exc, _origin(rows)), k) from exc.__cause__
+        return rows.start if isinstance(rows, slice) else rows
 
-    def _placed(self, error: EncodeError, k: int) -> EncodeError:
-        """``error`` in column ``k`` (its path from the row, ``$[2]``) as seen from the frame."""
-        return _in_frame(error, self.df, k, self.orient)
+    def label(self, row: int) -> Any:
+        return self.df.index[row]
+
+    def read(self, k: int, i: int, j: int) -> cols.Tokens:
+        return encoded_column(self.series_of[k].iloc[self._positions(i, j)], self.enc)
 
     def row_keys(self, i: int, j: int) -> tuple[cols.Tokens, bool]:
         return _index_keys(index_rows(self.df.index, self._positions(i, j)), self.enc)
@@ -408,16 +357,35 @@ class _Table(cols.TokenTable):
         return [b"," + _labels(index_rows(self.df.index, slice(i, j)), self.enc)[1:-1]]
 
 
-def _origin(rows: Any) -> Any:
-    """Maps a row of a block to its row in the frame (an int offset, or the positions)."""
-    return rows.start if isinstance(rows, slice) else rows
+def _checked(df: pd.DataFrame, enc: Encoder, stream: bool = False) -> pd.DataFrame:
+    """``df`` with its columns in ``sort_keys`` order, after refusing what encoding it would
+    refuse part-way through: colliding labels, NaN under ``nan="error"``; for a ``stream``,
+    also a dtype with no JSON form (its first row encoded), and its rows in output order
+    (``columns``, ``index``), so that each range of rows has its place in the whole."""
+    orient = enc.option("orient")
+    if orient in ("records", "columns", "index"):
+        cols.check_unique(list(df.columns), "column name", orient)
+        order = key_order(df.columns) if enc.option("sort_keys") else None
+        df = df if order is None else df.iloc[:, order]
+    if orient in ("columns", "index"):
+        check_labels(df.index, orient, enc)
+    if stream:
+        first = _Table(df.iloc[:1], enc, None)
+        for k in range(df.shape[1]):
+            first.column(k, 0, min(1, len(df)))
+    if enc.option("nan") == "error":
+        _check_finite(df, enc)
+    if stream and orient in ("columns", "index") and enc.option("sort_keys"):
+        rows = key_order(df.index)
+        df = df if rows is None else df.iloc[rows]
+    return df
 
 
-def _check_finite(df: pd.DataFrame, orient: str) -> None:
+def _check_finite(df: pd.DataFrame, enc: Encoder) -> None:
     """NaN or infinity under ``nan="error"``: raise for the first column holding one, at
-    its first row, before any block is written (as the streaming writer checks)."""
-    for j in range(df.shape[1]):
-        column = df.iloc[:, j]
+    its first row."""
+    for k in range(df.shape[1]):
+        column = df.iloc[:, k]
         if getattr(column.dtype, "kind", "") != "f":
             continue
         if isinstance(column.dtype, np.dtype):  # NaN is a value here, not a missing marker
@@ -427,82 +395,163 @@ def _check_finite(df: pd.DataFrame, orient: str) -> None:
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
             error = NonFiniteError(float(values[bad[0]]), f"$[{int(bad[0])}]")
-            raise _in_frame(error, df, j, orient)
-
-
-def sorted_frame(df: pd.DataFrame, enc: Encoder) -> pd.DataFrame:
-    """``df`` with its columns, and for ``columns``/``index`` its rows, in ``sort_keys`` order.
-
-    Streaming encodes a frame by row ranges; sorting the whole frame first
-    gives each range the place it has in the whole output.
-    """
-    orient = enc.option("orient")
-    if not enc.option("sort_keys") or orient not in ("records", "columns", "index"):
-        return df  # split and values write arrays: nothing to sort
-    order = key_order(df.columns)
-    if order is not None:
-        df = df.iloc[:, order]
-    if orient in ("columns", "index"):
-        rows = key_order(df.index)
-        if rows is not None:
-            df = df.iloc[rows]
-    return df
-
-
-def check_frame(df: pd.DataFrame, enc: Encoder) -> None:
-    """Raise now what encoding ``df`` would raise part-way through a stream, where possible:
-    colliding labels, a column dtype with no JSON form, NaN under ``nan="error"``."""
-    orient = enc.option("orient")
-    if orient in ("records", "columns", "index"):
-        cols.check_unique(list(df.columns), "column name", orient)
-    if orient in ("columns", "index"):
-        check_labels(df.index, orient, enc)
-    _frame_columns(df.iloc[:1], enc)
-    if enc.option("nan") == "error":
-        _check_finite(df, orient)
+            raise _Table(df, enc, None).placed(error, k)
 
 
 def ndjson(df: pd.DataFrame, enc: Encoder) -> bytes:
     """One JSON object per row (``records``), each followed by a newline: NDJSON."""
-    df = sorted_frame(df, enc.replace(orient="records"))
+    enc = enc.replace(orient="records")
     cols.check_unique(list(df.columns), "column name", "records")
+    order = key_order(df.columns) if enc.option("sort_keys") else None
+    df = df if order is None else df.iloc[:, order]
     if len(df) == 0:
         return b""
-    from . import _polars
-
-    fast = _polars.lines(df, enc, POLARS_PARTS)
-    if fast is not None:
-        return fast
-    columns = _frame_columns(df, enc.replace(orient="records"))
-    keys = cols.keys_of(list(df.columns))
-    return cols.object_rows(keys, columns, len(df), separator=b"\n")[1:] + b"\n"
+    table = polars_table(df, enc) or _Table(df, enc, None)
+    return b"".join(table.lines(0, len(df)))
 
 
-def _frame_columns(df: pd.DataFrame, enc: Encoder) -> list[list[bytes]]:
-    """Tokens of every column; an error names the row and column where it sat."""
-    columns = []
-    for j in range(df.shape[1]):
-        try:
-            columns.append(column_tokens(df.iloc[:, j], enc))
-        except EncodeError as exc:
-            raise _in_frame(exc, df, j, enc.option("orient")) from exc.__cause__
-    return columns
+# -- the polars route -----------------------------------------------------------
 
 
-def _in_frame(exc: EncodeError, df: pd.DataFrame, j: int, orient: str) -> EncodeError:
-    """``exc`` (raised for column ``j``, its path starting ``$[row]``) as seen from the frame:
-    ``$[2].o`` for records, ``$.o["x"]`` for columns, ``$.data[2][1]`` for split...
-    """
-    name = df.columns[j]
-    column = member(name)
-    if not exc.path.startswith("$["):  # the column as a whole (a complex dtype...)
-        error = EncodeError(f"{exc.reason} (column {str(name)!r})", exc.path)
-        error.__cause__ = exc
-        return error
-    row_end = exc.path.index("]")
-    row = int(exc.path[2:row_end])
-    rest = exc.path[row_end + 1 :]
-    return exc.at(cols.cell_path(orient, row, j, column, member(df.index[row])) + rest)
+def polars_table(df: pd.DataFrame, enc: Encoder, pure_faster: bool = False) -> Any:
+    """polars' writer (:class:`~.polars.FastTable`) for ``df``, converted a block of rows
+    at a time; ``None`` where it would not write what the pure route writes, or where the
+    route decision (:func:`~._route.use_polars`) is the pure route."""
+    if not use_polars(_polars_exact(df, enc), pure_faster):
+        return None
+    try:
+        from . import polars as pl_enc
+
+        source = _Blocks(df, row_order(df.index, enc), enc)
+        return pl_enc.fast_table(source, [str(c) for c in df.columns], enc)
+    except Exception:  # polars or pyarrow missing, or a column it cannot convert
+        return None
+
+
+class _Blocks:
+    """A pandas frame as the rows of a :class:`~.polars.FastTable`: each block's columns
+    converted one by one (``pl.from_pandas`` of a whole block costs more), rows in
+    ``order`` (``None``: the frame's own), the index giving the row labels."""
+
+    def __init__(self, df: pd.DataFrame, order: NDArray[np.intp] | None, enc: Encoder) -> None:
+        import polars as pl
+
+        self.df = df
+        self.order = order
+        self.enc = enc
+        self.height = len(df)
+        self.columns = columns_of(df)
+        self.enums = {  # each categorical's categories once, as a polars Enum, and its codes
+            k: (
+                pl.Series(list(dtype.categories), dtype=pl.Enum(list(dtype.categories))),
+                np.asarray(self.columns[k].array.codes),
+            )
+            for k, dtype in enumerate(df.dtypes)
+            if isinstance(dtype, pd.CategoricalDtype)
+        }
+        self.zoned = {k for k, dtype in enumerate(df.dtypes) if _zoned(dtype)}
+
+    def _rows(self, i: int, j: int) -> Any:
+        return slice(i, j) if self.order is None else self.order[i:j]
+
+    def frame(self, i: int, j: int, columns: list[int] | None = None) -> Any:
+        import polars as pl
+
+        rows = self._rows(i, j)
+        block = []
+        for k in range(len(self.columns)) if columns is None else columns:
+            name = f"c{k}"
+            if k in self.enums:
+                categories, all_codes = self.enums[k]
+                codes = all_codes[rows]
+                index = pl.Series(codes, dtype=pl.Int64)
+                if (codes < 0).any():
+                    index = index.scatter(np.flatnonzero(codes < 0), None)
+                block.append(categories.gather(index).alias(name))
+                continue
+            column = self.columns[k].iloc[rows]
+            if k in self.zoned:  # pandas' own time-zone data, by the one datetime rule
+                block.append(pl.Series(name, _tz_strings(column, "iso"), dtype=pl.String))
+            elif column.dtype.kind == "m":  # numpy's division, as on the pure route
+                seconds = np_enc.timedelta_seconds(column.to_numpy())
+                block.append(pl.Series(name, seconds, nan_to_null=True))
+            else:
+                block.append(pl.from_pandas(column, nan_to_null=True).alias(name))
+        return pl.DataFrame(block)
+
+    def leads(self, i: int, j: int) -> Any:
+        """``,"label":`` for rows ``i:j``, the labels as :func:`_index_keys` writes them."""
+        import polars as pl
+
+        from . import polars as pl_enc
+
+        index = self.df.index
+        if isinstance(index, pd.RangeIndex) and self.order is None:
+            start, step = index.start + i * index.step, index.step
+            return pl_enc.integer_leads(np.arange(start, start + (j - i) * step, step))
+        index = index_rows(index, self._rows(i, j))
+        if not isinstance(index, pd.MultiIndex) and not index.hasnans:
+            if isinstance(index.dtype, np.dtype) and index.dtype.kind in "iu":
+                return pl_enc.integer_leads(np.asarray(index))
+            if isinstance(index.dtype, pd.StringDtype) or (
+                pd.api.types.infer_dtype(index, skipna=False) == "string"
+            ):
+                try:  # polars cannot hold lone surrogates: those take the tokens below
+                    strings = pl.from_pandas(index).cast(pl.String)  # no list of strings
+                except Exception:
+                    pass
+                else:
+                    return pl_enc.leads(pl_enc.json_token(pl.lit(strings)), True)
+        tokens, quoted = _index_keys(index, self.enc)
+        strings = pl.Series([t.decode() for t in cols.as_list(tokens)], dtype=pl.String)
+        return pl_enc.leads(pl.lit(strings), quoted)
+
+    def labels(self, i: int, j: int) -> bytes:
+        return b"," + _labels(index_rows(self.df.index, slice(i, j)), self.enc)[1:-1]
+
+    def plain_strings(self, k: int) -> bool:
+        return k in self.zoned or plain_strings(self.columns[k].array)
+
+    def whole_seconds(self, k: int) -> bool:
+        """No datetime of column ``k`` has a sub-second part (checked once, on the ticks)."""
+        array = self.columns[k].array
+        ticks = np.asarray(array.asi8)
+        per_second = 10 ** {"s": 0, "ms": 3, "us": 6, "ns": 9}[array.unit]
+        valid = ticks != np.iinfo(np.int64).min  # NaT
+        return not bool((ticks[valid] % per_second).any())
+
+
+def _polars_exact(df: pd.DataFrame, enc: Encoder) -> bool:
+    """Whether polars writes exactly what the pure route would, for this frame and options
+    (and the dtypes of its first block, :func:`~.polars.fast_table`)."""
+    if enc.option("nan") != "null" or df.shape[1] == 0 or not all(map(_supported, df.dtypes)):
+        return False
+    dates = (isinstance(d, pd.DatetimeTZDtype) or getattr(d, "kind", "") == "M" for d in df.dtypes)
+    if enc.option("datetime_format") != "iso" and any(dates):
+        return False
+    return not any(_has_big_int(column, enc) for _, column in df.items())
+
+
+def _has_big_int(column: pd.Series[Any], enc: Encoder) -> bool:
+    """A 64-bit integer column holding a value that ``big_int="string"`` quotes."""
+    dtype: Any = column.dtype
+    if enc.option("big_int") != "string" or getattr(dtype, "kind", "") not in ("i", "u"):
+        return False
+    return dtype.itemsize >= 8 and np_enc.beyond_safe(column.min(), column.max())
+
+
+def _supported(dtype: Any) -> bool:
+    """Column dtypes the polars route writes exactly as the pure route does."""
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "biuMm" or (dtype.kind == "f" and dtype.itemsize in (4, 8))
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.api.types.infer_dtype(dtype.categories, skipna=True) == "string"
+    return isinstance(dtype, pd.DatetimeTZDtype | pd.StringDtype) or (
+        getattr(dtype, "kind", "") in "biuf" and hasattr(dtype, "numpy_dtype")
+    )
+
+
+# -- labels ------------------------------------------------------------------------
 
 
 def _labels(index: pd.Index, enc: Encoder) -> bytes:
@@ -595,13 +644,13 @@ def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
     """
     orient = enc.option("orient")
     if orient in ("records", "values") and _numeric(s):
-        return _emit(_array(s, enc))  # orjson's output is the body: no block, no copy
+        return Raw(_array(s, enc), trusted=True)  # orjson's output is the body: no block, no copy
     if orient in ("columns", "index"):
         check_labels(s.index, orient, enc)
-    table = _SeriesTable(_column_frame(s), enc, row_order(s.index, enc))
+    table = _SeriesTable(_column_frame(s), enc, row_order(s.index, enc), series=True)
     name = b"null" if s.name is None else cols.keys_of([s.name])[0]
     body = cols.write_series(table, orient, len(s), name, enc.option("sort_keys"), cols.PURE)
-    return _emit(body)
+    return Raw(body, trusted=True)
 
 
 def _column_frame(s: pd.Series[Any]) -> pd.DataFrame:
@@ -611,27 +660,14 @@ def _column_frame(s: pd.Series[Any]) -> pd.DataFrame:
 
 
 class _SeriesTable(_Table):
-    """A Series as its one-column frame; errors name the row alone (``$[2]``, ``$.data[2]``...)."""
-
-    def _placed(self, error: EncodeError, k: int) -> EncodeError:
-        return _in_series(error, self.df.index, self.orient)
+    """A Series as its one-column frame, its values written as arrays (:func:`_array`)."""
 
     def items(self, k: int, i: int, j: int) -> list[bytes]:
         try:
-            array = _array(self.series[k].iloc[i:j], self.enc)
+            array = _array(self.series_of[k].iloc[i:j], self.enc)
         except EncodeError as exc:
-            raise self._placed(rebased(exc, i), k) from exc.__cause__
+            raise self.placed(rebased(exc, i), k) from exc.__cause__
         return [b"," + array[1:-1]]
-
-
-def _in_series(exc: EncodeError, index: pd.Index, orient: str) -> EncodeError:
-    """``exc`` (its path starting ``$[row]``) as seen from the Series in ``orient``."""
-    if not exc.path.startswith("$[") or orient in ("records", "values"):
-        return exc
-    end = exc.path.index("]")
-    row = int(exc.path[2:end])
-    prefix = f"$.data[{row}]" if orient == "split" else "$" + member(index[row])
-    return exc.at(prefix + exc.path[end + 1 :])
 
 
 def _numeric(s: pd.Series[Any] | pd.Index) -> bool:
@@ -675,13 +711,13 @@ def json_array(tokens: cols.Tokens) -> bytes:
 @builtin(pd.Index)
 def encode_index(index: pd.Index, enc: Encoder) -> Any:
     """An Index as a list of its values; a MultiIndex as a list of lists."""
-    return _emit(_labels(index, enc))
+    return Raw(_labels(index, enc), trusted=True)
 
 
 @builtin(pd.api.extensions.ExtensionArray)
 def encode_extension_array(array: Any, enc: Encoder) -> Any:
     """Categorical, nullable integer, string, sparse... arrays: a list of their values."""
-    return _emit(json_array(encoded_column(pd.Series(array, copy=False), enc)))
+    return Raw(json_array(encoded_column(pd.Series(array, copy=False), enc)), trusted=True)
 
 
 @builtin(pd.Timestamp)
@@ -739,8 +775,7 @@ class FrameSource:
         self.row_bytes = row_bytes(df)
 
     def prepared(self, enc: Encoder) -> FrameSource:
-        check_frame(self.df, enc)
-        ordered = sorted_frame(self.df, enc)
+        ordered = _checked(self.df, enc, stream=True)
         return self if ordered is self.df else FrameSource(ordered)
 
     def part(self, i: int, j: int) -> pd.DataFrame:
@@ -782,7 +817,7 @@ class SeriesSource:
 
     def prepared(self, enc: Encoder) -> SeriesSource:
         orient = enc.option("orient")
-        check_frame(_column_frame(self.s), enc.replace(orient="values"))
+        _checked(_column_frame(self.s), enc.replace(orient="values"), stream=True)
         if orient not in ("columns", "index"):
             return self
         check_labels(self.s.index, orient, enc)  # as dumpb refuses them
@@ -837,20 +872,3 @@ def _arrow_batches(df: pd.DataFrame, rows: int) -> tuple[Iterator[Any], Any]:
         for i in range(0, max(len(df), 1), rows)
     )
     return batches, schema
-
-
-class _PolarsParts:
-    """What the polars route (:mod:`fastjson.encoders._polars`) needs of this module, handed
-    to it with each call so that it does not import this module back."""
-
-    columns = staticmethod(columns_of)
-    index_rows = staticmethod(index_rows)
-    plain_strings = staticmethod(plain_strings)
-    labels = staticmethod(_labels)
-    zoned_strings = staticmethod(_tz_strings)
-    index_keys = staticmethod(_index_keys)
-    row_order = staticmethod(row_order)
-    row_bytes = staticmethod(row_bytes)
-
-
-POLARS_PARTS = _PolarsParts()

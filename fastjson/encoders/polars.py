@@ -1,65 +1,27 @@
-"""polars DataFrame and Series, encoded natively: no pandas, no Python loop per row.
+"""polars DataFrame and Series: how to read polars data, and polars' own route.
 
 Imported lazily by the registry the first time a polars object is seen;
 :mod:`fastjson.encoders.arrow` converts pyarrow data with ``pl.from_arrow``
 (zero-copy) and comes here too.
 
-**No index.** A polars frame has no index. Where an orient needs one
-(``split``, ``columns`` and ``index``, for frames and Series alike) the row
-position ``0..n-1`` stands in, which is exactly what pandas does for
-``pf.to_pandas()``, whose index is a default ``RangeIndex``. Every orient and
-option therefore means what it means for the pandas frame, and
-``dumpb(pf, **opts)`` parses to the same value as ``dumpb(pf.to_pandas(),
-**opts)`` except where listed below.
+**No index.** Where an orient needs one (``split``, ``columns``, ``index``) the
+row position ``0..n-1`` stands in, as for ``pf.to_pandas()``, so every orient
+and option means what it means for the pandas frame, and the bytes are those
+of the converted frame for the dtypes pandas holds one to one.
 
-**Two routes, one output**, chosen exactly as the pandas encoder chooses
-them, so that for the dtypes pandas holds one to one (integers and floats
-without nulls, strings, booleans without nulls, datetimes, durations,
-categoricals) the bytes are equal too, not only the parsed values:
+**The polars route** (:class:`FastTable`, for pandas frames too): with
+``nan="null"`` and the dtypes polars writes as fastjson does
+(:func:`fast_applies`), each row of a block becomes one string carrying its
+separators, built by expressions in Rust, and the Arrow data buffer of that
+string column, the block's JSON, is copied once into the output. Elsewhere
+the token route writes (:func:`column_tokens`, :mod:`._columns`).
 
-- with ``nan="null"`` and the dtypes polars writes as fastjson does, every
-  orient is built by polars (:class:`FastTable`): each row of a block
-  becomes one string carrying its separators, built by expressions in Rust
-  (``pl.struct(...).struct.json_encode()`` for row objects,
-  ``pl.concat_str`` of per-cell tokens and row labels for the rest), and the
-  Arrow data buffer of that string column, which is exactly the block's
-  JSON, is copied once into the output. Columns are first brought to
-  fastjson's form (datetimes to ISO strings, durations to seconds...). The
-  pandas encoder sends its frames here too (:mod:`fastjson.encoders._polars`),
-  its index giving the row labels.
-- everything else (``nan="string"`` or ``"error"``, integers beyond 2**53
-  under ``big_int="string"``, cells polars cannot write as fastjson does):
-  each column becomes a list of JSON tokens in one vectorised step
-  (:func:`column_tokens`, numpy's :func:`~fastjson.encoders.numpy.tokens`)
-  and :mod:`._columns` stitches the rows.
-
-Both routes write a block of rows at a time into one buffer
-(:func:`._columns.write_frame`): the peak memory is the output plus a block's work.
-
-**JSON forms**, those of the pandas encoder: null is ``null``; Datetime as
-``Timestamp.isoformat`` writes it (no fraction when zero, else 6 or 9
-digits, the offset kept for time zones by the rule of :mod:`fastjson._dates`); Date
-``"YYYY-MM-DD"``; Time ``"HH:MM:SS[.ffffff]"`` as ``datetime.time``;
-Duration seconds as a number; Categorical and Enum their strings; Decimal
-a string with every digit, as ``str(Decimal)``; List, Array and Struct
-arrays and objects; Binary the UTF-8 text it holds, as numpy's bytes arrays
-(an ``EncodeError`` for other bytes).
-
-**Where polars and pandas differ**, the choices made here:
-
-- *null against NaN in float columns.* polars keeps them apart, and
-  ``to_pandas()`` turns null into NaN. Here null is always ``null`` and only
-  NaN follows the ``nan`` policy (as pandas' own nullable ``Float64`` treats
-  ``pd.NA``), so under ``nan="string"`` or ``"error"`` a null stays ``null``
-  where the converted frame writes ``"NaN"`` or raises.
-- *Date.* ``to_pandas()`` makes Date columns ``datetime64[ms]``, written
-  ``"2024-01-01T00:00:00"``; here a date stays ``"2024-01-01"``, as
-  ``to_pandas(date_as_object=True)`` (and pyarrow's ``to_pandas``) give.
-- *Integers with nulls.* ``to_pandas()`` makes them float64 (``1.0``, and
-  digits lost beyond 2**53); here they stay exact integers.
-- *Nested cells* (List, Array, Struct, Object) on the token route go through
-  ``Series.to_list()``: Python objects, so a nested Datetime loses its
-  nanoseconds there and a nested null stays ``null`` under every ``nan``.
+**Where polars and pandas differ**: null and NaN stay apart in float columns
+(null is always ``null``, only NaN follows ``nan``); a Date stays
+``"2024-01-01"``; integers with nulls stay exact integers; nested cells on
+the token route go through ``Series.to_list()`` (a nested Datetime loses its
+nanoseconds there). Other JSON forms are the pandas encoder's; Decimal is
+``str(Decimal)``, Binary the UTF-8 text it holds.
 """
 
 from __future__ import annotations
@@ -72,8 +34,8 @@ import numpy as np
 import orjson
 import polars as pl
 
-from .._errors import EncodeError, member, rebased
-from .._values import SAFE_INTEGER, Raw
+from .._errors import EncodeError
+from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
 from . import numpy as np_enc
@@ -86,15 +48,11 @@ if TYPE_CHECKING:
     from ..core import Encoder
 
 _INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+_NARROW = (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16, pl.UInt32)
 _NUMPY_NUMBERS = (*_INTEGERS, pl.Float32, pl.Float64, pl.Boolean)
 """Columns numpy encodes whole (:func:`fastjson.encoders.numpy.numeric`)."""
 _CANONICAL = (pl.Datetime, pl.Duration, pl.Decimal)
 """Temporal and decimal dtypes that :func:`_canonical` rewrites (with ``pl.Time``)."""
-
-
-def _emit(body: bytes) -> Raw:
-    """Assembled JSON as a fragment (the ``Raw`` encoder parses it for other backends)."""
-    return Raw(body, trusted=True)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -121,7 +79,7 @@ def guarded(func: _F) -> _F:
 @provides(lambda df: TableSource(df, _same, df.columns))
 def encode_polars_frame(df: pl.DataFrame, enc: Encoder) -> Raw:
     """A DataFrame in the ``orient`` option, pandas' meanings, the row position as index."""
-    return _emit(frame_json(df, enc))
+    return Raw(frame_json(df, enc), trusted=True)
 
 
 @guarded
@@ -131,13 +89,7 @@ def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) 
     orient = enc.option("orient")
     if enc.option("sort_keys") and orient in ("records", "columns", "index"):
         df = df.select(pl.nth(sorted(range(df.width), key=df.columns.__getitem__)))
-    table: cols.Table = _Tokens(df, enc)
-    blocks = cols.PURE
-    fast = fast_applies(df.dtypes, enc) and not any(
-        _has_big_int(c, enc) for c in df.iter_columns()
-    )
-    if use_polars(fast, pure_faster=orient == "columns" and _keyed_whole(df)):
-        table, blocks = FastTable(_Positions(df), df.columns, enc), cols.POLARS
+    table, blocks = _table(df, enc, orient, orient == "columns" and _keyed_whole(df))
     return cols.write_frame(
         table,
         orient,
@@ -150,6 +102,18 @@ def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) 
     )
 
 
+def _table(
+    df: pl.DataFrame, enc: Encoder, orient: str, pure_faster: bool = False, series: bool = False
+) -> tuple[cols.Table, cols.Blocks]:
+    """The writer of ``df``'s rows in ``orient``, by the route decision, and its blocks."""
+    exact = fast_applies(df.dtypes, enc) and not any(
+        _has_big_int(column, enc) for column in df.iter_columns()
+    )
+    if use_polars(exact, pure_faster):
+        return FastTable(_Positions(df), df.columns, enc), cols.POLARS
+    return _Tokens(df, enc, orient, series), cols.PURE
+
+
 def _keyed_whole(df: pl.DataFrame) -> bool:
     """Whether ``columns`` is faster on the token route: every column numbers or booleans
     with no null, each encoded whole by numpy and alternated with the row labels by Arrow
@@ -160,40 +124,28 @@ def _keyed_whole(df: pl.DataFrame) -> bool:
 
 
 def row_bytes(df: pl.DataFrame) -> int:
-    """A guess at the JSON size of a row, on the high side, to size the first block and
-    the room reserved for the output (later blocks are measured)."""
-    cells = 0
-    for series in df.iter_columns():
-        if series.dtype.is_numeric() or series.dtype == pl.Boolean:
-            cells += 24
-        elif series.dtype in (pl.String, pl.Binary) or series.dtype.is_nested():
-            cells += 4 + int(series.estimated_size()) // max(1, len(series))  # no pass
-        else:
-            cells += 40
-    return 16 + sum(len(n) + 4 for n in df.columns) + cells
+    """:func:`~._columns.row_bytes` of a polars frame."""
+    return cols.row_bytes(df.columns, map(_cell_bytes, df.iter_columns()))
+
+
+def _cell_bytes(series: pl.Series) -> int:
+    if series.dtype.is_numeric() or series.dtype == pl.Boolean:
+        return 24
+    if series.dtype in (pl.String, pl.Binary) or series.dtype.is_nested():
+        return 4 + int(series.estimated_size()) // max(1, len(series))  # no pass
+    return 40
 
 
 class _Tokens(cols.TokenTable):
     """The token route's blocks: :func:`column_tokens` of each column's rows."""
 
-    def __init__(self, df: pl.DataFrame, enc: Encoder) -> None:
-        super().__init__(enc.option("orient"), cols.keys_of(df.columns), df.height)
+    def __init__(self, df: pl.DataFrame, enc: Encoder, orient: str, series: bool) -> None:
+        super().__init__(orient, df.columns, df.height, series)
         self.df = df
         self.enc = enc
-        self.series = False
 
-    def column(self, k: int, i: int, j: int) -> list[bytes]:
-        return cols.as_list(self.column_encoded(k, i, j))
-
-    def column_encoded(self, k: int, i: int, j: int) -> cols.Tokens:
-        series = self.df.to_series(k).slice(i, j - i)
-        try:
-            return encoded_tokens(series, self.enc)
-        except EncodeError as exc:
-            error = rebased(exc, i)
-            if self.series:
-                raise _in_series(error, self.orient) from exc.__cause__
-            raise _in_frame(error, series.name, k, self.orient) from exc.__cause__
+    def read(self, k: int, i: int, j: int) -> cols.Tokens:
+        return encoded_tokens(self.df.to_series(k).slice(i, j - i), self.enc)
 
     def row_keys(self, i: int, j: int) -> tuple[cols.Tokens, bool]:
         return cols.Joined(_positions(i, j)[1:-1], b","), False
@@ -208,21 +160,6 @@ class _Tokens(cols.TokenTable):
 def _positions(i: int, j: int) -> bytes:
     """``[i,...,j-1]``: the index pandas gives a converted frame (a ``RangeIndex``)."""
     return orjson.dumps(np.arange(i, j, dtype=np.int64), option=orjson.OPT_SERIALIZE_NUMPY)
-
-
-def _in_frame(exc: EncodeError, name: str, j: int, orient: str) -> EncodeError:
-    """``exc`` (raised for column ``j``, its path starting ``$[row]``) as seen from the frame:
-    ``$[2].o`` for records, ``$.o["2"]`` for columns, ``$.data[2][1]`` for split...
-    """
-    column = member(name)
-    if not exc.path.startswith("$["):  # the column as a whole
-        error = EncodeError(f"{exc.reason} (column {name!r})", exc.path)
-        error.__cause__ = exc
-        return error
-    row_end = exc.path.index("]")
-    row = exc.path[2:row_end]
-    label = member(row)  # the row position is the label: ["2"], as pandas writes it
-    return exc.at(cols.cell_path(orient, row, j, column, label) + exc.path[row_end + 1 :])
 
 
 # -- polars' route -------------------------------------------------------------
@@ -322,6 +259,13 @@ def fast_applies(dtypes: list[Any], enc: Encoder) -> bool:
     if enc.option("datetime_format") != "iso" and any(isinstance(d, pl.Datetime) for d in dtypes):
         return False  # http dates by tokens, as the pandas route: equal bytes
     return all(_writable(dtype, enc) for dtype in dtypes)
+
+
+def fast_table(source: Source, names: list[str], enc: Encoder) -> FastTable | None:
+    """A :class:`FastTable` of ``source`` (a pandas frame's blocks), or ``None`` where polars
+    would not write the columns of its first block as the token route does."""
+    first = source.frame(0, min(1, source.height))
+    return FastTable(source, names, enc) if fast_applies(first.dtypes, enc) else None
 
 
 class FastTable:
@@ -544,15 +488,10 @@ def _copied(column: pl.Series) -> cols.Pieces:
 
 
 def _has_big_int(series: pl.Series, enc: Encoder) -> bool:
-    """An integer column holding a value that ``big_int="string"`` quotes."""
+    """A 64-bit (or wider) integer column holding a value that ``big_int="string"`` quotes."""
     if enc.option("big_int") != "string" or not series.dtype.is_integer():
         return False
-    if series.dtype in (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16, pl.UInt32):
-        return False
-    low, high = series.min(), series.max()  # None for a column of nulls
-    if not isinstance(low, int) or not isinstance(high, int):
-        return False
-    return high > SAFE_INTEGER or low < -SAFE_INTEGER
+    return series.dtype not in _NARROW and np_enc.beyond_safe(series.min(), series.max())
 
 
 def _writable(dtype: Any, enc: Encoder, nested: bool = False) -> bool:
@@ -599,31 +538,22 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> cols.Tokens:
 def column_tokens(series: pl.Series, enc: Encoder) -> list[bytes]:
     """The JSON text of every value of a column, chosen by dtype, vectorised.
 
-    Errors carry the row (``$[3]``); :func:`_in_frame` adds the column.
+    Errors carry the row (``$[3]``); the table adds the column.
     """
     series = _canonical(series, enc)
     dtype = series.dtype
     if dtype == pl.Null:
         return [b"null"] * len(series)
     if dtype in _NUMPY_NUMBERS or dtype == pl.Float16:
-        if series.null_count():
-            return _masked_tokens(series, enc)
+        if series.null_count():  # the values with nulls filled, and the null mask
+            values = series.fill_null(False if dtype == pl.Boolean else 0).to_numpy()
+            return cols.as_list(np_enc.masked_tokens(values, series.is_null().to_numpy(), enc))
         return np_enc.tokens(series.to_numpy(), enc)
     if isinstance(dtype, pl.Categorical | pl.Enum):
         series = series.cast(pl.String)
     if series.dtype == pl.String or series.dtype.is_integer():  # strings, 128-bit integers
         return np_enc.tokens(series.to_list(), enc, scalars=True)
     return np_enc.tokens(series.to_list(), enc)  # nested, binary, object: cell by cell
-
-
-def _masked_tokens(series: pl.Series, enc: Encoder) -> list[bytes]:
-    """Numbers with nulls: the values with nulls filled, plus the null mask."""
-    null = series.is_null().to_numpy()
-    values = series.fill_null(False if series.dtype == pl.Boolean else 0).to_numpy()
-    encoded = np_enc.numeric(values, np_enc.compact(enc), null=null)
-    if isinstance(encoded, Raw):
-        return encoded.data[1:-1].split(b",")
-    return np_enc.tokens(encoded.items, enc, scalars=True)
 
 
 def _canonical(series: pl.Series, enc: Encoder) -> pl.Series:
@@ -732,7 +662,7 @@ def _fraction(col: Any) -> Any:
 @provides(lambda series: ColumnSource(series, "series", _same))
 def encode_polars_series(series: pl.Series, enc: Encoder) -> Raw:
     """A list of values (``records``/``values``), or pandas' other orients of a Series."""
-    return _emit(series_json(series, enc))
+    return Raw(series_json(series, enc), trusted=True)
 
 
 @guarded
@@ -755,27 +685,9 @@ def array_json(series: pl.Series, enc: Encoder) -> bytes:
 
 def _series(series: pl.Series, enc: Encoder, orient: str) -> bytes:
     """A Series by blocks, through polars or by tokens as a frame's column would be."""
-    frame = series.to_frame()
-    table: cols.Table
-    if use_polars(fast_applies([series.dtype], enc) and not _has_big_int(series, enc)):
-        table = FastTable(_Positions(frame), frame.columns, enc)
-    else:
-        tokens = _Tokens(frame, enc)
-        tokens.orient, tokens.series = orient, True
-        table = tokens
+    table, blocks = _table(series.to_frame(), enc, orient, series=True)
     name = orjson.dumps(series.name)
-    blocks = cols.POLARS if isinstance(table, FastTable) else cols.PURE
     return cols.write_series(table, orient, len(series), name, enc.option("sort_keys"), blocks)
-
-
-def _in_series(exc: EncodeError, orient: str) -> EncodeError:
-    """``exc`` (its path starting ``$[row]``) as seen from the Series in ``orient``."""
-    if not exc.path.startswith("$[") or orient in ("records", "values"):
-        return exc
-    row_end = exc.path.index("]")
-    row = exc.path[2:row_end]
-    prefix = f"$.data[{row}]" if orient == "split" else "$" + member(row)
-    return exc.at(prefix + exc.path[row_end + 1 :])
 
 
 @guarded
@@ -787,15 +699,7 @@ def ndjson(df: pl.DataFrame, enc: Encoder) -> bytes:
         df = df.select(pl.nth(sorted(range(df.width), key=df.columns.__getitem__)))
     if not df.height:
         return b""
-    exact = fast_applies(df.dtypes, enc) and not any(
-        _has_big_int(c, enc) for c in df.iter_columns()
-    )
-    if use_polars(exact):
-        return b"".join(FastTable(_Positions(df), df.columns, enc).lines(0, df.height))
-    tokens = _Tokens(df, enc)
-    columns = [tokens.column(k, 0, df.height) for k in range(df.width)]
-    body = cols.object_rows(cols.keys_of(df.columns), columns, df.height, separator=b"\n")
-    return body[1:] + b"\n"
+    return b"".join(_table(df, enc, "records")[0].lines(0, df.height))
 
 
 def _same(data: Any) -> Any:
