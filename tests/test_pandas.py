@@ -323,7 +323,7 @@ _TEXT = st.text(st.characters(codec="utf-8"), max_size=8)
 def test_arrow_string_tokens_are_orjsons(values: list[str | None], cut: int, chunked: bool):
     """Arrow-backed strings are joined from their buffers when none needs an escape; the
     tokens are orjson's either way (slices and several chunks included)."""
-    from fastjson.encoders import _columns as cols
+    from fastjson.encoders import _tokens as cols
     from fastjson.encoders.pandas import _arrow_strings, encoded_column
 
     s = pd.Series(values, dtype="str")

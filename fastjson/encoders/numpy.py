@@ -14,7 +14,7 @@ pandas and polars encoders, which import this module, never the reverse.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
@@ -23,14 +23,13 @@ from .._dates import offset_label
 from .._errors import EncodeError, EncodeValueError, NonFiniteError
 from .._values import NONFINITE_TOKENS, SAFE_INTEGER, Raw, final
 from ..registry import builtin
-from . import _columns as cols
+from . import _tokens as tok
 from ._source import Kind, NoArrowForm, provides
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from ..core import Encoder
-    from ._interleave import Bounded
 
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 _NAN_TOKENS = {k: orjson.dumps(v) for k, v in NONFINITE_TOKENS.items()}
@@ -372,7 +371,7 @@ def _clock_table() -> NDArray[np.uint8]:
     return table
 
 
-def datetime_tokens(a: NDArray[Any], enc: Encoder) -> Padded | None:
+def datetime_tokens(a: NDArray[Any], enc: Encoder) -> tok.Padded | None:
     """JSON tokens of a datetime64 array (``"2024-01-01T00:00:00"``, ``null`` for NaT),
     without a Python object per value; ``None`` where :func:`iso_matrix` does not apply."""
     a = native(a)
@@ -382,32 +381,7 @@ def datetime_tokens(a: NDArray[Any], enc: Encoder) -> Padded | None:
     matrix = iso_matrix(a, unit, np.isnat(a), quoted=True)
     if matrix is None:
         return None
-    return Padded(matrix)
-
-
-class Padded(NamedTuple):
-    """Tokens that are the rows of a byte matrix, NUL-padded on the right."""
-
-    matrix: NDArray[np.uint8]
-
-    def as_list(self) -> list[bytes]:
-        result: list[bytes] = self.matrix.view(f"S{self.matrix.shape[1]}").ravel().tolist()
-        return result
-
-    def as_joined(self) -> cols.Joined:
-        """A newline after each row, then the padding deleted (JSON text never holds a NUL
-        or a raw newline)."""
-        rows, width = self.matrix.shape
-        framed = np.empty((rows, width + 1), dtype=np.uint8)
-        framed[:, :width] = self.matrix
-        framed[:, width] = ord("\n")
-        return cols.Joined(framed.tobytes()[:-1].translate(None, b"\0"), b"\n")
-
-    def bounded(self) -> Bounded:
-        width = self.matrix.shape[1]
-        rows = np.ascontiguousarray(self.matrix).view(f"S{width}").ravel()
-        lengths = np.strings.str_len(rows).astype(np.int64)  # up to the padding
-        return rows.tobytes(), cols.padded_bounds(lengths, width)
+    return tok.Padded(matrix)
 
 
 def _fractions(ns: NDArray[np.int64]) -> NDArray[Any]:
@@ -522,21 +496,21 @@ def tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> list[bytes]:
     encoded whole; anything else is encoded element by element, and an error
     names the element's position (``$[3]``).
     """
-    return cols.as_list(encoded_tokens(values, enc, scalars=scalars))
+    return tok.as_list(encoded_tokens(values, enc, scalars=scalars))
 
 
-def encoded_tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> cols.Tokens:
+def encoded_tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> tok.Tokens:
     """:func:`tokens` as whichever form the encoding gives: a list, or one joined text."""
     if len(values) == 0:
         return []
     tenc = compact(enc)
     kind = getattr(getattr(values, "dtype", None), "kind", "O")
     if kind == "b":  # any non-zero byte is true, as numpy reads it
-        return cols.Lookup(_BOOLEANS, np.minimum(np.asarray(values).view(np.uint8), 1))
+        return tok.Lookup(_BOOLEANS, np.minimum(np.asarray(values).view(np.uint8), 1))
     if kind in "iuf":
         encoded = numeric(values, tenc)
         if isinstance(encoded, Raw):
-            return cols.Joined(encoded.data[1:-1], b",")  # numbers and null hold no comma
+            return tok.Joined(encoded.data[1:-1], b",")  # numbers and null hold no comma
         values, scalars = encoded.items, True
     elif kind == "V":  # a nested structured field: each record through the np.void encoder
         return _each(values, tenc)
@@ -558,7 +532,7 @@ def encoded_tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> cols.
         except TypeError:
             pass  # a lone surrogate or a big integer: the per-element route handles it
         else:  # one element a line: JSON text never holds a raw newline
-            return cols.Joined(text[4:-2], b",\n  ")
+            return tok.Joined(text[4:-2], b",\n  ")
     return _each(values, tenc)
 
 
@@ -580,7 +554,7 @@ def structured(a: NDArray[Any], enc: Encoder) -> Any:
     if enc.option("sort_keys"):
         names = sorted(names)
     columns = [tokens(a[name], enc) for name in names]
-    return Raw(cols.records_from_columns(names, columns, len(a)), trusted=True)
+    return Raw(tok.records_from_columns(names, columns, len(a)), trusted=True)
 
 
 @builtin(np.ma.MaskedArray)
@@ -598,17 +572,17 @@ def encode_masked(a: np.ma.MaskedArray[Any, Any], enc: Encoder) -> Any:
     return values.tolist() if data.dtype.kind == "O" else final(values.tolist())
 
 
-def masked_tokens(values: NDArray[Any], null: NDArray[np.bool_], enc: Encoder) -> cols.Tokens:
+def masked_tokens(values: NDArray[Any], null: NDArray[np.bool_], enc: Encoder) -> tok.Tokens:
     """Tokens of numbers where ``null`` marks the missing ones (``null``)."""
     if len(values) == 0:
         return []
     encoded = numeric(values, compact(enc), null=null if null.any() else None)
     if isinstance(encoded, Raw):
-        return cols.Joined(encoded.data[1:-1], b",")  # numbers and null hold no comma
+        return tok.Joined(encoded.data[1:-1], b",")  # numbers and null hold no comma
     return encoded_tokens(encoded.items, enc, scalars=True)
 
 
-def element_tokens(a: NDArray[Any], enc: Encoder) -> cols.Tokens:
+def element_tokens(a: NDArray[Any], enc: Encoder) -> tok.Tokens:
     """The JSON text of each element of a 1-D array, masked or not, as ``dumpb`` writes
     the element."""
     if not isinstance(a, np.ma.MaskedArray):
@@ -668,7 +642,7 @@ class ArraySource:
         """One element (1-D) or one row (more dimensions) a line."""
         part = self.a[i:j]
         if part.ndim == 1:
-            return b"".join(t + b"\n" for t in cols.as_list(element_tokens(part, enc)))
+            return b"".join(t + b"\n" for t in tok.as_list(element_tokens(part, enc)))
         if part.dtype.kind in "biuf":  # numbers and null hold no brackets
             return enc.encode(part)[1:-1].replace(b"],[", b"]\n[") + b"\n"
         return b"".join(enc.encode(row) + b"\n" for row in part)

@@ -26,6 +26,7 @@ from .._errors import EncodeError, NonFiniteError, rebased
 from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
+from . import _tokens as tok
 from . import numpy as np_enc
 from ._route import use_polars
 from ._source import Kind, NoArrowForm, provides
@@ -41,10 +42,10 @@ if TYPE_CHECKING:
 
 def column_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> list[bytes]:
     """The JSON text of every value of a column, chosen by dtype, vectorised."""
-    return cols.as_list(encoded_column(s, enc))
+    return tok.as_list(encoded_column(s, enc))
 
 
-def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> cols.Tokens:
+def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> tok.Tokens:
     """:func:`column_tokens` in whichever form encoding the column gives (a list, or one
     text: see :class:`~fastjson.encoders._columns.Joined`)."""
     dtype = s.dtype
@@ -143,7 +144,7 @@ def plain_strings(array: Any) -> bool:
     return strings is not None and not _escapes(strings, offsets)
 
 
-def _arrow_strings(array: Any) -> cols.Joined | None:
+def _arrow_strings(array: Any) -> tok.Joined | None:
     """Tokens of an Arrow-backed string column from its buffers, with no Python string per
     value: when no value needs an escape (``"``, ``\\``, control characters), a token is
     the UTF-8 in quotes, as orjson writes it, and Arrow joins them in C++. ``None`` when
@@ -165,10 +166,10 @@ def _arrow_strings(array: Any) -> cols.Joined | None:
     start, end = np.frombuffer(joined.buffers()[1], dtype=offsets.dtype)[:2].tolist()
     body = joined.buffers()[2]
     out = b'"' + (memoryview(body)[start:end] if body is not None else b"") + b'"'
-    return cols.Joined(out.replace(b'"\x00"', b"null") if nulls else out, b"\n")
+    return tok.Joined(out.replace(b'"\x00"', b"null") if nulls else out, b"\n")
 
 
-def _object_tokens(values: NDArray[Any], enc: Encoder) -> cols.Tokens:
+def _object_tokens(values: NDArray[Any], enc: Encoder) -> tok.Tokens:
     """Object columns: strings in one call; mixed values one by one (NA -> null)."""
     na = pd.isna(values)
     if na.any():
@@ -180,12 +181,12 @@ def _object_tokens(values: NDArray[Any], enc: Encoder) -> cols.Tokens:
     return np_enc.encoded_tokens(values, enc)
 
 
-def _categorical_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> cols.Lookup:
+def _categorical_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> tok.Lookup:
     """Encode each category once, then pick tokens by code (-1, missing, is null)."""
     cat = s.array
     categories = column_tokens(pd.Series(cat.categories), enc)
     codes = np.asarray(cat.codes)
-    return cols.Lookup([*categories, b"null"], np.where(codes < 0, len(categories), codes))
+    return tok.Lookup([*categories, b"null"], np.where(codes < 0, len(categories), codes))
 
 
 def _tz_strings(s: pd.Series[Any] | pd.Index, datetime_format: str) -> list[str | None]:
@@ -198,18 +199,6 @@ def _tz_strings(s: pd.Series[Any] | pd.Index, datetime_format: str) -> list[str 
     wall = np.asarray(values.tz_localize(None).asi8).view(view)
     result: list[str | None] = np_enc.zoned_strings(utc, wall, datetime_format).tolist()
     return result
-
-
-def key_order(labels: Any) -> list[int] | None:
-    """Positions of ``labels`` in ``sort_keys`` order, as :mod:`json` sorts dict keys:
-    by the labels themselves, or by their string form when they do not compare."""
-    values = list(labels)
-    positions = list(range(len(values)))
-    try:
-        order = sorted(positions, key=values.__getitem__)
-    except TypeError:
-        order = sorted(positions, key=lambda i: str(values[i]))
-    return None if order == positions else order
 
 
 # -- frames --------------------------------------------------------------------
@@ -230,7 +219,7 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
         table,
         orient,
         len(df),
-        cols.keys_of(list(df.columns)),
+        tok.keys_of(list(df.columns)),
         lambda: _labels(df.columns, enc),
         enc.option("sort_keys"),
         row_bytes(df),
@@ -243,7 +232,7 @@ def _keyed_faster(df: pd.DataFrame) -> bool:
     """Whether ``columns`` is faster on the pure route, values alternated with their labels
     by Arrow, than through polars: for every dtype but dates with a time zone, which the
     pure route writes through a Python string each, slower than polars."""
-    return cols.available() and not any(_zoned(dtype) for dtype in df.dtypes)
+    return tok.available() and not any(_zoned(dtype) for dtype in df.dtypes)
 
 
 def _zoned(dtype: Any) -> bool:
@@ -260,7 +249,7 @@ def row_order(index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None:
         return None
     if index.is_monotonic_increasing:  # a RangeIndex, sorted labels: nothing to do
         return None
-    order = key_order(index)
+    order = cols.key_order(index)
     return None if order is None else np.asarray(order, dtype=np.intp)
 
 
@@ -335,22 +324,22 @@ class _Table(cols.TokenTable):
     def label(self, row: int) -> Any:
         return self.df.index[row]
 
-    def read(self, k: int, i: int, j: int) -> cols.Tokens:
+    def read(self, k: int, i: int, j: int) -> tok.Tokens:
         return encoded_column(self.series_of[k].iloc[self._positions(i, j)], self.enc)
 
-    def row_keys(self, i: int, j: int) -> tuple[cols.Tokens, bool]:
+    def row_keys(self, i: int, j: int) -> tuple[tok.Tokens, bool]:
         return _index_keys(index_rows(self.df.index, self._positions(i, j)), self.enc)
 
-    def row_leads(self, i: int, j: int) -> cols.Leads:
+    def row_leads(self, i: int, j: int) -> tok.Leads:
         index = self.df.index
         if (  # labels counting up from a start
             isinstance(index, pd.RangeIndex)
             and index.step == 1
             and index.start >= 0
             and self.order is None
-            and cols.available()
+            and tok.available()
         ):
-            return cols.counting_leads(index.start + i, index.start + j)
+            return tok.counting_leads(index.start + i, index.start + j)
         return super().row_leads(i, j)
 
     def labels(self, i: int, j: int) -> list[bytes]:
@@ -365,7 +354,7 @@ def _checked(df: pd.DataFrame, enc: Encoder, stream: bool = False) -> pd.DataFra
     orient = enc.option("orient")
     if orient in ("records", "columns", "index"):
         cols.check_unique(list(df.columns), "column name", orient)
-        order = key_order(df.columns) if enc.option("sort_keys") else None
+        order = cols.key_order(df.columns) if enc.option("sort_keys") else None
         df = df if order is None else df.iloc[:, order]
     if orient in ("columns", "index"):
         check_labels(df.index, orient, enc)
@@ -376,7 +365,7 @@ def _checked(df: pd.DataFrame, enc: Encoder, stream: bool = False) -> pd.DataFra
     if enc.option("nan") == "error":
         _check_finite(df, enc)
     if stream and orient in ("columns", "index") and enc.option("sort_keys"):
-        rows = key_order(df.index)
+        rows = cols.key_order(df.index)
         df = df if rows is None else df.iloc[rows]
     return df
 
@@ -402,7 +391,7 @@ def ndjson(df: pd.DataFrame, enc: Encoder) -> bytes:
     """One JSON object per row (``records``), each followed by a newline: NDJSON."""
     enc = enc.replace(orient="records")
     cols.check_unique(list(df.columns), "column name", "records")
-    order = key_order(df.columns) if enc.option("sort_keys") else None
+    order = cols.key_order(df.columns) if enc.option("sort_keys") else None
     df = df if order is None else df.iloc[:, order]
     if len(df) == 0:
         return b""
@@ -503,7 +492,7 @@ class _Blocks:
                 else:
                     return pl_enc.leads(pl_enc.json_token(pl.lit(strings)), True)
         tokens, quoted = _index_keys(index, self.enc)
-        strings = pl.Series([t.decode() for t in cols.as_list(tokens)], dtype=pl.String)
+        strings = pl.Series([t.decode() for t in tok.as_list(tokens)], dtype=pl.String)
         return pl_enc.leads(pl.lit(strings), quoted)
 
     def labels(self, i: int, j: int) -> bytes:
@@ -558,7 +547,7 @@ def _labels(index: pd.Index, enc: Encoder) -> bytes:
     """An Index as a JSON array (a MultiIndex as an array of arrays)."""
     if isinstance(index, pd.MultiIndex):
         levels = [column_tokens(index.get_level_values(i), enc) for i in range(index.nlevels)]
-        return cols.rows_from_columns(levels, len(index))
+        return tok.rows_from_columns(levels, len(index))
     return _array(index, enc)
 
 
@@ -570,11 +559,11 @@ def check_labels(index: pd.Index, orient: str, enc: Encoder) -> None:
         cols.check_unique(list(index), "index label", orient)
     elif index.dtype == object and pd.api.types.infer_dtype(index, skipna=False) != "string":
         tokens, quoted = _index_keys(index, enc)
-        keys = [orjson.loads(key) if quoted else key.decode() for key in cols.as_list(tokens)]
+        keys = [orjson.loads(key) if quoted else key.decode() for key in tok.as_list(tokens)]
         cols.check_unique(keys, "index label", orient)
 
 
-def _index_keys(index: pd.Index, enc: Encoder) -> tuple[cols.Tokens, bool]:
+def _index_keys(index: pd.Index, enc: Encoder) -> tuple[tok.Tokens, bool]:
     """Index labels as object keys, plus whether the tokens are already JSON strings.
 
     Numbers, dates and strings are encoded as a column (dates as ISO, as
@@ -593,15 +582,15 @@ def _index_keys(index: pd.Index, enc: Encoder) -> tuple[cols.Tokens, bool]:
     if not missing.any():
         return _present_keys(index, enc)
     present, quoted = _present_keys(index[~missing], enc)
-    tokens = cols.as_list(present)
+    tokens = tok.as_list(present)
     keys = np.empty(len(index), dtype=object)
     keys[~missing] = tokens if quoted else [b'"' + token + b'"' for token in tokens]
-    keys[missing] = cols.keys_of([str(label) for label in index[missing]])
+    keys[missing] = tok.keys_of([str(label) for label in index[missing]])
     result: list[bytes] = keys.tolist()
     return result, True
 
 
-def _present_keys(index: pd.Index, enc: Encoder) -> tuple[cols.Tokens, bool]:
+def _present_keys(index: pd.Index, enc: Encoder) -> tuple[tok.Tokens, bool]:
     """:func:`_index_keys` of labels none of which is missing."""
     if not isinstance(index, pd.MultiIndex):
         dtype = index.dtype
@@ -616,7 +605,7 @@ def _present_keys(index: pd.Index, enc: Encoder) -> tuple[cols.Tokens, bool]:
             )
         ):
             return encoded_column(index, enc), True
-    return cols.keys_of([_label_text(label, enc) for label in index]), True
+    return tok.keys_of([_label_text(label, enc) for label in index]), True
 
 
 def _label_text(label: Any, enc: Encoder) -> str:
@@ -648,7 +637,7 @@ def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
     if orient in ("columns", "index"):
         check_labels(s.index, orient, enc)
     table = _SeriesTable(_column_frame(s), enc, row_order(s.index, enc), series=True)
-    name = b"null" if s.name is None else cols.keys_of([s.name])[0]
+    name = b"null" if s.name is None else tok.keys_of([s.name])[0]
     body = cols.write_series(table, orient, len(s), name, enc.option("sort_keys"), cols.PURE)
     return Raw(body, trusted=True)
 
@@ -699,11 +688,11 @@ def _array(s: pd.Series[Any] | pd.Index, enc: Encoder) -> bytes:
     return json_array(encoded_column(s, enc))
 
 
-def json_array(tokens: cols.Tokens) -> bytes:
+def json_array(tokens: tok.Tokens) -> bytes:
     """``[t0,t1,...]`` from a column's tokens, their text reused when it is joined."""
-    if isinstance(tokens, list | cols.Lookup):
-        return b"[" + b",".join(cols.as_list(tokens)) + b"]"
-    joined = cols.as_joined(tokens)
+    if isinstance(tokens, list | tok.Lookup):
+        return b"[" + b",".join(tok.as_list(tokens)) + b"]"
+    joined = tok.as_joined(tokens)
     text = joined.text if joined.separator == b"," else joined.text.replace(joined.separator, b",")
     return b"[" + text + b"]"
 
@@ -791,7 +780,7 @@ class FrameSource:
         return int(self.df.shape[1])
 
     def column_key(self, k: int) -> bytes:
-        return cols.keys_of([self.df.columns[k]])[0]
+        return tok.keys_of([self.df.columns[k]])[0]
 
     def column(self, k: int, i: int, j: int) -> pd.Series[Any]:
         return self.df.iloc[i:j, k]
@@ -821,7 +810,7 @@ class SeriesSource:
         if orient not in ("columns", "index"):
             return self
         check_labels(self.s.index, orient, enc)  # as dumpb refuses them
-        order = key_order(self.s.index) if enc.option("sort_keys") else None
+        order = cols.key_order(self.s.index) if enc.option("sort_keys") else None
         return self if order is None else SeriesSource(self.s.iloc[order])
 
     def part(self, i: int, j: int) -> pd.Series[Any]:
@@ -838,13 +827,13 @@ class SeriesSource:
         return 1
 
     def column_key(self, k: int) -> bytes:
-        return cols.keys_of([self.header()])[0]
+        return tok.keys_of([self.header()])[0]
 
     def column(self, k: int, i: int, j: int) -> pd.Series[Any]:
         return self.part(i, j)
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
-        tokens = cols.as_list(encoded_column(self.s.iloc[i:j], enc))
+        tokens = tok.as_list(encoded_column(self.s.iloc[i:j], enc))
         return b"".join(token + b"\n" for token in tokens)
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:

@@ -38,6 +38,7 @@ from .._errors import EncodeError
 from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
+from . import _tokens as tok
 from . import numpy as np_enc
 from ._route import use_polars
 from ._source import Kind, provides
@@ -88,18 +89,24 @@ def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) 
     ``df.columns`` (an Arrow table with duplicate names, renamed to enter polars)."""
     orient = enc.option("orient")
     if enc.option("sort_keys") and orient in ("records", "columns", "index"):
-        df = df.select(pl.nth(sorted(range(df.width), key=df.columns.__getitem__)))
+        df = _sorted(df)
     table, blocks = _table(df, enc, orient, orient == "columns" and _keyed_whole(df))
     return cols.write_frame(
         table,
         orient,
         df.height,
-        cols.keys_of(df.columns),
+        tok.keys_of(df.columns),
         lambda: orjson.dumps(df.columns if labels is None else labels),
         enc.option("sort_keys"),
         row_bytes(df),
         blocks,
     )
+
+
+def _sorted(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with its columns in ``sort_keys`` order."""
+    order = cols.key_order(df.columns)
+    return df if order is None else df.select(pl.nth(order))
 
 
 def _table(
@@ -120,7 +127,7 @@ def _keyed_whole(df: pl.DataFrame) -> bool:
     (:func:`~._columns.keyed`), where polars builds a string a cell (measured in
     ``bench/README.md``)."""
     whole = (s.dtype in _NUMPY_NUMBERS and not s.null_count() for s in df.iter_columns())
-    return cols.available() and all(whole)
+    return tok.available() and all(whole)
 
 
 def row_bytes(df: pl.DataFrame) -> int:
@@ -144,14 +151,14 @@ class _Tokens(cols.TokenTable):
         self.df = df
         self.enc = enc
 
-    def read(self, k: int, i: int, j: int) -> cols.Tokens:
+    def read(self, k: int, i: int, j: int) -> tok.Tokens:
         return encoded_tokens(self.df.to_series(k).slice(i, j - i), self.enc)
 
-    def row_keys(self, i: int, j: int) -> tuple[cols.Tokens, bool]:
-        return cols.Joined(_positions(i, j)[1:-1], b","), False
+    def row_keys(self, i: int, j: int) -> tuple[tok.Tokens, bool]:
+        return tok.Joined(_positions(i, j)[1:-1], b","), False
 
-    def row_leads(self, i: int, j: int) -> cols.Leads:
-        return cols.counting_leads(i, j) if cols.available() else super().row_leads(i, j)
+    def row_leads(self, i: int, j: int) -> tok.Leads:
+        return tok.counting_leads(i, j) if tok.available() else super().row_leads(i, j)
 
     def labels(self, i: int, j: int) -> list[bytes]:
         return [b"," + _positions(i, j)[1:-1]]
@@ -180,7 +187,7 @@ class Source(Protocol):
         keyed orients, as one polars expression (see :func:`leads`)."""
         ...
 
-    def labels(self, i: int, j: int) -> cols.Buffer:
+    def labels(self, i: int, j: int) -> tok.Buffer:
         """The row labels as array items, each preceded by a comma (split's ``index``)."""
         ...
 
@@ -306,13 +313,13 @@ class FastTable:
         fields = [value.alias(name) for value, name in zip(values, self.names, strict=True)]
         return pl.struct(fields).struct.json_encode()
 
-    def lines(self, i: int, j: int) -> cols.Pieces:
+    def lines(self, i: int, j: int) -> tok.Pieces:
         """NDJSON: row objects, each followed by a newline."""
         frame, values, _ = self._block(i, j)
         line = pl.concat_str([self._row_object(values), pl.lit("\n")])
         return _pieces(frame.select(line).to_series())
 
-    def rows(self, i: int, j: int) -> cols.Pieces:
+    def rows(self, i: int, j: int) -> tok.Pieces:
         frame, values, tokens = self._block(i, j)
         if self.orient in ("values", "split"):
             parts: list[Any] = [pl.lit(",[")]
@@ -325,7 +332,7 @@ class FastTable:
             row = pl.concat_str([pl.lit(","), self._row_object(values)])
         return _pieces(frame.select(row).to_series())
 
-    def cells(self, k: int, i: int, j: int) -> cols.Pieces:
+    def cells(self, k: int, i: int, j: int) -> tok.Pieces:
         cached = self._cells
         if cached is not None and cached[:2] == (i, j) and k - cached[2] < len(cached[3]):
             return _pieces(cached[3][k - cached[2]])
@@ -344,11 +351,11 @@ class FastTable:
         member = pl.concat_str([self.source.leads(i, j), tokens[0]])
         return _pieces(frame.select(member).to_series())
 
-    def items(self, k: int, i: int, j: int) -> cols.Pieces:
+    def items(self, k: int, i: int, j: int) -> tok.Pieces:
         frame, _, tokens = self._block(i, j, [k])
         return _pieces(frame.select(pl.concat_str([pl.lit(","), tokens[0]])).to_series())
 
-    def labels(self, i: int, j: int) -> cols.Pieces:
+    def labels(self, i: int, j: int) -> tok.Pieces:
         return [self.source.labels(i, j)]
 
 
@@ -430,7 +437,7 @@ _VIEW = np.dtype([("length", "<i4"), ("prefix", "V4"), ("buffer", "<i4"), ("offs
 """An Arrow string view: strings over 12 bytes lie in a data buffer (shorter ones inline)."""
 
 
-def _pieces(column: pl.Series) -> cols.Pieces:
+def _pieces(column: pl.Series) -> tok.Pieces:
     """The bytes of a string column's values end to end, as views of its Arrow buffers.
 
     polars holds strings as Arrow views: a string of more than 12 bytes lies in
@@ -462,7 +469,7 @@ def _pieces(column: pl.Series) -> cols.Pieces:
     cuts = np.flatnonzero(cut) + 1
     if len(cuts) > 256:
         return _copied(column)
-    pieces: list[cols.Buffer] = []
+    pieces: list[tok.Buffer] = []
     for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), n], strict=True):
         if inline[a]:  # short strings, inside their views
             data = raw[a:b, 4:16]
@@ -473,7 +480,7 @@ def _pieces(column: pl.Series) -> cols.Pieces:
     return pieces
 
 
-def _copied(column: pl.Series) -> cols.Pieces:
+def _copied(column: pl.Series) -> tok.Pieces:
     """The values end to end, copied once by polars into a contiguous Arrow string array."""
     array = column.to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string
     data = array.buffers()[2]
@@ -526,7 +533,7 @@ def _writable(dtype: Any, enc: Encoder, nested: bool = False) -> bool:
 # -- columns -------------------------------------------------------------------
 
 
-def encoded_tokens(series: pl.Series, enc: Encoder) -> cols.Tokens:
+def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
     """:func:`column_tokens` in the form encoding gives: numbers and booleans with no
     null as one text (or codes), as numpy encodes them; other columns as a list."""
     if series.dtype in _NUMPY_NUMBERS and not series.null_count():
@@ -547,7 +554,7 @@ def column_tokens(series: pl.Series, enc: Encoder) -> list[bytes]:
     if dtype in _NUMPY_NUMBERS or dtype == pl.Float16:
         if series.null_count():  # the values with nulls filled, and the null mask
             values = series.fill_null(False if dtype == pl.Boolean else 0).to_numpy()
-            return cols.as_list(np_enc.masked_tokens(values, series.is_null().to_numpy(), enc))
+            return tok.as_list(np_enc.masked_tokens(values, series.is_null().to_numpy(), enc))
         return np_enc.tokens(series.to_numpy(), enc)
     if isinstance(dtype, pl.Categorical | pl.Enum):
         series = series.cast(pl.String)
@@ -696,7 +703,7 @@ def ndjson(df: pl.DataFrame, enc: Encoder) -> bytes:
     writes for that record, by the route ``dumpb`` takes for the frame's rows."""
     enc = enc.replace(orient="records")
     if enc.option("sort_keys"):
-        df = df.select(pl.nth(sorted(range(df.width), key=df.columns.__getitem__)))
+        df = _sorted(df)
     if not df.height:
         return b""
     return b"".join(_table(df, enc, "records")[0].lines(0, df.height))
@@ -743,7 +750,7 @@ class TableSource:
         return len(self.names)
 
     def column_key(self, k: int) -> bytes:
-        return cols.keys_of([self.names[k]])[0]
+        return tok.keys_of([self.names[k]])[0]
 
     def column(self, k: int, i: int, j: int) -> Any:
         raise NotImplementedError("a table's columns are written whole")  # not labelled
@@ -788,7 +795,7 @@ class ColumnSource:
         return 1
 
     def column_key(self, k: int) -> bytes:
-        return cols.keys_of([self.header()])[0]
+        return tok.keys_of([self.header()])[0]
 
     def column(self, k: int, i: int, j: int) -> Any:
         return self.part(i, j)
