@@ -30,8 +30,8 @@ from strictjson import strict_loads
 import fastjson
 from fastjson import dumpb
 from fastjson.encoders import _columns as cols
+from fastjson.encoders import _polars_rows as pl_rows
 from fastjson.encoders import numpy as np_enc
-from fastjson.encoders import polars as pl_enc
 from fastjson.encoders import route
 from fastjson.encoders.pandas import polars_table
 
@@ -254,10 +254,10 @@ def test_arrow_views_are_the_strings_end_to_end():
     series = pl.Series(values, dtype=pl.String)
     for part in (series, series[13:], series[100:101], series[:0]):
         text = "".join(part.to_list()).encode()
-        assert b"".join(bytes(p) for p in pl_enc._pieces(part)) == text
+        assert b"".join(bytes(p) for p in pl_rows._pieces(part)) == text
     alternating = pl.Series(["a" * 20, "b"] * 2000)  # many short runs: one copy instead
     expected = ("a" * 20 + "b") * 2000
-    assert b"".join(bytes(p) for p in pl_enc._pieces(alternating)) == expected.encode()
+    assert b"".join(bytes(p) for p in pl_rows._pieces(alternating)) == expected.encode()
 
 
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])

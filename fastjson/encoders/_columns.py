@@ -5,7 +5,7 @@ Frames and Series of every library are written by :func:`write_frame` and
 without a copy: the peak is the output plus one block's work. A
 :class:`Table` renders the blocks: :class:`TokenTable` from per-cell tokens
 (:mod:`._tokens`, the pure route), or polars' rows
-(:class:`fastjson.encoders.polars.FastTable`); :class:`Blocks` sizes them
+(:class:`fastjson.encoders._polars_rows.FastTable`); :class:`Blocks` sizes them
 (blocks also keep ``bytes.join`` fast: it allocates a buffer record per piece).
 Labels are checked and ordered here once (:func:`check_unique`,
 :func:`key_order`), and an error is placed in the table's layout once

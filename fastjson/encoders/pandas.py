@@ -3,7 +3,7 @@
 Imported lazily by the registry the first time a pandas object is seen. This
 module reads pandas values: a column's tokens by dtype (:func:`column_tokens`),
 the index as keys and labels, and a frame as polars blocks for the polars
-route (:class:`_Blocks`). The layout of the orients and where an error sits
+route (:class:`_Rows`). The layout of the orients and where an error sits
 are the table writer's (:mod:`._columns`); the route is chosen by
 :func:`~._route.use_polars`. JSON forms: missing values (``NaN``, ``None``,
 ``NaT``, ``pd.NA``) are ``null``; datetimes ISO 8601 as ``Timestamp.isoformat``
@@ -403,22 +403,22 @@ def ndjson(df: pd.DataFrame, enc: Encoder) -> bytes:
 
 
 def polars_table(df: pd.DataFrame, enc: Encoder, pure_faster: bool = False) -> Any:
-    """polars' writer (:class:`~.polars.FastTable`) for ``df``, converted a block of rows
+    """polars' writer (:class:`~._polars_rows.FastTable`) for ``df``, converted a block of rows
     at a time; ``None`` where it would not write what the pure route writes, or where the
     route decision (:func:`~._route.use_polars`) is the pure route."""
     if not use_polars(_polars_exact(df, enc), pure_faster):
         return None
     try:
-        from . import polars as pl_enc
+        from . import _polars_rows as pl_rows
 
-        source = _Blocks(df, row_order(df.index, enc), enc)
-        return pl_enc.fast_table(source, [str(c) for c in df.columns], enc)
+        source = _Rows(df, row_order(df.index, enc), enc)
+        return pl_rows.fast_table(source, [str(c) for c in df.columns], enc)
     except Exception:  # polars or pyarrow missing, or a column it cannot convert
         return None
 
 
-class _Blocks:
-    """A pandas frame as the rows of a :class:`~.polars.FastTable`: each block's columns
+class _Rows:
+    """A pandas frame as the rows of a :class:`~._polars_rows.FastTable`: each block's columns
     converted one by one (``pl.from_pandas`` of a whole block costs more), rows in
     ``order`` (``None``: the frame's own), the index giving the row labels."""
 
@@ -472,16 +472,16 @@ class _Blocks:
         """``,"label":`` for rows ``i:j``, the labels as :func:`_index_keys` writes them."""
         import polars as pl
 
-        from . import polars as pl_enc
+        from . import _polars_rows as pl_rows
 
         index = self.df.index
         if isinstance(index, pd.RangeIndex) and self.order is None:
             start, step = index.start + i * index.step, index.step
-            return pl_enc.integer_leads(np.arange(start, start + (j - i) * step, step))
+            return pl_rows.integer_leads(np.arange(start, start + (j - i) * step, step))
         index = index_rows(index, self._rows(i, j))
         if not isinstance(index, pd.MultiIndex) and not index.hasnans:
             if isinstance(index.dtype, np.dtype) and index.dtype.kind in "iu":
-                return pl_enc.integer_leads(np.asarray(index))
+                return pl_rows.integer_leads(np.asarray(index))
             if isinstance(index.dtype, pd.StringDtype) or (
                 pd.api.types.infer_dtype(index, skipna=False) == "string"
             ):
@@ -490,10 +490,10 @@ class _Blocks:
                 except Exception:
                     pass
                 else:
-                    return pl_enc.leads(pl_enc.json_token(pl.lit(strings)), True)
+                    return pl_rows.leads(pl_rows.json_token(pl.lit(strings)), True)
         tokens, quoted = _index_keys(index, self.enc)
         strings = pl.Series([t.decode() for t in tok.as_list(tokens)], dtype=pl.String)
-        return pl_enc.leads(pl.lit(strings), quoted)
+        return pl_rows.leads(pl.lit(strings), quoted)
 
     def labels(self, i: int, j: int) -> bytes:
         return b"," + _labels(index_rows(self.df.index, slice(i, j)), self.enc)[1:-1]
@@ -512,7 +512,7 @@ class _Blocks:
 
 def _polars_exact(df: pd.DataFrame, enc: Encoder) -> bool:
     """Whether polars writes exactly what the pure route would, for this frame and options
-    (and the dtypes of its first block, :func:`~.polars.fast_table`)."""
+    (and the dtypes of its first block, :func:`~._polars_rows.fast_table`)."""
     if enc.option("nan") != "null" or df.shape[1] == 0 or not all(map(_supported, df.dtypes)):
         return False
     dates = (isinstance(d, pd.DatetimeTZDtype) or getattr(d, "kind", "") == "M" for d in df.dtypes)
