@@ -22,7 +22,8 @@ from fastjson.encoders import _interleave
 from fastjson.encoders import _tokens as cols
 from fastjson.encoders import route as table_route
 from fastjson.encoders._columns import TokenTable
-from fastjson.encoders.pandas import plain_strings, polars_table
+from fastjson.encoders._pandas_columns import plain_strings
+from fastjson.encoders.pandas import polars_table
 
 HOSTILE = ["%", "%s", "%%", "%(x)s", '"', "\\", "\n", "a,b", ",\n  ", "\x00", "é", "\u2028", ""]
 

@@ -1,24 +1,18 @@
-"""pandas DataFrame, Series, Index and scalars: how to read pandas data.
+"""pandas DataFrame, Series, Index and scalars.
 
-Imported lazily by the registry the first time a pandas object is seen. This
-module reads pandas values: a column's tokens by dtype (:func:`column_tokens`),
-the index as keys and labels, and a frame as polars blocks for the polars
-route (:class:`_Rows`). The layout of the orients and where an error sits
-are the table writer's (:mod:`._columns`); the route is chosen by
-:func:`~._route.use_polars`. JSON forms: missing values (``NaN``, ``None``,
-``NaT``, ``pd.NA``) are ``null``; datetimes ISO 8601 as ``Timestamp.isoformat``
-writes them (offsets by :mod:`fastjson._dates`); durations seconds;
-categoricals their category values.
+Imported lazily by the registry the first time a pandas object is seen. A
+frame is written by the one table writer (:mod:`._columns`) from its columns'
+tokens (:mod:`._pandas_columns`, the pure route) or from polars blocks
+(:class:`_Rows`, polars' route), as :func:`~._route.use_polars` decides; both
+routes give the same bytes. A Series is written from its values' arrays.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import orjson
 import pandas as pd
 
 from .._dates import whole_minutes
@@ -28,6 +22,19 @@ from ..registry import builtin
 from . import _columns as cols
 from . import _tokens as tok
 from . import numpy as np_enc
+from ._pandas_columns import (
+    array_json,
+    check_labels,
+    columns_of,
+    encoded_column,
+    index_keys,
+    index_rows,
+    json_array,
+    labels_json,
+    numeric_dtype,
+    plain_strings,
+    tz_strings,
+)
 from ._route import use_polars
 from ._source import Kind, NoArrowForm, provides
 
@@ -35,170 +42,6 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from ..core import Encoder
-
-
-# -- columns -------------------------------------------------------------------
-
-
-def column_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> list[bytes]:
-    """The JSON text of every value of a column, chosen by dtype, vectorised."""
-    return tok.as_list(encoded_column(s, enc))
-
-
-def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> tok.Tokens:
-    """:func:`column_tokens` in whichever form encoding the column gives (a list, or one
-    text: see :class:`~fastjson.encoders._columns.Joined`)."""
-    dtype = s.dtype
-    if isinstance(dtype, pd.SparseDtype):
-        s = pd.Series(np.asarray(s.array.to_dense()), copy=False)
-        dtype = s.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return _categorical_tokens(s, enc)
-    if _arrow_timestamps(dtype):  # as numpy's datetimes: vectorised, not one by one
-        s = _numpy_moments(s)
-        dtype = s.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        return np_enc.encoded_tokens(
-            _tz_strings(s, enc.option("datetime_format")), enc, scalars=True
-        )
-    if isinstance(dtype, np.dtype):
-        if dtype.kind == "O":
-            return _object_tokens(s.to_numpy(), enc)
-        return np_enc.encoded_tokens(s.to_numpy(), enc)
-    # the array's mask, not np.asarray(s.isna()): numpy asks a Series for attributes that
-    # pandas looks up in its labels, building a string index's hash table for every block
-    na = np.asarray(s.array.isna())
-    kind = getattr(dtype, "kind", "O")
-    numpy_dtype = getattr(dtype, "numpy_dtype", None)
-    if kind in "biu" and numpy_dtype is not None:  # a placeholder of the dtype for NA
-        fill = False if kind == "b" else 0  # (Arrow's booleans refuse a 0)
-        return np_enc.masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=fill), na, enc)
-    if kind == "f" and numpy_dtype is not None:
-        return np_enc.masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=np.nan), na, enc)
-    if isinstance(dtype, pd.StringDtype):
-        fast = _arrow_strings(s.array) if dtype.storage == "pyarrow" and len(s) > 500 else None
-        if fast is not None:
-            return fast
-        return np_enc.encoded_tokens(
-            s.array.to_numpy(dtype=object, na_value=None), enc, scalars=True
-        )
-    return _object_tokens(s.to_numpy(dtype=object), enc)
-
-
-def _arrow_timestamps(dtype: Any) -> bool:
-    """Whether ``dtype`` is an Arrow timestamp of a unit numpy has (``s`` to ``ns``)."""
-    arrow = getattr(dtype, "pyarrow_dtype", None)
-    unit = getattr(arrow, "unit", None)
-    return unit in ("s", "ms", "us", "ns") and str(arrow).startswith("timestamp")
-
-
-def _numpy_moments(s: pd.Series[Any] | pd.Index) -> pd.Index:
-    """An Arrow timestamp column as the same moments in numpy's ``datetime64`` (with its
-    time zone), from Arrow's ticks: pandas' own ``astype`` makes a Timestamp a value."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arrow = pa.array(s.array)
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    nat = pa.scalar(np.iinfo(np.int64).min, pa.int64())  # numpy's NaT
-    ticks = pc.fill_null(arrow.cast(pa.int64()), nat).to_numpy()
-    moments = pd.DatetimeIndex(ticks.view(f"M8[{arrow.type.unit}]"))
-    zone = arrow.type.tz
-    return moments.tz_localize("UTC").tz_convert(zone) if zone else moments
-
-
-def _arrow_utf8(array: Any) -> tuple[Any, NDArray[np.integer[Any]]]:
-    """An Arrow-backed string column as one Arrow string array and its offsets (``None``
-    and no offsets for another Arrow type)."""
-    import pyarrow as pa
-
-    strings = pa.array(array)
-    if isinstance(strings, pa.ChunkedArray):
-        strings = strings.combine_chunks()
-    large = pa.types.is_large_string(strings.type)
-    if not (large or pa.types.is_string(strings.type)):
-        return None, np.zeros(0, dtype=np.int64)
-    offsets: NDArray[np.integer[Any]] = np.frombuffer(
-        strings.buffers()[1], dtype=np.int64 if large else np.int32
-    )
-    return strings, offsets[strings.offset : strings.offset + len(strings) + 1]
-
-
-def _escapes(strings: Any, offsets: NDArray[np.integer[Any]]) -> bool:
-    """Whether a value needs an escape in JSON (``"``, ``\\``, control characters)."""
-    data = strings.buffers()[2]
-    if data is None or len(offsets) < 2:
-        return False
-    text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return bool(((text < 0x20) | (text == 0x22) | (text == 0x5C)).any())
-
-
-def plain_strings(array: Any) -> bool:
-    """Whether a pandas string array is Arrow-backed and no value needs a JSON escape, so
-    that a token is the value in quotes (the polars route asks, once per column)."""
-    dtype = array.dtype
-    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
-        return False
-    strings, offsets = _arrow_utf8(array)
-    return strings is not None and not _escapes(strings, offsets)
-
-
-def _arrow_strings(array: Any) -> tok.Joined | None:
-    """Tokens of an Arrow-backed string column from its buffers, with no Python string per
-    value: when no value needs an escape (``"``, ``\\``, control characters), a token is
-    the UTF-8 in quotes, as orjson writes it, and Arrow joins them in C++. ``None`` when
-    a value needs an escape (orjson writes those)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    strings, offsets = _arrow_utf8(array)
-    if strings is None or len(strings) == 0 or _escapes(strings, offsets):
-        return None
-    large = offsets.dtype == np.int64
-    nulls = strings.null_count > 0
-    if nulls:  # marked by a NUL, which no value here holds: '"\x00"' becomes null below
-        strings = pc.fill_null(strings, "\x00")
-    lists = (pa.LargeListArray if large else pa.ListArray).from_arrays(
-        pa.array([0, len(strings)], type=pa.from_numpy_dtype(offsets.dtype)), strings
-    )
-    joined = pc.binary_join(lists, pa.scalar('"\n"', type=strings.type))
-    start, end = np.frombuffer(joined.buffers()[1], dtype=offsets.dtype)[:2].tolist()
-    body = joined.buffers()[2]
-    out = b'"' + (memoryview(body)[start:end] if body is not None else b"") + b'"'
-    return tok.Joined(out.replace(b'"\x00"', b"null") if nulls else out, b"\n")
-
-
-def _object_tokens(values: NDArray[Any], enc: Encoder) -> tok.Tokens:
-    """Object columns: strings in one call; mixed values one by one (NA -> null)."""
-    na = pd.isna(values)
-    if na.any():
-        values = values.copy()
-        values[na] = None
-    inferred = pd.api.types.infer_dtype(values, skipna=True)
-    if inferred in ("string", "empty", "boolean", "integer"):
-        return np_enc.encoded_tokens(values.tolist(), enc, scalars=True)
-    return np_enc.encoded_tokens(values, enc)
-
-
-def _categorical_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> tok.Lookup:
-    """Encode each category once, then pick tokens by code (-1, missing, is null)."""
-    cat = s.array
-    categories = column_tokens(pd.Series(cat.categories), enc)
-    codes = np.asarray(cat.codes)
-    return tok.Lookup([*categories, b"null"], np.where(codes < 0, len(categories), codes))
-
-
-def _tz_strings(s: pd.Series[Any] | pd.Index, datetime_format: str) -> list[str | None]:
-    """Dates with a time zone by the rule of :mod:`fastjson._dates`, from pandas' own
-    time-zone data, in the column's own unit (a cast to ``ns`` would wrap years
-    beyond 2262)."""
-    values = pd.DatetimeIndex(s)
-    view = f"M8[{values.unit}]"
-    utc = np.asarray(values.asi8).view(view)
-    wall = np.asarray(values.tz_localize(None).asi8).view(view)
-    result: list[str | None] = np_enc.zoned_strings(utc, wall, datetime_format).tolist()
-    return result
 
 
 # -- frames --------------------------------------------------------------------
@@ -220,7 +63,7 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
         orient,
         len(df),
         tok.keys_of(list(df.columns)),
-        lambda: _labels(df.columns, enc),
+        lambda: labels_json(df.columns, enc),
         enc.option("sort_keys"),
         row_bytes(df),
         blocks,
@@ -277,31 +120,6 @@ def _cell_bytes(column: pd.Series[Any]) -> int:
     return 32
 
 
-def index_rows(index: pd.Index, rows: Any) -> pd.Index:
-    """``index[rows]`` without the hash table pandas builds for it: slicing an index whose
-    table is built (a look-up or a uniqueness check builds it) builds the slice's too,
-    which converts Arrow-backed strings to Python objects, once a block. The labels'
-    array is sliced instead."""
-    sliced: pd.Index = (
-        index[rows]
-        if isinstance(index, pd.MultiIndex | pd.RangeIndex)
-        else pd.Index(index.array[rows], dtype=index.dtype, copy=False)
-    )
-    return sliced
-
-
-def columns_of(df: pd.DataFrame) -> list[pd.Series[Any]]:
-    """The frame's columns as Series without its row labels (no copy), to be sliced by
-    blocks: pandas answers attribute look-ups on a Series (numpy and polars make some) by
-    a search of its labels, and builds a string index's hash table anew for every slice
-    (about a third of the time of a 100k-row frame with string labels)."""
-    plain = isinstance(df.index, pd.RangeIndex)
-    return [
-        df.iloc[:, k] if plain else df.iloc[:, k].reset_index(drop=True)
-        for k in range(df.shape[1])
-    ]
-
-
 class _Table(cols.TokenTable):
     """The pure route's blocks: tokens of ``df.iloc[rows]`` (rows in output order)."""
 
@@ -328,7 +146,7 @@ class _Table(cols.TokenTable):
         return encoded_column(self.series_of[k].iloc[self._positions(i, j)], self.enc)
 
     def row_keys(self, i: int, j: int) -> tuple[tok.Tokens, bool]:
-        return _index_keys(index_rows(self.df.index, self._positions(i, j)), self.enc)
+        return index_keys(index_rows(self.df.index, self._positions(i, j)), self.enc)
 
     def row_leads(self, i: int, j: int) -> tok.Leads:
         index = self.df.index
@@ -343,7 +161,7 @@ class _Table(cols.TokenTable):
         return super().row_leads(i, j)
 
     def labels(self, i: int, j: int) -> list[bytes]:
-        return [b"," + _labels(index_rows(self.df.index, slice(i, j)), self.enc)[1:-1]]
+        return [b"," + labels_json(index_rows(self.df.index, slice(i, j)), self.enc)[1:-1]]
 
 
 def _checked(df: pd.DataFrame, enc: Encoder, stream: bool = False) -> pd.DataFrame:
@@ -460,7 +278,7 @@ class _Rows:
                 continue
             column = self.columns[k].iloc[rows]
             if k in self.zoned:  # pandas' own time-zone data, by the one datetime rule
-                block.append(pl.Series(name, _tz_strings(column, "iso"), dtype=pl.String))
+                block.append(pl.Series(name, tz_strings(column, "iso"), dtype=pl.String))
             elif column.dtype.kind == "m":  # numpy's division, as on the pure route
                 seconds = np_enc.timedelta_seconds(column.to_numpy())
                 block.append(pl.Series(name, seconds, nan_to_null=True))
@@ -469,7 +287,7 @@ class _Rows:
         return pl.DataFrame(block)
 
     def leads(self, i: int, j: int) -> Any:
-        """``,"label":`` for rows ``i:j``, the labels as :func:`_index_keys` writes them."""
+        """``,"label":`` for rows ``i:j``, the labels as :func:`index_keys` writes them."""
         import polars as pl
 
         from . import _polars_rows as pl_rows
@@ -491,12 +309,12 @@ class _Rows:
                     pass
                 else:
                     return pl_rows.leads(pl_rows.json_token(pl.lit(strings)), True)
-        tokens, quoted = _index_keys(index, self.enc)
+        tokens, quoted = index_keys(index, self.enc)
         strings = pl.Series([t.decode() for t in tok.as_list(tokens)], dtype=pl.String)
         return pl_rows.leads(pl.lit(strings), quoted)
 
     def labels(self, i: int, j: int) -> bytes:
-        return b"," + _labels(index_rows(self.df.index, slice(i, j)), self.enc)[1:-1]
+        return b"," + labels_json(index_rows(self.df.index, slice(i, j)), self.enc)[1:-1]
 
     def plain_strings(self, k: int) -> bool:
         return k in self.zoned or plain_strings(self.columns[k].array)
@@ -543,81 +361,6 @@ def _supported(dtype: Any) -> bool:
 # -- labels ------------------------------------------------------------------------
 
 
-def _labels(index: pd.Index, enc: Encoder) -> bytes:
-    """An Index as a JSON array (a MultiIndex as an array of arrays)."""
-    if isinstance(index, pd.MultiIndex):
-        levels = [column_tokens(index.get_level_values(i), enc) for i in range(index.nlevels)]
-        return tok.rows_from_columns(levels, len(index))
-    return _array(index, enc)
-
-
-def check_labels(index: pd.Index, orient: str, enc: Encoder) -> None:
-    """Refuse labels that would write one key twice (keyed orients), once for the whole
-    index: equal labels, or, in an index of mixed objects, labels written alike
-    (``1`` and ``"1"``, ``nan`` and ``"nan"``)."""
-    if not index.is_unique:
-        cols.check_unique(list(index), "index label", orient)
-    elif index.dtype == object and pd.api.types.infer_dtype(index, skipna=False) != "string":
-        tokens, quoted = _index_keys(index, enc)
-        keys = [orjson.loads(key) if quoted else key.decode() for key in tok.as_list(tokens)]
-        cols.check_unique(keys, "index label", orient)
-
-
-def _index_keys(index: pd.Index, enc: Encoder) -> tuple[tok.Tokens, bool]:
-    """Index labels as object keys, plus whether the tokens are already JSON strings.
-
-    Numbers, dates and strings are encoded as a column (dates as ISO, as
-    dict keys always are); anything else (a MultiIndex, mixed objects) goes
-    through ``str(label)``, and so does each missing or infinite label
-    (``"nan"``, ``"NaT"``, ``"inf"``: no JSON number says them): a label is
-    written the same whichever slice of the index it is encoded with.
-    Duplicates are refused by :func:`check_labels`, once for the whole index.
-    """
-    enc = enc.replace(datetime_format="iso", big_int="number")
-    if isinstance(index, pd.MultiIndex):
-        return _present_keys(index, enc)
-    missing = np.asarray(index.isna())
-    if getattr(index.dtype, "kind", "") == "f":
-        missing |= np.isinf(index.to_numpy(dtype="float64", na_value=np.nan))
-    if not missing.any():
-        return _present_keys(index, enc)
-    present, quoted = _present_keys(index[~missing], enc)
-    tokens = tok.as_list(present)
-    keys = np.empty(len(index), dtype=object)
-    keys[~missing] = tokens if quoted else [b'"' + token + b'"' for token in tokens]
-    keys[missing] = tok.keys_of([str(label) for label in index[missing]])
-    result: list[bytes] = keys.tolist()
-    return result, True
-
-
-def _present_keys(index: pd.Index, enc: Encoder) -> tuple[tok.Tokens, bool]:
-    """:func:`_index_keys` of labels none of which is missing."""
-    if not isinstance(index, pd.MultiIndex):
-        dtype = index.dtype
-        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-            return encoded_column(index, enc), False
-        if (
-            isinstance(dtype, pd.StringDtype)  # strings by dtype: no look at the values
-            or pd.api.types.is_datetime64_any_dtype(dtype)
-            or (
-                pd.api.types.is_string_dtype(dtype)
-                and pd.api.types.infer_dtype(index, skipna=False) == "string"
-            )
-        ):
-            return encoded_column(index, enc), True
-    return tok.keys_of([_label_text(label, enc) for label in index]), True
-
-
-def _label_text(label: Any, enc: Encoder) -> str:
-    """A label of a mixed index as a key: a date as the ISO text it is written as
-    everywhere, anything else through ``str``."""
-    if isinstance(label, dt.date | dt.time | np.datetime64):  # Timestamps are datetimes
-        text = orjson.loads(enc.encode(label))
-        if isinstance(text, str):
-            return text
-    return str(label)
-
-
 # -- series, index, scalars ----------------------------------------------------
 
 
@@ -626,14 +369,16 @@ def _label_text(label: Any, enc: Encoder) -> str:
 def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
     """A Series: a list of values (``records``/``values``), or pandas' other orients.
 
-    Its values are written as arrays by blocks (:func:`_array`: one orjson call
+    Its values are written as arrays by blocks (:func:`array_json`: one orjson call
     for numbers and strings); keyed by label (``index``, ``columns``) with the
     labels and the values' text alternated (:func:`~._columns.keyed`), which
     for one column is faster than polars' per-cell strings.
     """
     orient = enc.option("orient")
-    if orient in ("records", "values") and _numeric(s):
-        return Raw(_array(s, enc), trusted=True)  # orjson's output is the body: no block, no copy
+    if orient in ("records", "values") and numeric_dtype(s):
+        return Raw(
+            array_json(s, enc), trusted=True
+        )  # orjson's output is the body: no block, no copy
     if orient in ("columns", "index"):
         check_labels(s.index, orient, enc)
     table = _SeriesTable(_column_frame(s), enc, row_order(s.index, enc), series=True)
@@ -649,58 +394,20 @@ def _column_frame(s: pd.Series[Any]) -> pd.DataFrame:
 
 
 class _SeriesTable(_Table):
-    """A Series as its one-column frame, its values written as arrays (:func:`_array`)."""
+    """A Series as its one-column frame, its values written as arrays (:func:`array_json`)."""
 
     def items(self, k: int, i: int, j: int) -> list[bytes]:
         try:
-            array = _array(self.series_of[k].iloc[i:j], self.enc)
+            array = array_json(self.series_of[k].iloc[i:j], self.enc)
         except EncodeError as exc:
             raise self.placed(rebased(exc, i), k) from exc.__cause__
         return [b"," + array[1:-1]]
 
 
-def _numeric(s: pd.Series[Any] | pd.Index) -> bool:
-    return isinstance(s.dtype, np.dtype) and s.dtype.kind in "biuf"
-
-
-def _array(s: pd.Series[Any] | pd.Index, enc: Encoder) -> bytes:
-    """A column as one JSON array, in one orjson call where its values allow (numbers,
-    nullable numbers, strings); others joined from their tokens."""
-    dtype: Any = s.dtype
-    tenc = np_enc.compact(enc)
-    items: Any = None
-    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
-        items = np_enc.numeric(s.to_numpy(), tenc)
-    elif getattr(dtype, "kind", "O") in "biuf" and getattr(dtype, "numpy_dtype", None):
-        na = np.asarray(s.array.isna())  # not np.asarray(s.isna()): see encoded_column
-        fill = {"f": np.nan, "b": False}.get(dtype.kind, 0)  # Arrow's booleans refuse a 0
-        values = s.to_numpy(dtype=dtype.numpy_dtype, na_value=fill)
-        items = np_enc.numeric(values, tenc, null=na if na.any() else None) if len(s) else []
-    if isinstance(items, Raw):
-        return items.data
-    if items is not None:
-        if not isinstance(items, list):
-            items = items.items  # final: JSON-ready values
-        try:
-            return orjson.dumps(items)
-        except TypeError:  # anything orjson refuses: the tokens name it
-            pass
-    return json_array(encoded_column(s, enc))
-
-
-def json_array(tokens: tok.Tokens) -> bytes:
-    """``[t0,t1,...]`` from a column's tokens, their text reused when it is joined."""
-    if isinstance(tokens, list | tok.Lookup):
-        return b"[" + b",".join(tok.as_list(tokens)) + b"]"
-    joined = tok.as_joined(tokens)
-    text = joined.text if joined.separator == b"," else joined.text.replace(joined.separator, b",")
-    return b"[" + text + b"]"
-
-
 @builtin(pd.Index)
 def encode_index(index: pd.Index, enc: Encoder) -> Any:
     """An Index as a list of its values; a MultiIndex as a list of lists."""
-    return Raw(_labels(index, enc), trusted=True)
+    return Raw(labels_json(index, enc), trusted=True)
 
 
 @builtin(pd.api.extensions.ExtensionArray)
