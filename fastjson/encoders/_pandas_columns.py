@@ -18,6 +18,7 @@ import pandas as pd
 
 from .._values import Raw
 from . import _columns as cols
+from . import _datetimes as dates
 from . import _tokens as tok
 from . import numpy as np_enc
 
@@ -184,7 +185,7 @@ def tz_strings(s: pd.Series[Any] | pd.Index, datetime_format: str) -> list[str |
     view = f"M8[{values.unit}]"
     utc = np.asarray(values.asi8).view(view)
     wall = np.asarray(values.tz_localize(None).asi8).view(view)
-    result: list[str | None] = np_enc.zoned_strings(utc, wall, datetime_format).tolist()
+    result: list[str | None] = dates.zoned_strings(utc, wall, datetime_format).tolist()
     return result
 
 

@@ -19,8 +19,8 @@ import numpy as np
 import orjson
 import polars as pl
 
+from . import _datetimes as dates
 from . import _tokens as tok
-from . import numpy as np_enc
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -368,7 +368,7 @@ def positions(i: int, j: int) -> bytes:
 def seconds(series: pl.Series) -> pl.Series:
     """Durations as float seconds, by numpy's division as everywhere else in fastjson
     (polars multiplies by the reciprocal, which can differ in the last bit)."""
-    seconds = np_enc.timedelta_seconds(series.to_numpy())
+    seconds = dates.timedelta_seconds(series.to_numpy())
     return pl.Series(series.name, seconds, nan_to_null=True)
 
 

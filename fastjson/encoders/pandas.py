@@ -20,6 +20,7 @@ from .._errors import EncodeError, NonFiniteError, rebased
 from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
+from . import _datetimes as dates
 from . import _tokens as tok
 from . import numpy as np_enc
 from ._pandas_columns import (
@@ -280,7 +281,7 @@ class _Rows:
             if k in self.zoned:  # pandas' own time-zone data, by the one datetime rule
                 block.append(pl.Series(name, tz_strings(column, "iso"), dtype=pl.String))
             elif column.dtype.kind == "m":  # numpy's division, as on the pure route
-                seconds = np_enc.timedelta_seconds(column.to_numpy())
+                seconds = dates.timedelta_seconds(column.to_numpy())
                 block.append(pl.Series(name, seconds, nan_to_null=True))
             else:
                 block.append(pl.from_pandas(column, nan_to_null=True).alias(name))
@@ -431,7 +432,7 @@ def _timestamp(ts: pd.Timestamp, enc: Encoder) -> str:
 
 @builtin(pd.Timedelta)
 def _timedelta(td: pd.Timedelta, enc: Encoder) -> float:
-    return float(np_enc.timedelta_seconds(np.asarray(td.to_timedelta64())))
+    return float(dates.timedelta_seconds(np.asarray(td.to_timedelta64())))
 
 
 @builtin(type(pd.NaT))

@@ -35,6 +35,7 @@ from .._errors import EncodeError
 from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
+from . import _datetimes as dates
 from . import _tokens as tok
 from . import numpy as np_enc
 from ._polars_rows import (
@@ -257,7 +258,7 @@ def _http_strings(series: pl.Series) -> pl.Series:
     """RFC 822 dates in GMT, by numpy, as the pandas and numpy encoders write them."""
     if isinstance(series.dtype, pl.Datetime) and series.dtype.time_zone is not None:
         series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    strings = np_enc.datetime_strings(series.to_numpy(), "http")
+    strings = dates.datetime_strings(series.to_numpy(), "http")
     return pl.Series(series.name, strings.tolist(), dtype=pl.String)
 
 
