@@ -35,7 +35,7 @@ def column_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> list[bytes]:
 
 def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> tok.Tokens:
     """:func:`column_tokens` in whichever form encoding the column gives (a list, or one
-    text: see :class:`~fastjson.encoders._columns.Joined`)."""
+    text: see :class:`~._tokens.Joined`)."""
     dtype = s.dtype
     if isinstance(dtype, pd.SparseDtype):
         s = pd.Series(np.asarray(s.array.to_dense()), copy=False)
@@ -53,16 +53,9 @@ def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> tok.Tokens:
         if dtype.kind == "O":
             return _object_tokens(s.to_numpy(), enc)
         return np_enc.encoded_tokens(s.to_numpy(), enc)
-    # the array's mask, not np.asarray(s.isna()): numpy asks a Series for attributes that
-    # pandas looks up in its labels, building a string index's hash table for every block
-    na = np.asarray(s.array.isna())
-    kind = getattr(dtype, "kind", "O")
-    numpy_dtype = getattr(dtype, "numpy_dtype", None)
-    if kind in "biu" and numpy_dtype is not None:  # a placeholder of the dtype for NA
-        fill = False if kind == "b" else 0  # (Arrow's booleans refuse a 0)
-        return np_enc.masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=fill), na, enc)
-    if kind == "f" and numpy_dtype is not None:
-        return np_enc.masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=np.nan), na, enc)
+    nullable = _nullable_numbers(s)
+    if nullable is not None:
+        return np_enc.masked_tokens(*nullable, enc)
     if isinstance(dtype, pd.StringDtype):
         fast = _arrow_strings(s.array) if dtype.storage == "pyarrow" and len(s) > 500 else None
         if fast is not None:
@@ -71,6 +64,19 @@ def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> tok.Tokens:
             s.array.to_numpy(dtype=object, na_value=None), enc, scalars=True
         )
     return _object_tokens(s.to_numpy(dtype=object), enc)
+
+
+def _nullable_numbers(s: pd.Series[Any] | pd.Index) -> tuple[NDArray[Any], NDArray[Any]] | None:
+    """A nullable number column (``Int64``, ``Float64``, ``boolean``, Arrow's) as numpy
+    values, a placeholder of the dtype at each NA, and the NA mask (``None``: another
+    dtype). The mask is the array's, not ``s.isna()``: numpy asks a Series for attributes
+    that pandas looks up in its labels, building a string index's hash table each block."""
+    dtype: Any = s.dtype
+    numpy_dtype = getattr(dtype, "numpy_dtype", None)
+    if isinstance(dtype, np.dtype) or numpy_dtype is None or dtype.kind not in "biuf":
+        return None
+    fill = {"f": np.nan, "b": False}.get(dtype.kind, 0)  # Arrow's booleans refuse a 0
+    return s.to_numpy(dtype=numpy_dtype, na_value=fill), np.asarray(s.array.isna())
 
 
 def _arrow_timestamps(dtype: Any) -> bool:
@@ -301,10 +307,8 @@ def array_json(s: pd.Series[Any] | pd.Index, enc: Encoder) -> bytes:
     items: Any = None
     if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
         items = np_enc.numeric(s.to_numpy(), tenc)
-    elif getattr(dtype, "kind", "O") in "biuf" and getattr(dtype, "numpy_dtype", None):
-        na = np.asarray(s.array.isna())  # not np.asarray(s.isna()): see encoded_column
-        fill = {"f": np.nan, "b": False}.get(dtype.kind, 0)  # Arrow's booleans refuse a 0
-        values = s.to_numpy(dtype=dtype.numpy_dtype, na_value=fill)
+    elif (nullable := _nullable_numbers(s)) is not None:
+        values, na = nullable
         items = np_enc.numeric(values, tenc, null=na if na.any() else None) if len(s) else []
     if isinstance(items, Raw):
         return items.data

@@ -333,7 +333,7 @@ def _copied(column: pl.Series) -> tok.Pieces:
 
 def _writable(dtype: Any, enc: Encoder, nested: bool = False) -> bool:
     """Whether polars writes values of ``dtype`` as fastjson does, once a column of it
-    has been through :func:`_canonical` (which reaches top-level columns only).
+    has been brought to fastjson's form (:func:`~.polars._canonical`: top-level columns only).
 
     Nested integers could exceed 2**53 unseen, nested dates are ISO only, and
     a struct writes its fields in order, so under ``sort_keys`` only sorted ones.

@@ -204,7 +204,7 @@ def json_ready(a: NDArray[Any], enc: Encoder) -> NDArray[Any]:
 
 
 _BOOLEANS = [b"false", b"true"]
-"""Tokens of a boolean column, looked up (:class:`~._columns.Lookup`)."""
+"""Tokens of a boolean column, looked up (:class:`~._tokens.Lookup`)."""
 
 
 def tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> list[bytes]:

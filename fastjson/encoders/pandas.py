@@ -337,15 +337,16 @@ def _polars_exact(df: pd.DataFrame, enc: Encoder) -> bool:
     dates = (isinstance(d, pd.DatetimeTZDtype) or getattr(d, "kind", "") == "M" for d in df.dtypes)
     if enc.option("datetime_format") != "iso" and any(dates):
         return False
-    return not any(_has_big_int(column, enc) for _, column in df.items())
+    return enc.option("big_int") != "string" or not any(map(_has_big_int, df.items()))
 
 
-def _has_big_int(column: pd.Series[Any], enc: Encoder) -> bool:
+def _has_big_int(item: tuple[Any, pd.Series[Any]]) -> bool:
     """A 64-bit integer column holding a value that ``big_int="string"`` quotes."""
+    column = item[1]
     dtype: Any = column.dtype
-    if enc.option("big_int") != "string" or getattr(dtype, "kind", "") not in ("i", "u"):
+    if getattr(dtype, "kind", "") not in ("i", "u") or dtype.itemsize < 8:
         return False
-    return dtype.itemsize >= 8 and np_enc.beyond_safe(column.min(), column.max())
+    return np_enc.beyond_safe(column.min(), column.max())
 
 
 def _supported(dtype: Any) -> bool:

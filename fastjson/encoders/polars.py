@@ -199,20 +199,15 @@ def _has_big_int(series: pl.Series, enc: Encoder) -> bool:
 # -- columns -------------------------------------------------------------------
 
 
-def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
-    """:func:`column_tokens` in the form encoding gives: numbers and booleans with no
-    null as one text (or codes), as numpy encodes them; other columns as a list."""
-    if series.dtype in _NUMPY_NUMBERS and not series.null_count():
-        return np_enc.encoded_tokens(series.to_numpy(), enc)
-    return column_tokens(series, enc)
+def column_tokens(series: pl.Series, enc: Encoder) -> list[bytes]:
+    """The JSON text of every value of a column, chosen by dtype, vectorised."""
+    return tok.as_list(encoded_tokens(series, enc))
 
 
 @guarded
-def column_tokens(series: pl.Series, enc: Encoder) -> list[bytes]:
-    """The JSON text of every value of a column, chosen by dtype, vectorised.
-
-    Errors carry the row (``$[3]``); the table adds the column.
-    """
+def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
+    """:func:`column_tokens` in the form encoding gives (numbers as numpy encodes them).
+    Errors carry the row (``$[3]``); the table adds the column."""
     series = _canonical(series, enc)
     dtype = series.dtype
     if dtype == pl.Null:
@@ -220,13 +215,13 @@ def column_tokens(series: pl.Series, enc: Encoder) -> list[bytes]:
     if dtype in _NUMPY_NUMBERS or dtype == pl.Float16:
         if series.null_count():  # the values with nulls filled, and the null mask
             values = series.fill_null(False if dtype == pl.Boolean else 0).to_numpy()
-            return tok.as_list(np_enc.masked_tokens(values, series.is_null().to_numpy(), enc))
-        return np_enc.tokens(series.to_numpy(), enc)
+            return np_enc.masked_tokens(values, series.is_null().to_numpy(), enc)
+        return np_enc.encoded_tokens(series.to_numpy(), enc)
     if isinstance(dtype, pl.Categorical | pl.Enum):
         series = series.cast(pl.String)
     if series.dtype == pl.String or series.dtype.is_integer():  # strings, 128-bit integers
-        return np_enc.tokens(series.to_list(), enc, scalars=True)
-    return np_enc.tokens(series.to_list(), enc)  # nested, binary, object: cell by cell
+        return np_enc.encoded_tokens(series.to_list(), enc, scalars=True)
+    return np_enc.encoded_tokens(series.to_list(), enc)  # nested, binary, object: each
 
 
 def _canonical(series: pl.Series, enc: Encoder) -> pl.Series:
