@@ -197,9 +197,6 @@ def json_ready(a: NDArray[Any], enc: Encoder) -> NDArray[Any]:
     raise EncodeError(f"numpy dtype {a.dtype} is not supported")
 
 
-# -- dates ---------------------------------------------------------------------
-
-
 # -- columns -------------------------------------------------------------------
 
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from ..core import Encoder
+    from ._polars_rows import FastTable
 
 
 # -- frames --------------------------------------------------------------------
@@ -221,7 +222,7 @@ def ndjson(df: pd.DataFrame, enc: Encoder) -> bytes:
 # -- the polars route -----------------------------------------------------------
 
 
-def polars_table(df: pd.DataFrame, enc: Encoder, pure_faster: bool = False) -> Any:
+def polars_table(df: pd.DataFrame, enc: Encoder, pure_faster: bool = False) -> FastTable | None:
     """polars' writer (:class:`~._polars_rows.FastTable`) for ``df``, converted a block of rows
     at a time; ``None`` where it would not write what the pure route writes, or where the
     route decision (:func:`~._route.use_polars`) is the pure route."""
@@ -358,9 +359,6 @@ def _supported(dtype: Any) -> bool:
     return isinstance(dtype, pd.DatetimeTZDtype | pd.StringDtype) or (
         getattr(dtype, "kind", "") in "biuf" and hasattr(dtype, "numpy_dtype")
     )
-
-
-# -- labels ------------------------------------------------------------------------
 
 
 # -- series, index, scalars ----------------------------------------------------

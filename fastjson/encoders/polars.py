@@ -1,4 +1,4 @@
-"""polars DataFrame and Series: how to read polars data, and polars' own route.
+"""polars DataFrame and Series, and what the token route reads of their columns.
 
 Imported lazily by the registry the first time a polars object is seen;
 :mod:`fastjson.encoders.arrow` converts pyarrow data with ``pl.from_arrow``
@@ -58,7 +58,6 @@ _INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt
 _NARROW = (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16, pl.UInt32)
 _NUMPY_NUMBERS = (*_INTEGERS, pl.Float32, pl.Float64, pl.Boolean)
 """Columns numpy encodes whole (:func:`fastjson.encoders.numpy.numeric`)."""
-
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -125,10 +124,17 @@ def _table(
     return _Tokens(df, enc, orient, series), cols.PURE
 
 
+def _has_big_int(series: pl.Series, enc: Encoder) -> bool:
+    """A 64-bit (or wider) integer column holding a value that ``big_int="string"`` quotes."""
+    if enc.option("big_int") != "string" or not series.dtype.is_integer():
+        return False
+    return series.dtype not in _NARROW and np_enc.beyond_safe(series.min(), series.max())
+
+
 def _keyed_whole(df: pl.DataFrame) -> bool:
     """Whether ``columns`` is faster on the token route: every column numbers or booleans
     with no null, each encoded whole by numpy and alternated with the row labels by Arrow
-    (:func:`~._columns.keyed`), where polars builds a string a cell (measured in
+    (:func:`~._tokens.keyed`), where polars builds a string a cell (measured in
     ``bench/README.md``)."""
     whole = (s.dtype in _NUMPY_NUMBERS and not s.null_count() for s in df.iter_columns())
     return tok.available() and all(whole)
@@ -166,34 +172,6 @@ class _Tokens(cols.TokenTable):
 
     def labels(self, i: int, j: int) -> list[bytes]:
         return [b"," + positions(i, j)[1:-1]]
-
-
-# -- polars' route -------------------------------------------------------------
-
-
-def _utf8(series: pl.Series) -> pl.Series:
-    """Binary values as the UTF-8 text they hold, as numpy's bytes arrays are written."""
-    try:
-        return series.cast(pl.String)
-    except pl.exceptions.ComputeError:
-        pass
-    for row, value in enumerate(series.to_list()):  # only to say where: this fails anyway
-        try:
-            value is None or value.decode()
-        except UnicodeDecodeError:
-            reason = f"bytes that are not UTF-8 have no JSON form: {value!r}"
-            raise EncodeError(reason, f"$[{row}]") from None
-    raise EncodeError("a Binary column holds bytes that are not UTF-8")
-
-
-# -- what polars writes as fastjson does -------------------------------------
-
-
-def _has_big_int(series: pl.Series, enc: Encoder) -> bool:
-    """A 64-bit (or wider) integer column holding a value that ``big_int="string"`` quotes."""
-    if enc.option("big_int") != "string" or not series.dtype.is_integer():
-        return False
-    return series.dtype not in _NARROW and np_enc.beyond_safe(series.min(), series.max())
 
 
 # -- columns -------------------------------------------------------------------
@@ -242,6 +220,21 @@ def _canonical(series: pl.Series, enc: Encoder) -> pl.Series:
     if isinstance(dtype, pl.Decimal):
         return decimal_strings(series, dtype.scale)
     return series
+
+
+def _utf8(series: pl.Series) -> pl.Series:
+    """Binary values as the UTF-8 text they hold, as numpy's bytes arrays are written."""
+    try:
+        return series.cast(pl.String)
+    except pl.exceptions.ComputeError:
+        pass
+    for row, value in enumerate(series.to_list()):  # only to say where: this fails anyway
+        try:
+            value is None or value.decode()
+        except UnicodeDecodeError:
+            reason = f"bytes that are not UTF-8 have no JSON form: {value!r}"
+            raise EncodeError(reason, f"$[{row}]") from None
+    raise EncodeError("a Binary column holds bytes that are not UTF-8")
 
 
 def _select(series: pl.Series, expression: Any) -> pl.Series:
