@@ -27,6 +27,7 @@ from ._values import Raw
 from ._walk import MAX_DEPTH
 from .core import Encoder, dumpb, dumps, loads
 from .encoders import stdlib as _stdlib  # noqa: F401 (registers the built-in encoders)
+from .encoders import streams as _streams  # noqa: F401 (objects with __arrow_c_stream__)
 from .registry import Registry, encoder, register, unregister
 from .streaming import iter_encode, iter_ndjson
 

@@ -79,12 +79,15 @@ def json_values_exceed(data: bytes | str, limit: int) -> bool:
 
 def large(threshold: int) -> Callable[[Any], bool]:
     """The rule for streaming: true for a value known to be large, an array or frame
-    with more than ``threshold`` elements, or a generator or other iterator (its size
-    is unknown until it ends). Asked about single values, never about every element."""
+    with more than ``threshold`` elements, or a generator or other iterator, a query
+    result or a reader (its size is unknown until it ends). Asked about single values,
+    never about every element."""
 
     def big(obj: Any) -> bool:
         if type(obj) in NATIVE:
             return False
+        if _is_stream(obj):  # a query's size is unknown until it has run (never ask .shape)
+            return True
         size = getattr(obj, "size", None)  # numpy arrays, pandas frames and Series
         if not isinstance(size, int):
             shape = getattr(obj, "shape", None)  # polars frames, Arrow tables
@@ -94,6 +97,13 @@ def large(threshold: int) -> Callable[[Any], bool]:
         return hasattr(obj, "__next__") and hasattr(obj, "__iter__")
 
     return big
+
+
+def _is_stream(obj: Any) -> bool:
+    from .encoders._source import stream_of
+    from .registry import builtins
+
+    return stream_of(obj, builtins) is not None
 
 
 def _product(shape: tuple[Any, ...]) -> int | None:
@@ -160,17 +170,19 @@ def arrow_form(obj: Any, rows_per_batch: int = 65_536) -> tuple[Iterator[Any], A
     """Record batches of ``obj`` and their schema, or ``None`` when Arrow has no form for
     it: the value's table source (pandas frames and Series, numpy arrays of one or two
     dimensions, polars and Arrow tables and columns) is asked, and says no for what Arrow
-    cannot hold (column names that write alike, mixed objects...) before any batch."""
+    cannot hold (column names that write alike, mixed objects...) before any batch. A
+    query result or reader gives its batches as they are read (not read until asked)."""
     if type(obj) in NATIVE:
         return None
-    from .encoders._source import NoArrowForm, source_of
+    from .encoders._source import NoArrowForm, source_of, stream_of
     from .registry import builtins
 
-    source = source_of(obj, builtins)
-    if source is None:
-        return None
+    stream = stream_of(obj, builtins)
+    source = source_of(obj, builtins) if stream is None else None
     try:
-        return source.arrow(rows_per_batch)
+        if stream is not None:
+            return stream.arrow(rows_per_batch)
+        return None if source is None else source.arrow(rows_per_batch)
     except (NoArrowForm, ImportError):
         return None
 

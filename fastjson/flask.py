@@ -377,8 +377,9 @@ def ndjson_response(
 def arrow_response(obj: Any, *, status: int = 200, headers: Headers = None) -> Response:
     """A streamed Arrow IPC response (``application/vnd.apache.arrow.stream``), lossless.
 
-    For pandas and polars frames and Series, 1-D and 2-D numpy arrays and
-    pyarrow tables; ``TypeError`` for anything else. ``pyarrow.ipc.open_stream``,
+    For pandas and polars frames and Series, 1-D and 2-D numpy arrays, pyarrow
+    tables, and query results and readers (batch by batch); ``TypeError`` for
+    anything else. ``pyarrow.ipc.open_stream``,
     ``polars.read_ipc_stream`` and the JavaScript ``apache-arrow`` package read it.
     """
     form = arrow_form(obj)
@@ -400,8 +401,10 @@ def respond(
 
     - ``application/json`` (also for ``*/*`` or no ``Accept``): :func:`json_response`;
     - ``application/x-ndjson`` or ``application/jsonl``: :func:`ndjson_response`;
-    - ``application/vnd.apache.arrow.stream``, for frames, Series, 1-D and 2-D arrays
-      and Arrow or polars tables that Arrow can hold: :func:`arrow_response`.
+    - ``application/vnd.apache.arrow.stream``, for frames, Series, 1-D and 2-D arrays,
+      Arrow or polars tables that Arrow can hold, and query results and readers (Arrow
+      readers, DuckDB relations, polars lazy frames, Dask collections, their batches
+      passed through as they are read): :func:`arrow_response`.
 
     Anything else answers ``406`` in the JSON error shape, naming what is on offer
     (a frame whose column names collide as strings has no Arrow form, say); never a

@@ -18,9 +18,9 @@ encoder. An encoder registered by type wins over the layers below it. The
 answer per type is cached and the cache is dropped whenever any registry
 changes, so the lookup is computed once per type, not on every call.
 
-Built-in numpy, pandas, polars, pyarrow and ``Decimal`` encoders load lazily:
-the first time a class with one of those packages' classes in its MRO is
-looked up, the matching module in :mod:`fastjson.encoders` is imported, before
+Built-in numpy, pandas, polars, pyarrow, DuckDB, Dask and ``Decimal`` encoders
+load lazily: the first time a class with one of those packages' classes in its
+MRO is looked up, the matching modules in :mod:`fastjson.encoders` are imported, before
 any entry is matched. ``pd.Timestamp`` subclasses ``datetime`` and
 ``np.float64`` subclasses ``float``: matched before their family is loaded,
 they would take the stdlib encoders and lose what the family knows (the
@@ -90,14 +90,17 @@ def watch(watcher: Watcher) -> None:
         _watchers.add(watcher)
 
 
-_LAZY_MODULES = {
-    "decimal": "fastjson.encoders._decimal",
-    "numpy": "fastjson.encoders.numpy",
-    "pandas": "fastjson.encoders.pandas",
-    "polars": "fastjson.encoders.polars",
-    "pyarrow": "fastjson.encoders.arrow",
+_LAZY_MODULES: dict[str, tuple[str, ...]] = {
+    "decimal": ("fastjson.encoders._decimal",),
+    "numpy": ("fastjson.encoders.numpy",),
+    "pandas": ("fastjson.encoders.pandas",),
+    "polars": ("fastjson.encoders.polars", "fastjson.encoders.streams.lazy"),
+    "pyarrow": ("fastjson.encoders.arrow", "fastjson.encoders.streams.arrow"),
+    "duckdb": ("fastjson.encoders.streams.duckdb",),
+    "dask": ("fastjson.encoders.streams.dask",),
 }
-"""Top-level package of an unknown class -> fastjson module registering its built-ins."""
+"""Top-level package of an unknown class -> fastjson modules registering its built-ins
+(a library's tables, then its streams: :mod:`fastjson.encoders.streams`)."""
 
 
 class Entry:
@@ -352,9 +355,7 @@ class _Builtins(Registry):
         anything is matched: a ``pd.Timestamp`` must meet pandas' encoder, not the
         ``datetime`` one its MRO reaches first."""
         roots = {c.__module__.partition(".")[0] for c in mro}
-        pending = [
-            _LAZY_MODULES[r] for r in roots if _LAZY_MODULES.get(r) not in (None, *self._loaded)
-        ]
+        pending = [m for r in roots for m in _LAZY_MODULES.get(r, ()) if m not in self._loaded]
         if not pending:
             return
         with _lock:  # other threads wait here until the encoders are registered

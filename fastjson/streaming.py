@@ -5,9 +5,11 @@ what :func:`fastjson.dumpb` returns for the same object and options. Big
 values are written piece by piece: numpy arrays by slices of the leading
 axis, DataFrames and Series by row ranges (through the same column code as
 ``dumpb``), lists, tuples and dicts element by element, and generators and
-other iterators lazily, as they yield. Everything else, and anything small,
-is encoded whole by the same :class:`~fastjson.Encoder`, so there is no
-second copy of the type rules here: this module only decides where to cut.
+other iterators lazily, as they yield, and query results and readers (Arrow
+readers, DuckDB relations, polars lazy frames, Dask collections) batch by batch.
+Everything else, and anything small, is encoded whole by the same
+:class:`~fastjson.Encoder`, so there is no second copy of the type rules here:
+this module only decides where to cut.
 
 Errors are raised before the first chunk where they can be known: a frame's
 labels and dtypes, and NaN under ``nan="error"``, are checked up front. A
@@ -30,7 +32,7 @@ from ._options import Options
 from ._values import NATIVE
 from ._walk import object_items
 from .core import Encoder, encoder_for, escape_non_ascii
-from .encoders._source import Source, source_of
+from .encoders._source import Source, Stream, batches_of, source_of, stream_of
 
 __all__ = ("CHUNK_SIZE", "iter_encode", "iter_ndjson")
 
@@ -158,6 +160,9 @@ class _Writer:
             return None
         if getattr(entry.func, "streams_lazily", False):
             return self._lazy
+        stream = stream_of(obj, self.enc.registry)
+        if stream is not None:
+            return lambda _obj, depth: self._stream(obj, stream, depth)
         source = source_of(obj, self.enc.registry)
         if source is None or source.rows is None or source.cells * 8 <= self.chunk_size:
             return None
@@ -200,6 +205,58 @@ class _Writer:
                 column = functools.partial(source.column, k)
                 yield from self._slices(column, n, column_rows, b"{", b"}", target=target)
             yield b"}"
+
+    def _stream(self, obj: Any, stream: Stream, depth: int) -> Iterator[Piece]:
+        """A query result or reader batch by batch, in the orients where that writes the
+        collected table's bytes (:meth:`Stream.streams`); in the others, and where
+        ``indent`` would lay frames out as nested lists, the table collected first and
+        then written as any table is."""
+        enc = self.enc
+        if not stream.streams(enc) or (self.indent and not enc.fragments):
+            yield from self.pieces(stream.collect(), depth)
+            return
+        keyed = enc.option("orient") not in _UNLABELLED
+        target = self.range_bytes if stream.kind == "frame" else self.chunk_size
+        yield b"{" if keyed else b"["
+        offset, wrote = 0, False
+        for source in batches_of(obj, enc.registry):
+            try:
+                by_position = keyed and not source.labelled  # rows written as records
+                source = source.prepared(enc.replace(orient="records") if by_position else enc)
+                rows = _rows_per_piece(source.row_bytes, target)
+                n = source.rows or 0
+                if by_position:
+                    pieces = self._positioned(source, offset, n)
+                else:
+                    pieces = self._slices(source.part, n, rows, b"", b"", target=target)
+                for k, piece in enumerate(p for p in pieces if p):
+                    if k == 0 and wrote:
+                        yield b","
+                    wrote = True
+                    yield piece
+            except EncodeError as exc:
+                error = rebased(exc, offset)
+                raise (_labelled(error) if keyed else error) from exc.__cause__
+            offset += n
+        yield b"}" if keyed else b"]"
+
+    def _positioned(self, source: Source, offset: int, n: int) -> Iterator[Piece]:
+        """The ``index`` members of a batch of a table with no index (its labels the row
+        positions over the whole table, from ``offset``), by ranges of rows, with a comma
+        between ranges: each row's record written as NDJSON, its label put before it."""
+        from .encoders.streams import positioned
+
+        records = self.enc.replace(orient="records")
+        step = _rows_per_piece(source.row_bytes, self.range_bytes)
+        for i in range(0, n, step):
+            try:
+                lines = source.lines(i, min(n, i + step), records)
+            except EncodeError as exc:
+                raise _labelled(rebased(exc, offset + i)) from exc.__cause__
+            if i:
+                yield b","
+            members = positioned(lines, offset + i)
+            yield self._escaped(bytes(members)) if self.escape else members
 
     def _open(self, opener: bytes, closer: bytes, depth: int) -> tuple[bytes, bytes, bytes]:
         """Opening, separator and closing bytes of a container at ``depth``.
@@ -357,6 +414,8 @@ class _Writer:
                 converted = self.enc.convert(obj)
                 if type(converted) is not type(obj):  # else encode raises why
                     return self.lines(converted)
+            if entry is not None and stream_of(obj, self.enc.registry) is not None:
+                return self._stream_lines(obj)
             source = None if entry is None else source_of(obj, self.enc.registry)
             if source is not None and source.rows is not None:
                 return self._source_lines(source)
@@ -383,6 +442,16 @@ class _Writer:
             except EncodeError as exc:
                 raise rebased(exc, i) from exc.__cause__
 
+    def _stream_lines(self, obj: Any) -> Iterator[Piece]:
+        """A query result or reader, batch by batch, a record (or element) a line."""
+        offset = 0
+        for source in batches_of(obj, self.enc.registry):
+            try:
+                yield from self._source_lines(source)
+            except EncodeError as exc:
+                raise rebased(exc, offset) from exc.__cause__
+            offset += source.rows or 0
+
     def _element_lines(self, items: Iterator[Any]) -> Iterator[Piece]:
         index = 0
         try:
@@ -396,6 +465,16 @@ class _Writer:
             close = getattr(items, "close", None)
             if close is not None:
                 close()
+
+
+def _labelled(exc: EncodeError) -> EncodeError:
+    """``exc`` raised for row ``k`` (``$[k]...``) as the ``index`` orient names it, by
+    its position as a label: ``$["k"]...`` (a path already keyed is left as it is)."""
+    path = exc.path
+    end = path.find("]")
+    if not path.startswith("$[") or not path[2:end].isdigit():
+        return exc
+    return exc.at(f'$["{path[2:end]}"]{path[end + 1 :]}')
 
 
 def _rows_per_piece(bytes_per_row: int, chunk_size: int) -> int:

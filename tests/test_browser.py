@@ -26,7 +26,7 @@ FLAGS = [
     "--disable-sync",
 ]
 OUTPUT = Path(__file__).resolve().parent / "output"  # screenshots; ignored by git
-FRAME_COLUMNS = ["id", "when", "value", "label", "count"]
+FRAME_COLUMNS = ["id", "sensor", "ts", "value", "status", "battery"]
 STREAM_ROWS = 5000
 EM_DASH = "\u2014"
 
@@ -138,10 +138,85 @@ def test_index_page_shows_chart_table_and_stream(base, browser):
     page.wait_for_selector("#chart polyline.series")
     page.wait_for_selector("#frame tbody tr")
 
-    # The chart: one polyline of 200 points inside the plot, annotated with the true min/max.
-    status, array = fetch(base + "/api/hello_rest/data/array?n=200")
+    # The database's size, as /db/ says.
+    status, info = fetch(base + "/api/hello_rest/db/")
     assert status == 200
-    values = array["values"]
+    wait_for(page, "document.getElementById('db-info').textContent.includes('readings')")
+    assert page.text_content("#db-info") == (
+        f"{info['rows']:,} readings from {info['sensors']} sensors, "
+        f"{info['first']} to {info['last']} (UTC)."
+    )
+
+    # The chart: one polyline, a point per hour of s00, annotated with the true min/max.
+    check_chart(page, base, "s00")
+
+    # The table: the latest readings, as /db/readings sent them; a null value as an em dash.
+    status, records = fetch(base + "/api/hello_rest/db/readings?order=-ts&limit=10")
+    assert status == 200 and len(records) == 10
+    headers = page.eval_on_selector_all("#frame thead th", "ths => ths.map(th => th.textContent)")
+    assert headers == FRAME_COLUMNS
+    cells = page.eval_on_selector_all(
+        "#frame tbody tr",
+        "rows => rows.map(tr => Array.from(tr.cells, (td) => td.textContent))",
+    )
+    assert len(cells) == 10
+    for shown, record in zip(cells, records, strict=True):
+        assert shown[0] == str(record["id"])
+        assert shown[1] == record["sensor"]
+        assert shown[2] == record["ts"]
+        assert shown[3] == (EM_DASH if record["value"] is None else f"{record['value']:.3f}")
+        assert shown[4] == record["status"]
+        assert shown[5] == record["battery"]
+    assert page.text_content("#frame-status") == "10 rows \u00d7 6 columns."
+    wait_for(page, "document.getElementById('dask-status').dataset.state !== undefined")
+    assert page.get_attribute("#dask-status", "data-state") == "same"
+    assert page.text_content("#dask-status") == (
+        "Dask answers the same 10 rows from readings.parquet."
+    )
+
+    # The stream: every row arrived, in order, and the last ones are on show.
+    assert page.text_content("#stream-count") == f"rows received: {STREAM_ROWS}"
+    assert page.get_attribute("#stream-count", "aria-busy") == "false"
+    assert page.eval_on_selector("#stream-progress", "p => p.value") == STREAM_ROWS
+    assert page.text_content("#stream-status").startswith(f"Done: {STREAM_ROWS} rows")
+    last = page.eval_on_selector_all(
+        "#stream-rows tbody tr", "rows => rows.map(tr => tr.cells[0].textContent)"
+    )
+    assert last and last[-1] == str(STREAM_ROWS - 1)
+    assert [int(i) for i in last] == list(range(STREAM_ROWS - len(last), STREAM_ROWS))
+
+    # Changing outputs are announced; the page is clean and stayed on this machine.
+    for selector in (
+        "#hello",
+        "#greeting",
+        "#db-info",
+        "#chart-status",
+        "#frame-status",
+        "#dask-status",
+        "#stream-count",
+    ):
+        assert page.get_attribute(selector, "aria-live") == "polite", selector
+    assert page.get_attribute("#stream-status", "role") == "status"
+    assert watch.console_errors == []
+    assert watch.page_errors == []
+    assert watch.outside == []
+    assert watch.requests, "no request was seen"
+    assert all(urlsplit(url).hostname == "127.0.0.1" for url in watch.requests), watch.requests
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "hello_rest.png"), full_page=True)
+    context.close()
+
+
+def check_chart(page: Any, base: str, sensor: str) -> None:
+    """The chart shows ``sensor``'s hourly means as /db/hourly returns them: a point per
+    hour left to right, the highest value highest, min and max labelled."""
+    wait_for(page, f"document.getElementById('chart').dataset.sensor === '{sensor}'")
+    page.wait_for_selector("#chart polyline.series")
+    status, hours = fetch(base + f"/api/hello_rest/db/hourly?sensor={sensor}&limit=200")
+    assert status == 200 and len(hours) > 2
+    assert all(hour["sensor"] == sensor for hour in hours)
+    values = [hour["mean"] for hour in hours if hour["mean"] is not None]
     chart = page.evaluate(
         """() => {
             const svg = document.getElementById('chart');
@@ -160,63 +235,29 @@ def test_index_page_shows_chart_table_and_stream(base, browser):
         }"""
     )
     assert chart["lines"] == 1
-    assert len(chart["points"]) == 200
+    assert len(chart["points"]) == len(values)
     width, height = chart["box"]
     assert all(0 <= x <= width and 0 <= y <= height for x, y in chart["points"])
     xs = [x for x, _ in chart["points"]]
-    assert xs == sorted(xs) and len(set(xs)) == 200
+    assert xs == sorted(xs) and len(set(xs)) == len(values)
     ys = [y for _, y in chart["points"]]  # SVG y grows downwards: the largest value is highest
     assert ys.index(min(ys)) == values.index(max(values))
     assert ys.index(max(ys)) == values.index(min(values))
     assert chart["min"] == f"min {min(values):.3f}"
     assert chart["max"] == f"max {max(values):.3f}"
-    assert {"0", "199", "index"} <= set(chart["labels"])  # axis labels
+    first = hours[0]["hour"]
+    assert {f"{first[5:10]} {first[11:13]}h", "hour (UTC)"} <= set(chart["labels"])
     assert chart["rendered"] > width / 2
-    assert "200 values" in page.text_content("#chart-status")
+    assert page.text_content("#chart-status").startswith(f"{sensor}: {len(values)} values")
 
-    # The table: the five columns, 10 rows, nulls as an em dash, values as the server sent them.
-    status, records = fetch(base + "/api/hello_rest/data/frame?rows=10")
-    assert status == 200
-    headers = page.eval_on_selector_all("#frame thead th", "ths => ths.map(th => th.textContent)")
-    assert headers == FRAME_COLUMNS
-    cells = page.eval_on_selector_all(
-        "#frame tbody tr",
-        "rows => rows.map(tr => Array.from(tr.cells, (td) => td.textContent))",
-    )
-    assert len(cells) == 10
-    for shown, record in zip(cells, records, strict=True):
-        assert shown[0] == str(record["id"])
-        assert shown[1] == record["when"]
-        assert shown[2] == (EM_DASH if record["value"] is None else f"{record['value']:.4f}")
-        assert shown[3] == record["label"]
-        assert shown[4] == (EM_DASH if record["count"] is None else str(record["count"]))
-    assert any(EM_DASH in row for row in cells)  # the frame has NaN and <NA>: both shown
-    assert page.text_content("#frame-status") == "10 rows \u00d7 5 columns."
 
-    # The stream: every row arrived, in order, and the last ones are on show.
-    assert page.text_content("#stream-count") == f"rows received: {STREAM_ROWS}"
-    assert page.get_attribute("#stream-count", "aria-busy") == "false"
-    assert page.eval_on_selector("#stream-progress", "p => p.value") == STREAM_ROWS
-    assert page.text_content("#stream-status").startswith(f"Done: {STREAM_ROWS} rows")
-    last = page.eval_on_selector_all(
-        "#stream-rows tbody tr", "rows => rows.map(tr => tr.cells[0].textContent)"
-    )
-    assert last and last[-1] == str(STREAM_ROWS - 1)
-    assert [int(i) for i in last] == list(range(STREAM_ROWS - len(last), STREAM_ROWS))
-
-    # Changing outputs are announced; the page is clean and stayed on this machine.
-    for selector in ("#hello", "#greeting", "#chart-status", "#frame-status", "#stream-count"):
-        assert page.get_attribute(selector, "aria-live") == "polite", selector
-    assert page.get_attribute("#stream-status", "role") == "status"
-    assert watch.console_errors == []
-    assert watch.page_errors == []
-    assert watch.outside == []
-    assert watch.requests, "no request was seen"
-    assert all(urlsplit(url).hostname == "127.0.0.1" for url in watch.requests), watch.requests
-
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUTPUT / "hello_rest.png"), full_page=True)
-    context.close()
+def test_chart_follows_the_sensor_chosen(base, browser):
+    page = browser.new_page()
+    page.goto(base + "/")
+    check_chart(page, base, "s00")
+    page.select_option("#chart-sensor", "s42")
+    check_chart(page, base, "s42")
+    assert page.text_content("#chart-sensor-shown") == "s42"
 
 
 def test_ndjson_reader_splits_lines_across_any_chunking(base, browser):
@@ -257,14 +298,14 @@ def test_index_page_shows_fetch_errors(base, browser):
     """A failing endpoint shows its error in the page instead of leaving "Loading…"."""
     context = browser.new_context()
     context.route(
-        "**/api/hello_rest/data/array*",
+        "**/api/hello_rest/db/hourly*",
         lambda route: route.fulfill(
             status=500,
             content_type="application/json",
             body='{"status":500,"error":"Internal Server Error","message":"boom"}',
         ),
     )
-    context.route("**/api/hello_rest/data/frame*", lambda route: route.abort("connectionrefused"))
+    context.route("**/api/hello_rest/db/readings*", lambda route: route.abort("connectionrefused"))
     context.route(
         "**/api/hello_rest/data/sensors*",
         lambda route: route.fulfill(

@@ -16,6 +16,12 @@ def check_service(base: str) -> None:
     assert (status, body["message"]) == (400, "invalid language: fr")
     status, body = fetch(base + "/api/hello_rest/data/array?n=100000")
     assert status == 200 and len(body["values"]) == 100000
+    status, rows = fetch(base + "/api/hello_rest/db/readings?sensor=s02&limit=5&columns=id")
+    assert status == 200 and rows == [{"id": 2 + 100 * i} for i in range(5)]
+    assert fetch(base + "/api/hello_rest/dask/readings?sensor=s02&limit=5&columns=id") == (
+        200,
+        rows,
+    )
 
 
 def test_development_server():

@@ -2,20 +2,34 @@
 
 ``GET /`` says hello; ``/greet/<name>`` greets in English, German or Spanish;
 the ``/data/...`` endpoints return numpy and pandas payloads, which is what
-fastjson is for. They answer in the representation the ``Accept`` header asks
-for (JSON, NDJSON, or Arrow for arrays and frames) and stream big payloads.
-Run it with ``make run`` or ``python -m examples.hello_rest``.
+fastjson is for; the ``/db/...`` endpoints query an embedded DuckDB database
+of sensor readings (:mod:`.readings`, built at first start), and
+``/dask/readings`` the same data through Dask. They answer in the
+representation the ``Accept`` header asks for (JSON, NDJSON, or Arrow for
+arrays and frames) and stream big payloads. Run it with ``make run`` or
+``python -m examples.hello_rest``.
+
+Configuration, from the app's config or the environment (``HELLO_REST_<KEY>``,
+read by :func:`create`):
+
+- ``READINGS_ROWS``: how many readings the database holds (5,000,000);
+- ``READINGS_FOLDER``: where it lives (the app's instance folder, ``instance/``
+  at the repository root when run from a checkout);
+- ``DASK_SCHEDULER``: the address of a Dask scheduler for ``/dask/readings``
+  (``tcp://host:8786``); without it Dask runs on threads in the server process.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Iterator
 from typing import Any
 
 from fastjson.ns import (
     Namespace,
+    Response,
     abort,
     etag,
     jsonify,
@@ -24,6 +38,8 @@ from fastjson.ns import (
     request,
     respond,
 )
+
+from . import queries, readings
 
 app = Namespace(__name__)
 _log = logging.getLogger(__name__)
@@ -184,6 +200,146 @@ def _summary() -> Any:
     return jsonify(n=a.size, mean=mean, min=a.min(), max=a.max())
 
 
+# ---- the database ------------------------------------------------------------------------
+
+_READINGS = "hello_rest.readings"
+_DASK_CLIENTS: dict[tuple[int, str], Any] = {}
+
+
+def _database() -> readings.Readings:
+    from flask import current_app
+
+    store: readings.Readings = current_app.extensions[_READINGS]
+    return store
+
+
+def _query(allowed: tuple[str, ...] = queries.READING_PARAMS) -> queries.Query:
+    """The request's query string as a checked query, or a 400 that says what is wrong."""
+    try:
+        return queries.parse(request.args, allowed)
+    except queries.BadQuery as exc:
+        abort(400, str(exc))
+
+
+def _use_dask_scheduler() -> None:
+    """Make the ``distributed.Client`` of ``DASK_SCHEDULER`` (one per process and address)
+    the one Dask computes on.
+
+    A streamed response computes its partitions after the view has returned, so
+    the client is set process-wide (``dask.config``), not for the view's duration.
+    Without a scheduler, Dask's local threads compute them.
+    """
+    from flask import current_app
+
+    address = current_app.config.get("DASK_SCHEDULER")
+    if not address:
+        return
+    key = (os.getpid(), str(address))
+    client = _DASK_CLIENTS.get(key)
+    if client is None:
+        from distributed import Client
+
+        client = _DASK_CLIENTS[key] = Client(str(address), set_as_default=False)  # type: ignore[no-untyped-call]
+    import dask
+
+    dask.config.set(scheduler=client)
+
+
+def close_dask_clients() -> None:
+    """Close this process's clients of Dask schedulers (before their scheduler goes away)."""
+    pid = os.getpid()
+    mine = [key for key in _DASK_CLIENTS if key[0] == pid]
+    for key in mine:
+        _DASK_CLIENTS.pop(key).close()
+    if mine:
+        import dask
+
+        dask.config.set(scheduler=None)  # back to Dask's local threads
+
+
+def _answer(sql_and_params: tuple[str, list[Any]]) -> Response:
+    """``respond`` with the rows of a query, on a cursor of its own that is closed once
+    the response is sent (a streamed body reads from it until its last byte)."""
+    cursor = _database().cursor()
+    try:
+        response = respond(queries.relation(cursor, sql_and_params))  # read batch by batch
+    except BaseException:
+        cursor.close()
+        raise
+    response.call_on_close(cursor.close)
+    return response
+
+
+def _row_cost() -> int:
+    """Bytes a response of ``?limit=`` rows may hold: the Arrow table and what encodes it."""
+    return _size("limit", queries.DEFAULT_LIMIT, queries.MAX_LIMIT) * 200
+
+
+@app.route("/db/")
+def _db() -> Any:
+    """What the database holds: its size, sensors, time span, and the query vocabulary."""
+    cursor = _database().cursor()
+    try:
+        rows, sensors, first, last = cursor.execute(
+            "SELECT count(*), count(DISTINCT sensor), min(ts), max(ts) FROM readings"
+        ).fetchone()
+    finally:
+        cursor.close()
+    return jsonify(
+        rows=rows,
+        sensors=sensors,
+        first=first,
+        last=last,
+        columns=queries.COLUMNS,
+        orders=queries.ORDERS,
+        statuses=queries.STATUSES,
+    )
+
+
+@app.route("/db/readings")
+@memory_budget(_row_cost)
+def _db_readings() -> Any:
+    """Readings filtered by ``sensor``, ``status``, ``start``/``end`` (ISO 8601, end
+    excluded), ``min``/``max`` (value), with ``columns``, ``order`` and ``limit``."""
+    return _answer(queries.readings_sql(_query()))
+
+
+@app.route("/db/hourly")
+@memory_budget(_row_cost)
+def _db_hourly() -> Any:
+    """Per sensor and hour: mean, min, max and count of the values, with the readings'
+    filters and ``limit`` (rows of the answer), by sensor then hour."""
+    return _answer(queries.hourly_sql(_query(queries.HOURLY_PARAMS)))
+
+
+@app.route("/dask/readings")
+@memory_budget(_row_cost)
+def _dask_readings() -> Any:
+    """``/db/readings`` answered by Dask from the Parquet export: the same parameters,
+    the same rows."""
+    import dask.dataframe as dd
+
+    query = _query()
+    frame = dd.read_parquet(str(_database().store.parquet), split_row_groups=True)  # lazy
+    _use_dask_scheduler()
+    return respond(queries.dask_readings(frame, query))  # a partition at a time
+
+
 def create() -> Namespace:
-    """The factory the server calls once at start-up."""
+    """The factory the server calls once at start-up: builds the database on first start.
+
+    ``HELLO_REST_*`` environment variables (``HELLO_REST_READINGS_ROWS=20000``)
+    set the config keys named in the module's docstring.
+    """
+    app.config.from_prefixed_env("HELLO_REST")
+    folder = app.config.get("READINGS_FOLDER") or app.instance_path
+    rows = app.config.get("READINGS_ROWS", readings.DEFAULT_ROWS)
+    if type(rows) is not int or rows < 1:  # from the environment, parsed as JSON
+        raise ValueError(f"READINGS_ROWS must be a positive integer, got {rows!r}")
+    old = app.extensions.get(_READINGS)
+    store = readings.ensure(folder, rows)
+    if old is None or store.built or old.store.database != store.database:
+        if old is not None:
+            old.close()
+        app.extensions[_READINGS] = readings.Readings(store)
     return app

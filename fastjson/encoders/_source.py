@@ -15,6 +15,13 @@ a range of rows is encoded exactly as the whole value would write those rows
 bytes. ``rows`` may be ``None`` for a source that does not know its length up
 front; such a source can only stream in the orients that need no labels.
 
+A query result or a reader (an Arrow ``RecordBatchReader``, a DuckDB relation, a
+polars ``LazyFrame``, a Dask DataFrame) is a :class:`Stream` instead: a table that
+is only known batch by batch, each batch itself a table with a :class:`Source` (an
+Arrow record batch, a polars frame, a pandas partition). Its encoder names it with
+:func:`streams`; :func:`stream_of` finds it and :func:`batches_of` gives the batch
+sources of any table or stream, which is all a writer that cuts tables needs.
+
 This module imports neither numpy nor any table library.
 """
 
@@ -27,7 +34,17 @@ if TYPE_CHECKING:
     from ..core import Encoder
     from ..registry import Registry
 
-__all__ = ("Kind", "NoArrowForm", "Source", "provides", "source_of")
+__all__ = (
+    "Kind",
+    "NoArrowForm",
+    "Source",
+    "Stream",
+    "batches_of",
+    "provides",
+    "source_of",
+    "stream_of",
+    "streams",
+)
 
 Kind = Literal["frame", "series", "array"]
 """How the orients lay a source out: rows with columns, one column with labels, or a
@@ -135,3 +152,88 @@ def source_of(obj: Any, registry: Registry) -> Source | None:
         return None
     make = getattr(entry.func, "table_source", None)
     return None if make is None else make(obj)
+
+
+class Stream(Protocol):
+    """A table known batch by batch: a reader, a query, a partitioned frame.
+
+    The batches, in order, make the table that :meth:`collect` returns, so writing
+    them one after the other in ``records``, ``values`` or NDJSON gives the bytes
+    of the collected table. A reader can be read once: a second read raises an
+    :class:`~fastjson.EncodeError` rather than write an empty table.
+    """
+
+    @property
+    def kind(self) -> Kind:
+        """``frame`` or ``series``, as the collected table is."""
+        ...
+
+    def batches(self) -> Iterator[Any]:
+        """The batches, read as they are asked for: tables that have a :class:`Source`."""
+        ...
+
+    def collect(self) -> Any:
+        """The whole table as one value (what ``dumpb`` encodes)."""
+        ...
+
+    def streams(self, enc: Encoder) -> bool:
+        """Whether the orient of ``enc`` is written batch by batch with the bytes of the
+        collected table (``records`` and ``values`` always; a keyed orient only where
+        each batch carries its labels); otherwise the table is collected first."""
+        ...
+
+    def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
+        """Record batches (passed through as they are read) and their schema;
+        :class:`NoArrowForm` when Arrow cannot hold the data, raised before any batch."""
+        ...
+
+
+def streams(make: Callable[[Any], Stream]) -> Callable[[_F], _F]:
+    """Mark a built-in encoder (which encodes the collected table) as writing values that
+    ``make(value)`` turns into a :class:`Stream`. ``make`` must not start reading."""
+
+    def mark(func: _F) -> _F:
+        func.stream_source = make  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def stream_of(obj: Any, registry: Registry) -> Stream | None:
+    """The stream of ``obj`` when the encoder in charge of it is a built-in that has one
+    (your own encoder for the type wins)."""
+    entry = registry.lookup(type(obj))
+    if entry is None or not entry.builtin:
+        return None
+    make = getattr(entry.func, "stream_source", None)
+    return None if make is None else make(obj)
+
+
+def batches_of(obj: Any, registry: Registry) -> Iterator[Source]:
+    """The sources of ``obj``'s batches, in order: one for a table (a frame, a Series, an
+    Arrow table, an array), one per batch for a stream, each read when it is asked for.
+
+    Any writer that cuts tables (JSON, NDJSON, CSV...) can be written over this
+    alone: the batches' rows, one after the other, are the table's rows.
+    :class:`~fastjson.EncodeError` for a value that is neither a table nor a stream
+    (or that your own encoder writes), raised at once.
+    """
+    from .._errors import EncodeError, qualname
+
+    stream = stream_of(obj, registry)
+    if stream is not None:
+        return _stream_sources(stream, registry)
+    source = source_of(obj, registry)
+    if source is None:
+        raise EncodeError(f"a {qualname(type(obj))} is not a table or a stream of tables")
+    return iter((source,))
+
+
+def _stream_sources(stream: Stream, registry: Registry) -> Iterator[Source]:
+    from .._errors import EncodeError, qualname
+
+    for batch in stream.batches():
+        source = source_of(batch, registry)
+        if source is None:
+            raise EncodeError(f"a batch of type {qualname(type(batch))} has no table source")
+        yield source

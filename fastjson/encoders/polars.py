@@ -250,7 +250,7 @@ def _http_strings(series: pl.Series) -> pl.Series:
     return pl.Series(series.name, strings.tolist(), dtype=pl.String)
 
 
-# -- series and lazy frames ----------------------------------------------------
+# -- series --------------------------------------------------------------------
 
 
 @builtin(pl.Series)
@@ -400,12 +400,3 @@ class ColumnSource:
         if table is None:
             table = pa.table({"values": data})
         return iter(table.to_batches(max_chunksize=rows)), table.schema
-
-
-@builtin(pl.LazyFrame)
-def _lazy(frame: pl.LazyFrame, enc: Encoder) -> Any:
-    """A LazyFrame is a query, not data: running it here would hide its cost."""
-    raise EncodeError(
-        "a polars.LazyFrame is a query, not data: call .collect() on it and encode "
-        "the DataFrame it returns"
-    )

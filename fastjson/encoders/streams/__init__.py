@@ -1,0 +1,117 @@
+"""Query results and readers, encoded as the one table they make.
+
+An Arrow ``RecordBatchReader``, any object that offers the Arrow C stream
+interface (``__arrow_c_stream__``), a DuckDB relation, a polars ``LazyFrame``
+and a Dask DataFrame or Series are each a :class:`~.._source.Stream`: a table
+known batch by batch, each batch a table fastjson already writes (an Arrow
+record batch, a polars frame, a pandas partition). ``dumpb`` encodes the
+collected table (``reader.read_all()``, ``rel.to_arrow_table()``,
+``lf.collect()``, ``ddf.compute()``), so the bytes are those of that table by
+construction; :mod:`fastjson.streaming` and the Arrow responses read the
+batches one at a time instead, and write the same bytes.
+
+This module registers the one family no package name announces, objects with
+``__arrow_c_stream__``, as a predicate: it comes after every encoder registered
+by type, so pandas and polars frames, which offer the interface too, keep their
+own. It imports no table library; the modules beside it (loaded by the registry
+when an object of their library is first seen) register the others by type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from ..._errors import EncodeError
+from ...registry import builtin
+from .._source import Kind, streams
+
+if TYPE_CHECKING:
+    from ...core import Encoder
+
+__all__ = ("BATCH_ROWS", "UNLABELLED", "positioned", "reading")
+
+BATCH_ROWS = 65_536
+"""Rows per batch asked of a query (DuckDB's ``to_arrow_reader``, polars'
+``collect_batches``): a batch of a few columns is a few MiB, the memory a stream
+holds besides the chunk being written (bench/README.md, "Query results")."""
+
+UNLABELLED = ("records", "values")
+"""Orients that every stream writes batch by batch: their rows carry no label."""
+
+
+@contextmanager
+def reading(what: str) -> Iterator[None]:
+    """Failures of the library that runs the query (a DuckDB conversion error, a Dask
+    task that raised, polars' panics) as an :class:`~fastjson.EncodeError` naming
+    ``what`` was being read, with the original as ``__cause__``."""
+    try:
+        yield
+    except EncodeError:
+        raise
+    except (Exception, _panic()) as exc:
+        raise EncodeError(f"reading {what} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _panic() -> type[BaseException]:
+    """polars' ``PanicException`` (a ``BaseException``) when polars is loaded."""
+    import sys
+
+    polars = sys.modules.get("polars")
+    panic = getattr(getattr(polars, "exceptions", None), "PanicException", None)
+    return panic if isinstance(panic, type) else Exception
+
+
+def _offers_arrow_stream(cls: type) -> bool:
+    return hasattr(cls, "__arrow_c_stream__")
+
+
+def _c_stream(obj: Any) -> Any:
+    from .arrow import CStream
+
+    return CStream(obj)
+
+
+@builtin(_offers_arrow_stream, priority=-1, user_code=True)
+@streams(_c_stream)
+def encode_arrow_c_stream(obj: Any, enc: Encoder) -> Any:
+    """An object offering only ``__arrow_c_stream__``: the table its stream holds, read
+    through ``pyarrow.RecordBatchReader.from_stream``."""
+    return _c_stream(obj).collect()
+
+
+class Batches:
+    """What the streams of tables with no index share: ``records`` and ``values`` stream,
+    and ``index``, whose labels are the row positions over the whole table
+    (:func:`positioned`); ``split`` and ``columns`` collect first."""
+
+    kind: Kind = "frame"
+
+    def streams(self, enc: Encoder) -> bool:
+        from .._interleave import available
+
+        orient = enc.option("orient")
+        return orient in UNLABELLED or (orient == "index" and available())
+
+
+def positioned(lines: bytes, first: int) -> memoryview:
+    """``"first":row,"first+1":row...``: the members of the ``index`` orient of a table
+    with no index, from the NDJSON ``lines`` of its rows (each ``dumpb``'s record for the
+    row, as the ``index`` orient writes it) and the position of the first.
+
+    The labels are written by orjson at once and alternated with the lines by Arrow
+    (:func:`~.._interleave.alternate`): no Python object per row.
+    """
+    import numpy as np
+    import orjson
+
+    from .._interleave import alternate, bounds
+
+    if not lines:
+        return memoryview(b"")
+    rows = lines.count(b"\n")
+    labels = orjson.dumps(np.arange(first, first + rows), option=orjson.OPT_SERIALIZE_NUMPY)
+    keys = b'"' + labels[1:-1].replace(b",", b'":\n,"') + b'":'  # "0":  ,"1":  ,"2":
+    records = lines[:-1]
+    return alternate((keys, bounds(keys, b"\n")), (records, bounds(records, b"\n")))

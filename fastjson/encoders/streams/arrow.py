@@ -1,0 +1,102 @@
+"""Arrow record batch readers (``pyarrow.RecordBatchReader``), and the readers that
+objects offering ``__arrow_c_stream__`` are read through.
+
+A reader is read once: it hands out each batch a single time, so a second
+encode of the same reader would write an empty table. Readers that fastjson
+has begun to read are remembered (weakly), and a second read raises an
+:class:`~fastjson.EncodeError` instead. A reader the caller already read
+itself cannot be told from an empty one.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from ..._errors import EncodeError, qualname
+from ...registry import builtin
+from .._source import streams
+from . import Batches, reading
+
+if TYPE_CHECKING:
+    from ...core import Encoder
+
+__all__ = ("CStream", "ReaderStream", "reader_of")
+
+_READ: weakref.WeakSet[pa.RecordBatchReader] = weakref.WeakSet()
+"""Readers fastjson has begun to read."""
+
+
+def reader_of(obj: Any) -> pa.RecordBatchReader:
+    """``pyarrow.RecordBatchReader.from_stream(obj)``; a stream of anything but record
+    batches (a column's stream of arrays) is an :class:`~fastjson.EncodeError`."""
+    with reading(f"the Arrow C stream of a {qualname(type(obj))}"):
+        reader = pa.RecordBatchReader.from_stream(obj)
+    return reader
+
+
+class ReaderStream(Batches):
+    """A reader as a :class:`~.._source.Stream`: its batches as they come."""
+
+    what = "RecordBatchReader"
+
+    def __init__(self, reader: pa.RecordBatchReader) -> None:
+        self.reader = reader
+
+    def _open(self) -> pa.RecordBatchReader:
+        """The reader, marked as read; an ``EncodeError`` if it was read already."""
+        if self.reader in _READ:
+            raise EncodeError(
+                f"this {self.what} was already read: a reader hands out its batches once, "
+                "so encode each reader once (or read_all() it and encode the Table)"
+            )
+        _READ.add(self.reader)
+        return self.reader
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        return self._read(None)
+
+    def _read(self, opened: pa.RecordBatchReader | None) -> Iterator[pa.RecordBatch]:
+        """The batches of ``opened``, or of the reader opened at the first batch."""
+        reader = self._open() if opened is None else opened
+        batches = iter(reader)
+        while True:
+            with reading(f"a {self.what}"):
+                batch = next(batches, None)
+            if batch is None:
+                return
+            yield batch
+
+    def collect(self) -> pa.Table:
+        reader = self._open()
+        with reading(f"a {self.what}"):
+            return reader.read_all()
+
+    def arrow(self, rows: int) -> tuple[Iterator[pa.RecordBatch], pa.Schema]:
+        return self._read(None), self.reader.schema  # read (and marked) at the first batch
+
+
+class CStream(ReaderStream):
+    """An object offering ``__arrow_c_stream__``: a reader opened for each read, when the
+    read begins (the object decides whether it can be read again)."""
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+        self.what = f"Arrow C stream of a {qualname(type(obj))}"
+
+    def _open(self) -> pa.RecordBatchReader:
+        return reader_of(self.obj)
+
+    def arrow(self, rows: int) -> tuple[Iterator[pa.RecordBatch], pa.Schema]:
+        reader = self._open()
+        return self._read(reader), reader.schema
+
+
+@builtin(pa.RecordBatchReader, user_code=True)
+@streams(ReaderStream)
+def encode_reader(reader: pa.RecordBatchReader, enc: Encoder) -> pa.Table:
+    """The table the reader holds (``read_all()``); the reader is then read."""
+    return ReaderStream(reader).collect()

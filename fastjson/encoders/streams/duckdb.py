@@ -1,0 +1,59 @@
+"""DuckDB relations (``duckdb.DuckDBPyRelation``): a query, run when it is encoded.
+
+``dumpb`` encodes ``rel.to_arrow_table()``; a stream reads
+``rel.to_arrow_reader(BATCH_ROWS)`` batch by batch, so the whole result is never
+held. Each encode runs the query again. DuckDB's ``DECIMAL`` columns (the type of
+a literal such as ``1.5``) arrive as Arrow decimals and are written as every
+decimal is, strings with every digit (``"1.5"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from ...registry import builtin
+from .. import streams as package
+from .._source import streams
+from . import Batches, reading
+
+if TYPE_CHECKING:
+    from ...core import Encoder
+
+__all__ = ("RelationStream",)
+
+
+class RelationStream(Batches):
+    """A relation as a :class:`~.._source.Stream`: the record batches of its result."""
+
+    def __init__(self, relation: duckdb.DuckDBPyRelation) -> None:
+        self.relation = relation
+
+    def batches(self) -> Iterator[Any]:
+        with reading("a DuckDB query"):
+            reader = self.relation.to_arrow_reader(package.BATCH_ROWS)
+        batches = iter(reader)
+        while True:
+            with reading("a DuckDB query"):
+                batch = next(batches, None)
+            if batch is None:
+                return
+            yield batch
+
+    def collect(self) -> Any:
+        with reading("a DuckDB query"):
+            return self.relation.to_arrow_table()
+
+    def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
+        with reading("a DuckDB query"):
+            reader = self.relation.to_arrow_reader(rows)
+        return iter(reader), reader.schema
+
+
+@builtin(duckdb.DuckDBPyRelation, user_code=True)
+@streams(RelationStream)
+def encode_relation(relation: duckdb.DuckDBPyRelation, enc: Encoder) -> Any:
+    """The query's result, as the Arrow table it fetches."""
+    return RelationStream(relation).collect()
