@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import payloads
 
 import fastjson
-from fastjson.encoders import _polars
+from fastjson.encoders import route
 
 Call = Callable[[], Any]
 
@@ -103,20 +103,6 @@ def peak_extra(call: Call) -> tuple[int, int]:
     before = _status("VmRSS")
     size = len(call())
     return _status("VmHWM") - before, size
-
-
-class NoPolars:
-    """The pure path: polars' frame writers switched off."""
-
-    def __enter__(self) -> None:
-        names = [n for n in ("records", "rows", "lines") if hasattr(_polars, n)]
-        self.saved = {name: getattr(_polars, name) for name in names}
-        for name in self.saved:
-            setattr(_polars, name, lambda *args, **kwargs: None)
-
-    def __exit__(self, *exc: object) -> None:
-        for name, function in self.saved.items():
-            setattr(_polars, name, function)
 
 
 def speed_targets(rounds: int) -> list[dict[str, Any]]:
@@ -188,7 +174,7 @@ def speed_targets(rounds: int) -> list[dict[str, Any]]:
                 (f"frame 100k x 8 {orient} vs pandas.to_json", ours, pandas, 0.5), rounds, 0.2
             )
         )
-        with NoPolars():
+        with route("pure"):
             results.append(
                 _measure(
                     (f"pure path {orient} vs pandas.to_json", ours, pandas, 1.0),

@@ -13,7 +13,7 @@ RFC 3339 allows it:
 
 Fractions: none for whole seconds, else six digits (nine when the value has
 nanoseconds, as pandas and numpy hold them). The vectorised writer
-(:func:`fastjson.encoders.numpy.zoned_strings`) applies the same rule and
+(:func:`fastjson.encoders._datetimes.zoned_strings`) applies the same rule and
 :func:`offset_label` to whole columns, and the polars route writes the same
 text; the differential tests hold them to :mod:`datetime` and
 :mod:`zoneinfo`.

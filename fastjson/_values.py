@@ -11,13 +11,18 @@
 - :data:`NONFINITE_TOKENS`: how ``nan="string"`` spells NaN and infinities.
 - :data:`SAFE_INTEGER`: the bound of ``big_int="string"``.
 - dataclass helpers that do not import :mod:`dataclasses` until needed.
+- :func:`escape_non_ascii`: ``ensure_ascii`` for orjson's output.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 import orjson
+
+if TYPE_CHECKING:
+    import re
 
 __all__ = (
     "INT64_MIN",
@@ -27,6 +32,7 @@ __all__ = (
     "UINT64_MAX",
     "Raw",
     "dataclass_fields",
+    "escape_non_ascii",
     "final",
     "is_dataclass_type",
     "json_string",
@@ -117,3 +123,29 @@ def json_string(s: str) -> bytes:
         import json
 
         return json.dumps(s).encode()
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """Compiled on first use: importing :mod:`re` is a noticeable part of start-up."""
+    import re
+
+    return re.compile(pattern)
+
+
+def escape_non_ascii(out: bytes) -> bytes:
+    """``ensure_ascii`` for orjson output, as ``json`` does it: DEL and non-ASCII escaped.
+
+    Both can only occur inside strings, where ``\\uXXXX`` means the same.
+    """
+    if out.isascii() and b"\x7f" not in out:
+        return out
+    return _pattern(r"[^\x00-\x7e]").sub(_u_escape, out.decode()).encode()
+
+
+def _u_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"

@@ -25,7 +25,6 @@ consumed twice.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable
 from threading import get_ident
 from typing import TYPE_CHECKING, Any, Unpack
@@ -39,11 +38,9 @@ from ._deferral import _THREADS, DEFERRED, SLOT, Refused, UserCode, slots, splic
 from ._errors import CircularReferenceError, EncodeError, qualname
 from ._options import DEFAULTS, Options, resolve
 from ._parse import loads
-from ._values import NATIVE, Raw
+from ._values import NATIVE, Raw, escape_non_ascii
 
 if TYPE_CHECKING:
-    import re
-
     from .registry import Registry
 
 __all__ = ("Encoder", "dumpb", "dumps", "encoder_for", "escape_non_ascii", "loads")
@@ -65,14 +62,6 @@ def _memo() -> dict[int, tuple[Any, ...]]:
     if memo is None:
         memo = _MEMOS[ident] = {}
     return memo
-
-
-@functools.cache
-def _pattern(pattern: str) -> re.Pattern[str]:
-    """Compiled on first use: importing :mod:`re` is a noticeable part of start-up."""
-    import re
-
-    return re.compile(pattern)
 
 
 class Encoder:
@@ -527,24 +516,6 @@ def _holds(obj: Any, big: Callable[[Any], bool], levels: int) -> bool:
 
 def _builtin(entry: _registry.Entry | None) -> bool:
     return entry is not None and entry.builtin
-
-
-def escape_non_ascii(out: bytes) -> bytes:
-    """``ensure_ascii`` for orjson output, as ``json`` does it: DEL and non-ASCII escaped.
-
-    Both can only occur inside strings, where ``\\uXXXX`` means the same.
-    """
-    if out.isascii() and b"\x7f" not in out:
-        return out
-    return _pattern(r"[^\x00-\x7e]").sub(_u_escape, out.decode()).encode()
-
-
-def _u_escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 class _Default(Encoder):

@@ -18,10 +18,12 @@ from hypothesis import strategies as st
 
 import fastjson
 from fastjson import Raw, dumpb
-from fastjson.encoders import _columns as cols
-from fastjson.encoders import _interleave, _polars
+from fastjson.encoders import _interleave
+from fastjson.encoders import _tokens as cols
 from fastjson.encoders import route as table_route
-from fastjson.encoders.pandas import POLARS_PARTS
+from fastjson.encoders._columns import TokenTable
+from fastjson.encoders._pandas_columns import plain_strings
+from fastjson.encoders.pandas import polars_table
 
 HOSTILE = ["%", "%s", "%%", "%(x)s", '"', "\\", "\n", "a,b", ",\n  ", "\x00", "é", "\u2028", ""]
 
@@ -99,7 +101,7 @@ def test_labels_are_written_alike_in_every_slice():
     index[3] = 1e-7
     index[-2] = 2e-7
     index[-1] = np.nan
-    df = pd.DataFrame({f"c{k}": np.arange(n) for k in range(cols.TokenTable.KEYS_KEPT)})
+    df = pd.DataFrame({f"c{k}": np.arange(n) for k in range(TokenTable.KEYS_KEPT)})
     df.index = index
     fast = dumpb(df, orient="columns")
     with table_route("pure"):
@@ -146,7 +148,7 @@ def test_keyed_itself(kernel: str):
 def test_leads_of_many_slices_are_cut_by_row(kernel: str):
     """Leads kept for a whole frame are made 65,536 rows at a time and cut by block."""
     parts = [cols.leads([b"1", b"22"], False), cols.leads([b'"x"', b'"yy"', b'"z"'], True)]
-    whole = cols._concatenated(parts)
+    whole = cols.concatenated(parts)
     assert whole.text.replace(b"\0", b"") == b',"1":,"22":,"x":,"yy":,"z":'
     if kernel == "take":
         assert whole.rows(1, 4).text == b',"22":,"x":,"yy":'
@@ -162,10 +164,11 @@ def test_plain_strings_are_quoted_alike_on_both_routes(
     values = ["a", None, "é\u2028", "", "%s", "x" * 40, "\x7f"] * 300
     df = pd.DataFrame({"s": pd.Series(values, dtype="str"), "n": np.arange(len(values))})
     df.index = [f"r{i}" for i in range(len(df))]
-    assert POLARS_PARTS.plain_strings(df["s"].array)
-    write = _polars.records if orient == "records" else _polars.rows
-    fast = write(df, fastjson.Encoder(orient=orient), POLARS_PARTS)  # type: ignore[arg-type]
-    assert fast is not None and fast == dumpb(df, orient=orient)
+    assert plain_strings(df["s"].array)
+    assert polars_table(df, fastjson.Encoder(orient=orient)) is not None
+    with table_route("polars"):
+        fast = dumpb(df, orient=orient)
+    assert fast == dumpb(df, orient=orient)
     with table_route("pure"):
         assert dumpb(df, orient=orient) == fast
 
@@ -256,7 +259,7 @@ def test_range_labels(index: pd.RangeIndex, route: str):
     """Labels counting up (from digit patterns) and other ranges, in and out of order."""
     s = pd.Series(np.arange(len(index)) * 0.5, index=index)
     assert dumpb(s, orient="index") == dumpb({str(k): v for k, v in s.items()})
-    df = pd.DataFrame({f"c{k}": s.to_numpy() + k for k in range(cols.TokenTable.KEYS_KEPT)})
+    df = pd.DataFrame({f"c{k}": s.to_numpy() + k for k in range(TokenTable.KEYS_KEPT)})
     df.index = index
     want = {c: {str(k): v for k, v in df[c].items()} for c in df.columns}
     assert dumpb(df, orient="columns") == dumpb(want)

@@ -30,10 +30,11 @@ from strictjson import strict_loads
 import fastjson
 from fastjson import dumpb
 from fastjson.encoders import _columns as cols
-from fastjson.encoders import _polars, route
+from fastjson.encoders import _datetimes as dates
+from fastjson.encoders import _polars_rows as pl_rows
 from fastjson.encoders import numpy as np_enc
-from fastjson.encoders import polars as pl_enc
-from fastjson.encoders.pandas import POLARS_PARTS
+from fastjson.encoders import route
+from fastjson.encoders.pandas import polars_table
 
 ORIENTS = ("records", "split", "values", "columns", "index")
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,8 +174,10 @@ def test_the_benchmark_dtypes_take_polars_route_in_every_orient():
     df = make_frame(50)
     for orient in ORIENTS:
         enc = fastjson.Encoder(orient=orient)
-        write = _polars.records if orient == "records" else _polars.rows
-        assert write(df, enc, POLARS_PARTS) == dumpb(df, orient=orient)
+        assert polars_table(df, enc) is not None
+        with route("polars"):
+            fast = dumpb(df, orient=orient)
+        assert fast == dumpb(df, orient=orient)
 
 
 # -- the oracle: df.to_dict(orient) ----------------------------------------------
@@ -252,10 +255,10 @@ def test_arrow_views_are_the_strings_end_to_end():
     series = pl.Series(values, dtype=pl.String)
     for part in (series, series[13:], series[100:101], series[:0]):
         text = "".join(part.to_list()).encode()
-        assert b"".join(bytes(p) for p in pl_enc._pieces(part)) == text
+        assert b"".join(bytes(p) for p in pl_rows._pieces(part)) == text
     alternating = pl.Series(["a" * 20, "b"] * 2000)  # many short runs: one copy instead
     expected = ("a" * 20 + "b") * 2000
-    assert b"".join(bytes(p) for p in pl_enc._pieces(alternating)) == expected.encode()
+    assert b"".join(bytes(p) for p in pl_rows._pieces(alternating)) == expected.encode()
 
 
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
@@ -276,7 +279,7 @@ def test_iso_dates_as_timestamp_isoformat(unit: str):
         b"null" if np.isnat(x) else b'"' + pd.Timestamp(x).isoformat().encode() + b'"' for x in a
     ]
     assert np_enc.tokens(a, fastjson.Encoder()) == expected
-    strings = np_enc.datetime_strings(a)
+    strings = dates.datetime_strings(a)
     assert [b"null" if s is None else b'"' + s.encode() + b'"' for s in strings] == expected
     beyond = np.array(["-0005-01-01", "10000-01-01T00:00:01", "NaT"], dtype=f"M8[{unit}]")
     if unit != "ns":  # years numpy writes its own way: numpy's form, as before

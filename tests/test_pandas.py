@@ -17,7 +17,8 @@ from strictjson import strict_loads
 
 import fastjson
 from fastjson import dumpb
-from fastjson.encoders import _polars, route
+from fastjson.encoders import route
+from fastjson.encoders.pandas import polars_table
 
 
 @pytest.fixture
@@ -106,10 +107,9 @@ def test_row_orients_with_strings_that_look_like_the_rewritten_bytes(
         [","] * 12,
         [None] * 12,
     ]
-    enc = fastjson.Encoder()
-    parts = fastjson.encoders.pandas.POLARS_PARTS
-    assert _polars.rows(df, enc, parts) is not None
-    assert _polars.rows(wide, enc, parts) is not None
+    enc = fastjson.Encoder(orient="values")
+    assert polars_table(df, enc) is not None
+    assert polars_table(wide, enc) is not None
     dup = pd.DataFrame([[1, "x"], [2, "y"]], columns=["k", "k"])
     assert both_paths(dup, monkeypatch, orient="values") == [[1, "x"], [2, "y"]]
 
@@ -323,8 +323,8 @@ _TEXT = st.text(st.characters(codec="utf-8"), max_size=8)
 def test_arrow_string_tokens_are_orjsons(values: list[str | None], cut: int, chunked: bool):
     """Arrow-backed strings are joined from their buffers when none needs an escape; the
     tokens are orjson's either way (slices and several chunks included)."""
-    from fastjson.encoders import _columns as cols
-    from fastjson.encoders.pandas import _arrow_strings, encoded_column
+    from fastjson.encoders import _tokens as cols
+    from fastjson.encoders._pandas_columns import _arrow_strings, encoded_column
 
     s = pd.Series(values, dtype="str")
     if chunked:
@@ -340,7 +340,7 @@ def test_arrow_string_tokens_are_orjsons(values: list[str | None], cut: int, chu
 
 
 def test_long_arrow_string_columns_take_the_buffers(pure: None):
-    from fastjson.encoders.pandas import _arrow_strings
+    from fastjson.encoders._pandas_columns import _arrow_strings
 
     values = [None if i % 7 == 0 else f"v{i} é %s" for i in range(3000)]
     s = pd.Series(values, dtype="str").iloc[5:]
@@ -385,7 +385,7 @@ def test_string_series_and_arrays_as_lists():
 def test_index_rows_are_the_index_sliced(index: pd.Index):
     """Labels are sliced by block without pandas' per-slice hash table, and are the same
     labels of the same kind as ``index[rows]``, even once the table is built."""
-    from fastjson.encoders.pandas import index_rows
+    from fastjson.encoders._pandas_columns import index_rows
 
     assert index.is_unique or not index.is_unique  # builds the hash table
     for rows in (slice(2, 9), slice(0, 0), np.array([5, 1, 11])):

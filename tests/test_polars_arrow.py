@@ -512,3 +512,24 @@ def test_numpy_encoders_still_apply_to_frames_inside_frames():
     """A Series holding arrays (an Object column) goes through the registry per cell."""
     series = pl.Series("o", [np.arange(2), None], dtype=pl.Object)
     assert dumpb(series) == b"[[0,1],null]"
+
+
+def test_cell_errors_name_their_place_in_polars_frames_and_series():
+    """An error in a cell names its place in the orient's layout, the row position as the
+    label, as for the pandas frame (one placement for every table)."""
+    pf = pl.DataFrame({"n": [1, 2, 3], "b": [b"a", b"b", b"\xff"]})
+    paths = {
+        "records": "$[2].b",
+        "values": "$[2][1]",
+        "split": "$.data[2][1]",
+        "columns": '$.b["2"]',
+        "index": '$["2"].b',
+    }
+    for orient, path in paths.items():
+        with pytest.raises(fastjson.EncodeError) as info:
+            fastjson.dumpb(pf, orient=orient)  # type: ignore[arg-type]
+        assert info.value.path == path, orient
+        with pytest.raises(fastjson.EncodeError) as info:
+            fastjson.dumpb(pf.to_series(1), orient=orient)  # type: ignore[arg-type]
+        want = {"split": "$.data[2]", "columns": '$["2"]', "index": '$["2"]'}.get(orient, "$[2]")
+        assert info.value.path == want, orient

@@ -1,346 +1,59 @@
-"""Column-wise assembly of tabular JSON without a Python loop per row, by row blocks.
+"""The one table writer: every orient's layout, written a block of rows at a time.
 
-Tables (DataFrames, structured arrays) are encoded one column at a time into
-*tokens*, the JSON text of each cell (:func:`fastjson.encoders.numpy.tokens`),
-and rows are then stitched together by
-:func:`assemble`, which places constant separators and token lists into one
-flat list by slice assignment and joins it once. Both steps run in C; Python
-only loops over columns.
-
-How tokens are cut out of one encoded column without parsing it again:
-
-- numbers, booleans and ``null`` never contain commas, so the compact array
-  ``[1,2.5,null]`` splits on ``,``;
-- a list of scalars that may hold strings is encoded with two-space indent,
-  which puts every element on its own line; a JSON string never holds a raw
-  newline, so the text splits on ``",\\n  "`` exactly between elements.
-
-Only cells that are themselves containers or arbitrary objects (mixed object
-columns) are encoded one by one.
-
-A column is cut into a list only where rows are stitched. Where every value
-follows its row's key (the keyed orients, ``columns`` and a Series'
-``index``), the encoded column stays in the form encoding gave (one text
-:class:`Joined`, a padded byte matrix, codes into a :class:`Lookup`) and
-:func:`keyed` alternates it with the rows' :class:`Leads` (``,"label":``)
-through Arrow (:mod:`._interleave`): no object per cell at all.
-
-**Blocks.** Frames and Series are written a block of rows at a time
-(:func:`write_frame`, :func:`write_series`) into one :class:`Output`, which
-hands a big output over without a copy: the peak is the output plus one
-block's work, never a second copy of the output. A :class:`Table` renders
-the blocks; the pure one here (:class:`TokenTable`, from per-cell tokens) and
-polars' own (:class:`fastjson.encoders.polars.FastTable`) share the layout of
-every orient, written once here; :class:`Blocks` sizes them. Blocks are also
-what keeps ``bytes.join`` fast: it allocates an 80-byte buffer record per
-piece, so joining a whole frame's cells at once costs more in page faults
-than in copying.
+Frames and Series of every library are written by :func:`write_frame` and
+:func:`write_series` into one :class:`Output`, which hands a big output over
+without a copy: the peak is the output plus one block's work. A
+:class:`Table` renders the blocks: :class:`TokenTable` from per-cell tokens
+(:mod:`._tokens`, the pure route), or polars' rows
+(:class:`fastjson.encoders._polars_rows.FastTable`); :class:`Blocks` sizes them
+(blocks also keep ``bytes.join`` fast: it allocates a buffer record per piece).
+Labels are checked and ordered here once (:func:`check_unique`,
+:func:`key_order`), and an error is placed in the table's layout once
+(:meth:`TokenTable.placed`).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple, Protocol
 
-import numpy as np
-import orjson
-
-from .._errors import DuplicateKeyError
-from .._values import json_string
-from ._interleave import Bounded, alternate, available, bounds
-
-if TYPE_CHECKING:
-    from numpy.typing import NDArray
-
-__all__ = (
-    "POLARS",
-    "PURE",
-    "Blocks",
-    "Table",
-    "Joined",
-    "Leads",
-    "Lookup",
-    "TokenTable",
-    "TokenText",
-    "Tokens",
-    "array_rows",
-    "as_joined",
-    "as_list",
-    "assemble",
-    "available",
-    "bounded",
-    "cell_path",
-    "check_unique",
-    "counting_leads",
-    "key_slots",
-    "keyed",
-    "keys_of",
-    "leads",
-    "object_rows",
-    "padded_bounds",
-    "records_from_columns",
-    "rows_from_columns",
-    "write_frame",
-    "write_series",
+from .._errors import DuplicateKeyError, EncodeError, member, rebased
+from . import _tokens
+from ._tokens import (
+    Buffer,
+    Leads,
+    Pieces,
+    Tokens,
+    array_rows,
+    as_list,
+    assemble,
+    concatenated,
+    key_slots,
+    keyed,
+    keys_of,
+    leads,
+    object_rows,
 )
 
-Slot = bytes | list[bytes]
+
+def row_bytes(names: Iterable[Any], cells: Iterable[int]) -> int:
+    """A guess at the JSON size of a row, on the high side (``cells``: each column's), to
+    size the first block and the room reserved for the output (later blocks are measured)."""
+    return 16 + sum(len(str(name)) + 4 for name in names) + sum(cells)
 
 
-class Joined(NamedTuple):
-    """Tokens as one text, each separated from the next by ``separator``, which no token
-    holds: what encoding a whole column gives before it is cut into a list (orjson's
-    array, split on ``,`` for numbers; one element a line for strings), and all that
-    :func:`keyed` needs."""
-
-    text: bytes
-    separator: bytes
-
-    def as_list(self) -> list[bytes]:
-        return self.text.split(self.separator)
-
-    def as_joined(self) -> Joined:
-        return self
-
-    def bounded(self) -> Bounded:
-        return self.text, bounds(self.text, self.separator)
-
-
-class TokenText(Protocol):
-    """Tokens held some other way than a list (:class:`Joined`, a byte matrix...)."""
-
-    def as_list(self) -> list[bytes]: ...
-    def as_joined(self) -> Joined: ...
-    def bounded(self) -> Bounded:
-        """One buffer and the bounds of the tokens in it (for :func:`keyed`)."""
-        ...
-
-
-class Lookup(NamedTuple):
-    """Tokens picked by code from a few (booleans, categories): ``table[codes]``."""
-
-    table: list[bytes]
-    codes: NDArray[np.integer[Any]]
-
-    def as_list(self) -> list[bytes]:
-        """Every cell shares one of the table's ``bytes`` objects."""
-        result: list[bytes] = np.array(self.table, dtype=object).take(self.codes).tolist()
-        return result
-
-    def as_joined(self) -> Joined:
-        return as_joined(self.as_list())
-
-    def bounded(self) -> Bounded:
-        """The tokens as the rows of a NUL-padded byte matrix, taken by code (for tables of
-        short tokens; longer ones are joined, so that padding never costs much)."""
-        width = max(map(len, self.table), default=0)
-        if width > 32:
-            return self.as_joined().bounded()
-        matrix = np.array(self.table, dtype=f"S{max(width, 1)}").take(self.codes)
-        lengths = np.array([len(token) for token in self.table], np.int64).take(self.codes)
-        return matrix.tobytes(), padded_bounds(lengths, matrix.dtype.itemsize)
-
-
-def padded_bounds(lengths: NDArray[np.int64], width: int) -> NDArray[np.int64]:
-    """The :data:`Bounded` bounds of tokens of ``lengths`` bytes, each at the start of a
-    row of ``width`` bytes."""
-    result = np.empty(2 * len(lengths), np.int64)
-    result[0::2] = np.arange(0, width * len(lengths), width)
-    result[1::2] = result[0::2] + lengths
-    return result
-
-
-Tokens = list[bytes] | TokenText
-"""A column's tokens in whichever form encoding it gave: each form costs least where it
-is made, and is converted only for a consumer that needs the other."""
-
-
-def as_list(tokens: Tokens) -> list[bytes]:
-    """The tokens, one ``bytes`` each."""
-    return tokens if isinstance(tokens, list) else tokens.as_list()
-
-
-def as_joined(tokens: Tokens) -> Joined:
-    """The tokens as one text (a list is joined by NUL bytes, which JSON text never holds)."""
-    if isinstance(tokens, list):
-        return Joined(b"\0".join(tokens), b"\0")
-    return tokens.as_joined()
-
-
-def bounded(tokens: Tokens) -> Bounded:
-    """The tokens in one buffer, with their bounds."""
-    return as_joined(tokens).bounded() if isinstance(tokens, list) else tokens.bounded()
-
-
-class Leads(NamedTuple):
-    """``,"k0":``, ``,"k1":``...: what precedes each value in the keyed orients, as one
-    text and the bounds of each lead in it (:mod:`._interleave`); without pyarrow, a
-    NUL stands between two leads instead and ``bounds`` is ``None``."""
-
-    text: bytes
-    bounds: NDArray[np.int64] | None
-
-    def rows(self, a: int, b: int) -> Leads:
-        """The leads of rows ``a:b``."""
-        if a == b:
-            return Leads(b"", None)
-        if self.bounds is None:
-            return Leads(b"\0".join(self.text.split(b"\0")[a:b]), None)
-        pairs = self.bounds[2 * a : 2 * b]
-        start, end = int(pairs[0]), int(pairs[-1])
-        return Leads(self.text[start:end], pairs - start)
-
-    def bounded(self) -> Leads:
-        """These leads with their bounds (found, when a NUL stands between two)."""
-        return self if self.bounds is not None else Leads(self.text, bounds(self.text, b"\0"))
-
-
-ALTERNATE_FROM = 1000
-"""Rows from which :func:`keyed` alternates through Arrow: below, one ``bytes %`` over a
-lead object a row is faster than Arrow's fixed cost per call (the measured
-crossover)."""
-
-
-def leads(keys: Tokens, quoted: bool) -> Leads:
-    """The :class:`Leads` of key tokens (numbers go inside quotes unless ``quoted``).
-
-    The text is the keys' own, their separators replaced by the end of one
-    lead and the start of the next; the bounds follow from the keys'.
-    """
-    text, separator = as_joined(keys)
-    if not text:  # no key (a key token is never empty)
-        return Leads(b"", None)
-    before, after = (b",", b":") if quoted else (b',"', b'":')
-    few = len(text) < 64 * ALTERNATE_FROM and text.count(separator) + 1 < ALTERNATE_FROM
-    if few or not available():
-        return Leads(before + text.replace(separator, after + b"\0" + before) + after, None)
-    result = bounds(text, separator)
-    growth = len(before) + len(after) - len(separator)  # per lead, in the text
-    shift = np.arange(0, growth * (len(result) // 2), growth) if growth else 0
-    result[0::2] += shift
-    result[1::2] += shift + len(before) + len(after)
-    return Leads(before + text.replace(separator, after + before) + after, result)
-
-
-def counting_leads(start: int, stop: int) -> Leads:
-    """The :class:`Leads` of the labels ``start`` to ``stop - 1`` (``start >= 0``, pyarrow
-    installed): a default ``RangeIndex``, or a polars frame's row positions.
-
-    Built as byte matrices, one per number of digits, with no text to
-    replace or search: at each decimal place, counting writes the digits 0
-    to 9 in turn, each repeated as many times as the place is worth, so a
-    column of the matrix is a small pattern repeated (faster than writing the
-    labels' text and finding its separators).
-    """
-    if stop - start < ALTERNATE_FROM:
-        labels = np.arange(start, stop, dtype=np.int64)
-        text = orjson.dumps(labels, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1]
-        return leads(Joined(text, b","), False)
-    texts, pairs, size = [], [], 0
-    low = start
-    while low < stop:
-        digits = len(str(low))
-        high = min(stop, 10**digits)
-        count, width = high - low, digits + 4
-        matrix = np.empty((count, width), np.uint8)
-        matrix[:, :2] = np.frombuffer(b',"', np.uint8)
-        matrix[:, -2:] = np.frombuffer(b'":', np.uint8)
-        for place in range(digits):  # the column of 10**place
-            worth = 10**place
-            first, last = low // worth, (high - 1) // worth
-            runs = np.tile(_DIGITS, (last - first) // 10 + 2)[first % 10 :][: last - first + 1]
-            if worth > 1:  # each run as long as the place is worth, the first and last cut
-                lengths = np.full(len(runs), worth)
-                lengths[0] -= low % worth
-                lengths[-1] -= worth - 1 - (high - 1) % worth
-                runs = np.repeat(runs, lengths)
-            matrix[:, width - 3 - place] = runs
-        texts.append(matrix.tobytes())
-        edges = np.arange(size, size + (count + 1) * width, width)
-        pairs.append(np.repeat(edges, 2)[1:-1])
-        size += count * width
-        low = high
-    return Leads(b"".join(texts), np.concatenate(pairs))
-
-
-_DIGITS = np.frombuffer(b"0123456789", np.uint8)
-
-
-def keyed(row_leads: Leads, values: Tokens) -> Buffer:
-    """``,"k0":v0,"k1":v1...``: each value preceded by its row's lead (:func:`leads`).
-
-    Interleaving per-cell pieces costs more than the text itself (a ``bytes``
-    object and two list slots a cell): the leads and the values are
-    alternated token by token in compiled code (:mod:`._interleave`), or,
-    without pyarrow, the values' separators become ``%s`` and one ``bytes %``
-    writes a lead object per row in.
-    """
-    if not row_leads.text:
-        return b""
-    if row_leads.bounds is not None:
-        return alternate((row_leads.text, row_leads.bounds), bounded(values))
-    text, separator = as_joined(values)
-    if b"%" in text:
-        text = text.replace(b"%", b"%%")
-    return (b"%s" + text.replace(separator, b"%s")) % tuple(row_leads.text.split(b"\0"))
-
-
-def assemble(n: int, slots: Sequence[Slot]) -> bytes:
-    """Join ``n`` rows, each the concatenation of ``slots`` (a constant, or one item per row)."""
-    stride = len(slots)
-    flat: list[bytes] = [b""] * (n * stride)
-    for j, slot in enumerate(slots):
-        flat[j::stride] = slot if isinstance(slot, list) else [slot] * n
-    return b"".join(flat)
-
-
-def keys_of(names: Sequence[Any]) -> list[bytes]:
-    """JSON object keys for column or index labels (non-strings via ``str``)."""
-    return [json_string(name if isinstance(name, str) else str(name)) for name in names]
-
-
-def records_from_columns(names: Sequence[str], columns: Sequence[list[bytes]], n: int) -> bytes:
-    """``[{"a":1,"b":2},...]`` from per-column tokens."""
-    return b"[" + object_rows(keys_of(names), columns, n)[1:] + b"]"
-
-
-def key_slots(tokens: list[bytes], quoted: bool) -> list[Slot]:
-    """Slots writing ``tokens`` as object keys: strings as they are, numbers inside quotes."""
-    return [tokens, b":"] if quoted else [b'"', tokens, b'":']
-
-
-def object_rows(
-    keys: Sequence[bytes],
-    columns: Sequence[list[bytes]],
-    n: int,
-    lead: Sequence[Slot] = (),
-    separator: bytes = b",",
-) -> bytes:
-    """Rows as objects, each preceded by ``separator`` and the ``lead`` slots (an index key)."""
-    if not keys:
-        return assemble(n, [separator, *lead, b"{}"])
-    slots: list[Slot] = [separator, *lead, b"{" + keys[0] + b":", columns[0]]
-    for key, column in zip(keys[1:], columns[1:], strict=True):
-        slots += [b"," + key + b":", column]
-    slots.append(b"}")
-    return assemble(n, slots)
-
-
-def rows_from_columns(columns: Sequence[list[bytes]], n: int) -> bytes:
-    """``[[1,2],[3,4],...]`` from per-column tokens."""
-    return b"[" + array_rows(columns, n)[1:] + b"]"
-
-
-def array_rows(columns: Sequence[list[bytes]], n: int) -> bytes:
-    """Rows as arrays, each preceded by a comma: ``,[1,2],[3,4]``."""
-    if not columns:
-        return b",[]" * n
-    slots: list[Slot] = [b",[", columns[0]]
-    for column in columns[1:]:
-        slots += [b",", column]
-    slots.append(b"]")
-    return assemble(n, slots)
+def key_order(labels: Any) -> list[int] | None:
+    """Positions of ``labels`` in ``sort_keys`` order, as :mod:`json` sorts dict keys:
+    by the labels themselves, or by their string form when they do not compare
+    (``None``: in order already)."""
+    values = list(labels)
+    positions = list(range(len(values)))
+    try:
+        order = sorted(positions, key=values.__getitem__)
+    except TypeError:
+        order = sorted(positions, key=lambda i: str(values[i]))
+    return None if order == positions else order
 
 
 def check_unique(labels: Sequence[Any], what: str, orient: str) -> None:
@@ -357,10 +70,6 @@ def check_unique(labels: Sequence[Any], what: str, orient: str) -> None:
 
 
 # -- writing by blocks ---------------------------------------------------------
-
-Buffer = bytes | memoryview
-Pieces = Sequence[Buffer]
-"""What a table renders a block into: bytes, or views of buffers (Arrow's) to copy once."""
 
 
 class Table(Protocol):
@@ -386,6 +95,10 @@ class Table(Protocol):
 
     def labels(self, i: int, j: int) -> Pieces:
         """The row labels as array items (split's ``index``)."""
+        ...
+
+    def lines(self, i: int, j: int) -> Pieces:
+        """NDJSON: row objects, each followed by a newline."""
         ...
 
 
@@ -645,35 +358,37 @@ def _container(
 
 
 class TokenTable:
-    """A :class:`Table` from per-cell tokens (the pure route of pandas and polars frames).
+    """A :class:`Table` from per-cell tokens: the pure route of every frame and Series.
 
-    Subclasses give the tokens of a block's columns, and the row labels as
-    key tokens; the layout of every orient is here.
-
-    In ``columns`` every column repeats the row labels as keys (:func:`keyed`).
-    For frames of :data:`KEYS_KEPT` columns or more the :class:`Leads` are
-    kept for the whole frame (a label and 20 bytes a row: a sixth of the
-    output of so many columns of numbers, or less), for narrower frames they
-    are made again for each column's block.
+    A library's subclass reads a block of one column (:meth:`read`) and the
+    row labels; the layout of every orient, and where an error sits in it, are
+    here. In ``columns`` every column repeats the row labels as keys
+    (:func:`keyed`): for frames of :data:`KEYS_KEPT` columns or more the
+    :class:`Leads` are made once for the whole frame, else again per block.
     """
 
     KEYS_KEPT = 6
 
-    def __init__(self, orient: str, column_keys: list[bytes], height: int) -> None:
+    def __init__(self, orient: str, names: Sequence[Any], height: int, series: bool) -> None:
         self.orient = orient
-        self.column_keys = column_keys
+        self.names = names
+        self.column_keys = keys_of(names)
         self.height = height
+        self.series = series
         self._kept: tuple[int, int, Leads] | None = None
 
     # what subclasses give
-    def column(self, k: int, i: int, j: int) -> list[bytes]:
-        """Tokens of column ``k``, rows ``i:j``."""
+    def read(self, k: int, i: int, j: int) -> Tokens:
+        """Tokens of column ``k``, rows ``i:j`` in output order (error paths from ``$[0]``)."""
         raise NotImplementedError
 
-    def column_encoded(self, k: int, i: int, j: int) -> Tokens:
-        """:meth:`column` in the form encoding gives; subclasses give it without the list
-        when they can."""
-        return self.column(k, i, j)
+    def origin(self, i: int, j: int) -> int | Sequence[int]:
+        """Where rows ``i:j`` in output order sit in the table (:func:`~.._errors.rebased`)."""
+        return i
+
+    def label(self, row: int) -> Any:
+        """The label of row ``row`` (its place in the table), for error paths."""
+        return row
 
     def row_keys(self, i: int, j: int) -> tuple[Tokens, bool]:
         """Row labels of rows ``i:j`` as key tokens, and whether they are quoted already."""
@@ -687,6 +402,36 @@ class TokenTable:
         raise NotImplementedError
 
     # the layouts
+    def column_encoded(self, k: int, i: int, j: int) -> Tokens:
+        """Tokens of column ``k``, rows ``i:j``; an error names the cell in the table."""
+        try:
+            return self.read(k, i, j)
+        except EncodeError as exc:
+            raise self.placed(rebased(exc, self.origin(i, j)), k) from exc.__cause__
+
+    def column(self, k: int, i: int, j: int) -> list[bytes]:
+        return as_list(self.column_encoded(k, i, j))
+
+    def placed(self, exc: EncodeError, k: int) -> EncodeError:
+        """``exc``, its path from the row (``$[2]...``), as seen from the table: ``$[2].o``
+        (records), ``$.o["x"]`` (columns), ``$.data[2][1]`` (split)...; a Series' error
+        names the row alone (``$["x"]``, ``$.data[2]``)."""
+        path = exc.path
+        if not path.startswith("$["):  # the column as a whole (a complex dtype...)
+            if self.series:
+                return exc
+            error = EncodeError(f"{exc.reason} (column {str(self.names[k])!r})", path)
+            error.__cause__ = exc
+            return error
+        end = path.index("]")
+        row, rest = int(path[2:end]), path[end + 1 :]
+        label = member(self.label(row))
+        if not self.series:
+            return exc.at(cell_path(self.orient, row, k, member(self.names[k]), label) + rest)
+        if self.orient in ("records", "values"):
+            return exc
+        return exc.at((f"$.data[{row}]" if self.orient == "split" else "$" + label) + rest)
+
     def rows(self, i: int, j: int) -> Pieces:
         columns = [self.column(k, i, j) for k in range(len(self.column_keys))]
         if self.orient in ("values", "split"):
@@ -696,6 +441,11 @@ class TokenTable:
         keys, quoted = self.row_keys(i, j)
         lead = key_slots(as_list(keys), quoted)
         return [object_rows(self.column_keys, columns, j - i, lead=lead)]
+
+    def lines(self, i: int, j: int) -> Pieces:
+        """NDJSON: row objects, each followed by a newline."""
+        columns = [self.column(k, i, j) for k in range(len(self.column_keys))]
+        return [object_rows(self.column_keys, columns, j - i, separator=b"\n")[1:] + b"\n"]
 
     def cells(self, k: int, i: int, j: int) -> Pieces:
         return [keyed(self._leads(i, j), self.column_encoded(k, i, j))]
@@ -712,24 +462,13 @@ class TokenTable:
             return Leads(b"", None)
         # kept whole when cut cheaply by block: with bounds, or few (a NUL between two)
         wide = len(self.column_keys) >= self.KEYS_KEPT
-        wide = wide and (available() or self.height < ALTERNATE_FROM)
+        wide = wide and (_tokens.available() or self.height < _tokens.ALTERNATE_FROM)
         first, last = (0, self.height) if wide else (i, j)
         parts = [self.row_leads(s, min(last, s + 65536)) for s in range(first, last, 65536)]
-        whole = parts[0] if len(parts) == 1 else _concatenated(parts)
+        whole = parts[0] if len(parts) == 1 else concatenated(parts)
         if wide:
             self._kept = (first, last, whole)
         return whole if (first, last) == (i, j) else whole.rows(i - first, j - first)
-
-
-def _concatenated(parts: list[Leads]) -> Leads:
-    """Leads of consecutive rows as one (with bounds if any part has them)."""
-    parts = [part for part in parts if part.text]
-    if all(part.bounds is None for part in parts):
-        return Leads(b"\0".join(part.text for part in parts), None)
-    parts = [part.bounded() for part in parts]
-    starts = np.cumsum([0] + [len(part.text) for part in parts[:-1]])
-    pairs = [part.bounds + start for part, start in zip(parts, starts, strict=True)]
-    return Leads(b"".join(part.text for part in parts), np.concatenate(pairs))
 
 
 def cell_path(orient: str, row: int | str, position: int, column: str, label: str) -> str:

@@ -1,245 +1,49 @@
-"""pandas DataFrame, Series, Index and scalars, encoded column by column.
+"""pandas DataFrame, Series, Index and scalars.
 
-Imported lazily by the registry the first time a pandas object is seen.
-
-Frames and Series take one of two routes, which give the same bytes:
-
-- **polars** (when it is installed, for ``nan="null"`` and the dtypes it
-  writes exactly as fastjson does): the frame goes through ``pl.from_pandas``
-  a block of rows at a time, and polars' own orient writers
-  (:mod:`fastjson.encoders.polars`) build every orient in Rust, the pandas
-  index supplying the row labels (:mod:`fastjson.encoders._polars`).
-- **pure** (everything else): each column becomes a list of JSON tokens in
-  one vectorised step (:func:`column_tokens`) and rows are stitched by
-  :mod:`._columns`. The ``columns`` orient takes this route whenever pyarrow
-  is installed and no column holds dates with a time zone: there every value
-  follows its row's key, and Arrow's ``take`` alternates the two texts
-  (:mod:`._interleave`) faster than polars builds a string per cell, at a
-  lower peak (measured in ``bench/README.md``).
-
-Both write into one buffer a block of rows at a time (:func:`._columns.write_frame`),
-so the peak memory is the output plus one block. The test suite checks that
-both routes agree.
-
-JSON forms: missing values (``NaN`` in float columns, ``None``, ``NaT``,
-``pd.NA``) are ``null``; datetimes are ISO 8601 strings as
-``Timestamp.isoformat`` writes them (offset kept for tz-aware columns);
-durations are seconds as numbers; categoricals are their category values.
+Imported lazily by the registry the first time a pandas object is seen. A
+frame is written by the one table writer (:mod:`._columns`) from its columns'
+tokens (:mod:`._pandas_columns`, the pure route) or from polars blocks
+(:class:`_Rows`, polars' route), as :func:`~._route.use_polars` decides; both
+routes give the same bytes. A Series is written from its values' arrays.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import orjson
 import pandas as pd
 
 from .._dates import whole_minutes
-from .._errors import EncodeError, NonFiniteError, member, rebased
+from .._errors import EncodeError, NonFiniteError, rebased
 from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
+from . import _datetimes as dates
+from . import _tokens as tok
 from . import numpy as np_enc
+from ._pandas_columns import (
+    array_json,
+    check_labels,
+    columns_of,
+    encoded_column,
+    index_keys,
+    index_rows,
+    json_array,
+    labels_json,
+    numeric_dtype,
+    plain_strings,
+    tz_strings,
+)
+from ._route import use_polars
 from ._source import Kind, NoArrowForm, provides
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from ..core import Encoder
-
-
-def _emit(body: bytes) -> Raw:
-    """Assembled JSON as a fragment (the ``Raw`` encoder parses it for other backends)."""
-    return Raw(body, trusted=True)
-
-
-# -- columns -------------------------------------------------------------------
-
-
-def column_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> list[bytes]:
-    """The JSON text of every value of a column, chosen by dtype, vectorised."""
-    return cols.as_list(encoded_column(s, enc))
-
-
-def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> cols.Tokens:
-    """:func:`column_tokens` in whichever form encoding the column gives (a list, or one
-    text: see :class:`~fastjson.encoders._columns.Joined`)."""
-    dtype = s.dtype
-    if isinstance(dtype, pd.SparseDtype):
-        s = pd.Series(np.asarray(s.array.to_dense()), copy=False)
-        dtype = s.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return _categorical_tokens(s, enc)
-    if _arrow_timestamps(dtype):  # as numpy's datetimes: vectorised, not one by one
-        s = _numpy_moments(s)
-        dtype = s.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        return np_enc.encoded_tokens(
-            _tz_strings(s, enc.option("datetime_format")), enc, scalars=True
-        )
-    if isinstance(dtype, np.dtype):
-        if dtype.kind == "O":
-            return _object_tokens(s.to_numpy(), enc)
-        return np_enc.encoded_tokens(s.to_numpy(), enc)
-    # the array's mask, not np.asarray(s.isna()): numpy asks a Series for attributes that
-    # pandas looks up in its labels, building a string index's hash table for every block
-    na = np.asarray(s.array.isna())
-    kind = getattr(dtype, "kind", "O")
-    numpy_dtype = getattr(dtype, "numpy_dtype", None)
-    if kind in "biu" and numpy_dtype is not None:  # a placeholder of the dtype for NA
-        fill = False if kind == "b" else 0  # (Arrow's booleans refuse a 0)
-        return _masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=fill), na, enc)
-    if kind == "f" and numpy_dtype is not None:
-        return _masked_tokens(s.to_numpy(dtype=numpy_dtype, na_value=np.nan), na, enc)
-    if isinstance(dtype, pd.StringDtype):
-        fast = _arrow_strings(s.array) if dtype.storage == "pyarrow" and len(s) > 500 else None
-        if fast is not None:
-            return fast
-        return np_enc.encoded_tokens(
-            s.array.to_numpy(dtype=object, na_value=None), enc, scalars=True
-        )
-    return _object_tokens(s.to_numpy(dtype=object), enc)
-
-
-def _arrow_timestamps(dtype: Any) -> bool:
-    """Whether ``dtype`` is an Arrow timestamp of a unit numpy has (``s`` to ``ns``)."""
-    arrow = getattr(dtype, "pyarrow_dtype", None)
-    unit = getattr(arrow, "unit", None)
-    return unit in ("s", "ms", "us", "ns") and str(arrow).startswith("timestamp")
-
-
-def _numpy_moments(s: pd.Series[Any] | pd.Index) -> pd.Index:
-    """An Arrow timestamp column as the same moments in numpy's ``datetime64`` (with its
-    time zone), from Arrow's ticks: pandas' own ``astype`` makes a Timestamp a value."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arrow = pa.array(s.array)
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    nat = pa.scalar(np.iinfo(np.int64).min, pa.int64())  # numpy's NaT
-    ticks = pc.fill_null(arrow.cast(pa.int64()), nat).to_numpy()
-    moments = pd.DatetimeIndex(ticks.view(f"M8[{arrow.type.unit}]"))
-    zone = arrow.type.tz
-    return moments.tz_localize("UTC").tz_convert(zone) if zone else moments
-
-
-def _arrow_utf8(array: Any) -> tuple[Any, NDArray[np.integer[Any]]]:
-    """An Arrow-backed string column as one Arrow string array and its offsets (``None``
-    and no offsets for another Arrow type)."""
-    import pyarrow as pa
-
-    strings = pa.array(array)
-    if isinstance(strings, pa.ChunkedArray):
-        strings = strings.combine_chunks()
-    large = pa.types.is_large_string(strings.type)
-    if not (large or pa.types.is_string(strings.type)):
-        return None, np.zeros(0, dtype=np.int64)
-    offsets: NDArray[np.integer[Any]] = np.frombuffer(
-        strings.buffers()[1], dtype=np.int64 if large else np.int32
-    )
-    return strings, offsets[strings.offset : strings.offset + len(strings) + 1]
-
-
-def _escapes(strings: Any, offsets: NDArray[np.integer[Any]]) -> bool:
-    """Whether a value needs an escape in JSON (``"``, ``\\``, control characters)."""
-    data = strings.buffers()[2]
-    if data is None or len(offsets) < 2:
-        return False
-    text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return bool(((text < 0x20) | (text == 0x22) | (text == 0x5C)).any())
-
-
-def plain_strings(array: Any) -> bool:
-    """Whether a pandas string array is Arrow-backed and no value needs a JSON escape, so
-    that a token is the value in quotes (the polars route asks, once per column)."""
-    dtype = array.dtype
-    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
-        return False
-    strings, offsets = _arrow_utf8(array)
-    return strings is not None and not _escapes(strings, offsets)
-
-
-def _arrow_strings(array: Any) -> cols.Joined | None:
-    """Tokens of an Arrow-backed string column from its buffers, with no Python string per
-    value: when no value needs an escape (``"``, ``\\``, control characters), a token is
-    the UTF-8 in quotes, as orjson writes it, and Arrow joins them in C++. ``None`` when
-    a value needs an escape (orjson writes those)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    strings, offsets = _arrow_utf8(array)
-    if strings is None or len(strings) == 0 or _escapes(strings, offsets):
-        return None
-    large = offsets.dtype == np.int64
-    nulls = strings.null_count > 0
-    if nulls:  # marked by a NUL, which no value here holds: '"\x00"' becomes null below
-        strings = pc.fill_null(strings, "\x00")
-    lists = (pa.LargeListArray if large else pa.ListArray).from_arrays(
-        pa.array([0, len(strings)], type=pa.from_numpy_dtype(offsets.dtype)), strings
-    )
-    joined = pc.binary_join(lists, pa.scalar('"\n"', type=strings.type))
-    start, end = np.frombuffer(joined.buffers()[1], dtype=offsets.dtype)[:2].tolist()
-    body = joined.buffers()[2]
-    out = b'"' + (memoryview(body)[start:end] if body is not None else b"") + b'"'
-    return cols.Joined(out.replace(b'"\x00"', b"null") if nulls else out, b"\n")
-
-
-def _masked_tokens(values: NDArray[Any], na: NDArray[np.bool_], enc: Encoder) -> cols.Tokens:
-    """Nullable numeric columns: the values array plus its NA mask."""
-    if len(values) == 0:
-        return []
-    encoded = np_enc.numeric(values, np_enc.compact(enc), null=na if na.any() else None)
-    if isinstance(encoded, Raw):
-        return cols.Joined(encoded.data[1:-1], b",")
-    return np_enc.encoded_tokens(encoded.items, enc, scalars=True)
-
-
-def _object_tokens(values: NDArray[Any], enc: Encoder) -> cols.Tokens:
-    """Object columns: strings in one call; mixed values one by one (NA -> null)."""
-    na = pd.isna(values)
-    if na.any():
-        values = values.copy()
-        values[na] = None
-    inferred = pd.api.types.infer_dtype(values, skipna=True)
-    if inferred in ("string", "empty", "boolean", "integer"):
-        return np_enc.encoded_tokens(values.tolist(), enc, scalars=True)
-    return np_enc.encoded_tokens(values, enc)
-
-
-def _categorical_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> cols.Lookup:
-    """Encode each category once, then pick tokens by code (-1, missing, is null)."""
-    cat = s.array
-    categories = column_tokens(pd.Series(cat.categories), enc)
-    codes = np.asarray(cat.codes)
-    return cols.Lookup([*categories, b"null"], np.where(codes < 0, len(categories), codes))
-
-
-def _tz_strings(s: pd.Series[Any] | pd.Index, datetime_format: str) -> list[str | None]:
-    """Dates with a time zone by the rule of :mod:`fastjson._dates`, from pandas' own
-    time-zone data, in the column's own unit (a cast to ``ns`` would wrap years
-    beyond 2262)."""
-    values = pd.DatetimeIndex(s)
-    view = f"M8[{values.unit}]"
-    utc = np.asarray(values.asi8).view(view)
-    wall = np.asarray(values.tz_localize(None).asi8).view(view)
-    result: list[str | None] = np_enc.zoned_strings(utc, wall, datetime_format).tolist()
-    return result
-
-
-def key_order(labels: Any) -> list[int] | None:
-    """Positions of ``labels`` in ``sort_keys`` order, as :mod:`json` sorts dict keys:
-    by the labels themselves, or by their string form when they do not compare."""
-    values = list(labels)
-    positions = list(range(len(values)))
-    try:
-        order = sorted(positions, key=values.__getitem__)
-    except TypeError:
-        order = sorted(positions, key=lambda i: str(values[i]))
-    return None if order == positions else order
+    from ._polars_rows import FastTable
 
 
 # -- frames --------------------------------------------------------------------
@@ -249,52 +53,38 @@ def key_order(labels: Any) -> list[int] | None:
 @provides(lambda df: FrameSource(df))
 def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
     """A DataFrame in the ``orient`` option (pandas' meanings of the orients)."""
-    from . import _polars
-
+    df = _checked(df, enc)
     orient = enc.option("orient")
-    if orient in ("records", "columns", "index"):
-        cols.check_unique(list(df.columns), "column name", orient)
-        if enc.option("sort_keys"):
-            order = key_order(df.columns)
-            if order is not None:
-                df = df.iloc[:, order]
-    if orient in ("columns", "index"):
-        check_labels(df.index, orient, enc)
-    if enc.option("nan") == "error":
-        _check_finite(df, orient)  # column by column, as the whole frame would raise
-    if orient == "records":
-        fast = _polars.records(df, enc, POLARS_PARTS)
-    else:  # in columns, keyed cells alternated by Arrow beat polars' per-cell strings
-        keyed = orient == "columns" and _keyed_faster(df)
-        fast = _polars.rows(df, enc, POLARS_PARTS, pure_faster=keyed)
-    if fast is not None:
-        return _emit(fast)
-    table = _Table(df, enc, row_order(df.index, enc))
+    # in columns, keyed cells alternated by Arrow beat polars' per-cell strings
+    table: cols.Table | None = polars_table(df, enc, orient == "columns" and _keyed_faster(df))
+    blocks = cols.POLARS
+    if table is None:
+        table, blocks = _Table(df, enc, row_order(df.index, enc)), cols.PURE
     body = cols.write_frame(
         table,
         orient,
         len(df),
-        table.column_keys,
-        lambda: _labels(df.columns, enc),
+        tok.keys_of(list(df.columns)),
+        lambda: labels_json(df.columns, enc),
         enc.option("sort_keys"),
         row_bytes(df),
-        cols.PURE,
+        blocks,
     )
-    return _emit(body)
+    return Raw(body, trusted=True)
 
 
 def _keyed_faster(df: pd.DataFrame) -> bool:
     """Whether ``columns`` is faster on the pure route, values alternated with their labels
     by Arrow, than through polars: for every dtype but dates with a time zone, which the
     pure route writes through a Python string each, slower than polars."""
-    return cols.available() and not any(_zoned(dtype) for dtype in df.dtypes)
+    return tok.available() and not any(_zoned(dtype) for dtype in df.dtypes)
 
 
 def _zoned(dtype: Any) -> bool:
+    """Datetimes with a time zone, as pandas or Arrow holds them."""
     if isinstance(dtype, pd.DatetimeTZDtype):
         return True
-    arrow = getattr(dtype, "pyarrow_dtype", None)
-    return arrow is not None and getattr(arrow, "tz", None) is not None
+    return getattr(getattr(dtype, "pyarrow_dtype", None), "tz", None) is not None
 
 
 def row_order(index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None:
@@ -304,15 +94,13 @@ def row_order(index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None:
         return None
     if index.is_monotonic_increasing:  # a RangeIndex, sorted labels: nothing to do
         return None
-    order = key_order(index)
+    order = cols.key_order(index)
     return None if order is None else np.asarray(order, dtype=np.intp)
 
 
 def row_bytes(df: pd.DataFrame) -> int:
-    """A guess at the JSON size of a row, on the high side, to size the first block and
-    the room reserved for the output (later blocks are measured)."""
-    names = sum(len(str(c)) + 4 for c in df.columns)
-    return 16 + names + sum(_cell_bytes(column) for _, column in df.items())
+    """:func:`~._columns.row_bytes` of a pandas frame."""
+    return cols.row_bytes(df.columns, (_cell_bytes(column) for _, column in df.items()))
 
 
 def _cell_bytes(column: pd.Series[Any]) -> int:
@@ -334,90 +122,79 @@ def _cell_bytes(column: pd.Series[Any]) -> int:
     return 32
 
 
-def index_rows(index: pd.Index, rows: Any) -> pd.Index:
-    """``index[rows]`` without the hash table pandas builds for it: slicing an index whose
-    table is built (a look-up or a uniqueness check builds it) builds the slice's too,
-    which converts Arrow-backed strings to Python objects, once a block. The labels'
-    array is sliced instead."""
-    sliced: pd.Index = (
-        index[rows]
-        if isinstance(index, pd.MultiIndex | pd.RangeIndex)
-        else pd.Index(index.array[rows], dtype=index.dtype, copy=False)
-    )
-    return sliced
-
-
-def columns_of(df: pd.DataFrame) -> list[pd.Series[Any]]:
-    """The frame's columns as Series without its row labels (no copy), to be sliced by
-    blocks: pandas answers attribute look-ups on a Series (numpy and polars make some) by
-    a search of its labels, and builds a string index's hash table anew for every slice
-    (about a third of the time of a 100k-row frame with string labels)."""
-    plain = isinstance(df.index, pd.RangeIndex)
-    return [
-        df.iloc[:, k] if plain else df.iloc[:, k].reset_index(drop=True)
-        for k in range(df.shape[1])
-    ]
-
-
 class _Table(cols.TokenTable):
     """The pure route's blocks: tokens of ``df.iloc[rows]`` (rows in output order)."""
 
-    def __init__(self, df: pd.DataFrame, enc: Encoder, order: NDArray[np.intp] | None) -> None:
-        super().__init__(enc.option("orient"), cols.keys_of(list(df.columns)), len(df))
+    def __init__(
+        self, df: pd.DataFrame, enc: Encoder, order: NDArray[np.intp] | None, series: bool = False
+    ) -> None:
+        super().__init__(enc.option("orient"), list(df.columns), len(df), series)
         self.df = df
         self.enc = enc
         self.order = order
-        self.series = columns_of(df)
+        self.series_of = columns_of(df)
 
     def _positions(self, i: int, j: int) -> Any:
         return slice(i, j) if self.order is None else self.order[i:j]
 
-    def column(self, k: int, i: int, j: int) -> list[bytes]:
-        return cols.as_list(self._encoded(k, i, j))
-
-    def column_encoded(self, k: int, i: int, j: int) -> cols.Tokens:
-        return self._encoded(k, i, j)
-
-    def _encoded(self, k: int, i: int, j: int) -> cols.Tokens:
+    def origin(self, i: int, j: int) -> Any:
         rows = self._positions(i, j)
-        try:
-            return encoded_column(self.series[k].iloc[rows], self.enc)
-        except EncodeError as exc:
-            raise self._placed(rebased(exc, _origin(rows)), k) from exc.__cause__
+        return rows.start if isinstance(rows, slice) else rows
 
-    def _placed(self, error: EncodeError, k: int) -> EncodeError:
-        """``error`` in column ``k`` (its path from the row, ``$[2]``) as seen from the frame."""
-        return _in_frame(error, self.df, k, self.orient)
+    def label(self, row: int) -> Any:
+        return self.df.index[row]
 
-    def row_keys(self, i: int, j: int) -> tuple[cols.Tokens, bool]:
-        return _index_keys(index_rows(self.df.index, self._positions(i, j)), self.enc)
+    def read(self, k: int, i: int, j: int) -> tok.Tokens:
+        return encoded_column(self.series_of[k].iloc[self._positions(i, j)], self.enc)
 
-    def row_leads(self, i: int, j: int) -> cols.Leads:
+    def row_keys(self, i: int, j: int) -> tuple[tok.Tokens, bool]:
+        return index_keys(index_rows(self.df.index, self._positions(i, j)), self.enc)
+
+    def row_leads(self, i: int, j: int) -> tok.Leads:
         index = self.df.index
         if (  # labels counting up from a start
             isinstance(index, pd.RangeIndex)
             and index.step == 1
             and index.start >= 0
             and self.order is None
-            and cols.available()
+            and tok.available()
         ):
-            return cols.counting_leads(index.start + i, index.start + j)
+            return tok.counting_leads(index.start + i, index.start + j)
         return super().row_leads(i, j)
 
     def labels(self, i: int, j: int) -> list[bytes]:
-        return [b"," + _labels(index_rows(self.df.index, slice(i, j)), self.enc)[1:-1]]
+        return [b"," + labels_json(index_rows(self.df.index, slice(i, j)), self.enc)[1:-1]]
 
 
-def _origin(rows: Any) -> Any:
-    """Maps a row of a block to its row in the frame (an int offset, or the positions)."""
-    return rows.start if isinstance(rows, slice) else rows
+def _checked(df: pd.DataFrame, enc: Encoder, stream: bool = False) -> pd.DataFrame:
+    """``df`` with its columns in ``sort_keys`` order, after refusing what encoding it would
+    refuse part-way through: colliding labels, NaN under ``nan="error"``; for a ``stream``,
+    also a dtype with no JSON form (its first row encoded), and its rows in output order
+    (``columns``, ``index``), so that each range of rows has its place in the whole."""
+    orient = enc.option("orient")
+    if orient in ("records", "columns", "index"):
+        cols.check_unique(list(df.columns), "column name", orient)
+        order = cols.key_order(df.columns) if enc.option("sort_keys") else None
+        df = df if order is None else df.iloc[:, order]
+    if orient in ("columns", "index"):
+        check_labels(df.index, orient, enc)
+    if stream:
+        first = _Table(df.iloc[:1], enc, None)
+        for k in range(df.shape[1]):
+            first.column(k, 0, min(1, len(df)))
+    if enc.option("nan") == "error":
+        _check_finite(df, enc)
+    if stream and orient in ("columns", "index") and enc.option("sort_keys"):
+        rows = cols.key_order(df.index)
+        df = df if rows is None else df.iloc[rows]
+    return df
 
 
-def _check_finite(df: pd.DataFrame, orient: str) -> None:
+def _check_finite(df: pd.DataFrame, enc: Encoder) -> None:
     """NaN or infinity under ``nan="error"``: raise for the first column holding one, at
-    its first row, before any block is written (as the streaming writer checks)."""
-    for j in range(df.shape[1]):
-        column = df.iloc[:, j]
+    its first row."""
+    for k in range(df.shape[1]):
+        column = df.iloc[:, k]
         if getattr(column.dtype, "kind", "") != "f":
             continue
         if isinstance(column.dtype, np.dtype):  # NaN is a value here, not a missing marker
@@ -427,157 +204,161 @@ def _check_finite(df: pd.DataFrame, orient: str) -> None:
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
             error = NonFiniteError(float(values[bad[0]]), f"$[{int(bad[0])}]")
-            raise _in_frame(error, df, j, orient)
-
-
-def sorted_frame(df: pd.DataFrame, enc: Encoder) -> pd.DataFrame:
-    """``df`` with its columns, and for ``columns``/``index`` its rows, in ``sort_keys`` order.
-
-    Streaming encodes a frame by row ranges; sorting the whole frame first
-    gives each range the place it has in the whole output.
-    """
-    orient = enc.option("orient")
-    if not enc.option("sort_keys") or orient not in ("records", "columns", "index"):
-        return df  # split and values write arrays: nothing to sort
-    order = key_order(df.columns)
-    if order is not None:
-        df = df.iloc[:, order]
-    if orient in ("columns", "index"):
-        rows = key_order(df.index)
-        if rows is not None:
-            df = df.iloc[rows]
-    return df
-
-
-def check_frame(df: pd.DataFrame, enc: Encoder) -> None:
-    """Raise now what encoding ``df`` would raise part-way through a stream, where possible:
-    colliding labels, a column dtype with no JSON form, NaN under ``nan="error"``."""
-    orient = enc.option("orient")
-    if orient in ("records", "columns", "index"):
-        cols.check_unique(list(df.columns), "column name", orient)
-    if orient in ("columns", "index"):
-        check_labels(df.index, orient, enc)
-    _frame_columns(df.iloc[:1], enc)
-    if enc.option("nan") == "error":
-        _check_finite(df, orient)
+            raise _Table(df, enc, None).placed(error, k)
 
 
 def ndjson(df: pd.DataFrame, enc: Encoder) -> bytes:
     """One JSON object per row (``records``), each followed by a newline: NDJSON."""
-    df = sorted_frame(df, enc.replace(orient="records"))
+    enc = enc.replace(orient="records")
     cols.check_unique(list(df.columns), "column name", "records")
+    order = cols.key_order(df.columns) if enc.option("sort_keys") else None
+    df = df if order is None else df.iloc[:, order]
     if len(df) == 0:
         return b""
-    from . import _polars
-
-    fast = _polars.lines(df, enc, POLARS_PARTS)
-    if fast is not None:
-        return fast
-    columns = _frame_columns(df, enc.replace(orient="records"))
-    keys = cols.keys_of(list(df.columns))
-    return cols.object_rows(keys, columns, len(df), separator=b"\n")[1:] + b"\n"
+    table = polars_table(df, enc) or _Table(df, enc, None)
+    return b"".join(table.lines(0, len(df)))
 
 
-def _frame_columns(df: pd.DataFrame, enc: Encoder) -> list[list[bytes]]:
-    """Tokens of every column; an error names the row and column where it sat."""
-    columns = []
-    for j in range(df.shape[1]):
-        try:
-            columns.append(column_tokens(df.iloc[:, j], enc))
-        except EncodeError as exc:
-            raise _in_frame(exc, df, j, enc.option("orient")) from exc.__cause__
-    return columns
+# -- the polars route -----------------------------------------------------------
 
 
-def _in_frame(exc: EncodeError, df: pd.DataFrame, j: int, orient: str) -> EncodeError:
-    """``exc`` (raised for column ``j``, its path starting ``$[row]``) as seen from the frame:
-    ``$[2].o`` for records, ``$.o["x"]`` for columns, ``$.data[2][1]`` for split...
-    """
-    name = df.columns[j]
-    column = member(name)
-    if not exc.path.startswith("$["):  # the column as a whole (a complex dtype...)
-        error = EncodeError(f"{exc.reason} (column {str(name)!r})", exc.path)
-        error.__cause__ = exc
-        return error
-    row_end = exc.path.index("]")
-    row = int(exc.path[2:row_end])
-    rest = exc.path[row_end + 1 :]
-    return exc.at(cols.cell_path(orient, row, j, column, member(df.index[row])) + rest)
+def polars_table(df: pd.DataFrame, enc: Encoder, pure_faster: bool = False) -> FastTable | None:
+    """polars' writer (:class:`~._polars_rows.FastTable`) for ``df``, converted a block of rows
+    at a time; ``None`` where it would not write what the pure route writes, or where the
+    route decision (:func:`~._route.use_polars`) is the pure route."""
+    if not use_polars(_polars_exact(df, enc), pure_faster):
+        return None
+    try:
+        from . import _polars_rows as pl_rows
+
+        source = _Rows(df, row_order(df.index, enc), enc)
+        return pl_rows.fast_table(source, [str(c) for c in df.columns], enc)
+    except Exception:  # polars or pyarrow missing, or a column it cannot convert
+        return None
 
 
-def _labels(index: pd.Index, enc: Encoder) -> bytes:
-    """An Index as a JSON array (a MultiIndex as an array of arrays)."""
-    if isinstance(index, pd.MultiIndex):
-        levels = [column_tokens(index.get_level_values(i), enc) for i in range(index.nlevels)]
-        return cols.rows_from_columns(levels, len(index))
-    return _array(index, enc)
+class _Rows:
+    """A pandas frame as the rows of a :class:`~._polars_rows.FastTable`: each block's columns
+    converted one by one (``pl.from_pandas`` of a whole block costs more), rows in
+    ``order`` (``None``: the frame's own), the index giving the row labels."""
 
+    def __init__(self, df: pd.DataFrame, order: NDArray[np.intp] | None, enc: Encoder) -> None:
+        import polars as pl
 
-def check_labels(index: pd.Index, orient: str, enc: Encoder) -> None:
-    """Refuse labels that would write one key twice (keyed orients), once for the whole
-    index: equal labels, or, in an index of mixed objects, labels written alike
-    (``1`` and ``"1"``, ``nan`` and ``"nan"``)."""
-    if not index.is_unique:
-        cols.check_unique(list(index), "index label", orient)
-    elif index.dtype == object and pd.api.types.infer_dtype(index, skipna=False) != "string":
-        tokens, quoted = _index_keys(index, enc)
-        keys = [orjson.loads(key) if quoted else key.decode() for key in cols.as_list(tokens)]
-        cols.check_unique(keys, "index label", orient)
-
-
-def _index_keys(index: pd.Index, enc: Encoder) -> tuple[cols.Tokens, bool]:
-    """Index labels as object keys, plus whether the tokens are already JSON strings.
-
-    Numbers, dates and strings are encoded as a column (dates as ISO, as
-    dict keys always are); anything else (a MultiIndex, mixed objects) goes
-    through ``str(label)``, and so does each missing or infinite label
-    (``"nan"``, ``"NaT"``, ``"inf"``: no JSON number says them): a label is
-    written the same whichever slice of the index it is encoded with.
-    Duplicates are refused by :func:`check_labels`, once for the whole index.
-    """
-    enc = enc.replace(datetime_format="iso", big_int="number")
-    if isinstance(index, pd.MultiIndex):
-        return _present_keys(index, enc)
-    missing = np.asarray(index.isna())
-    if getattr(index.dtype, "kind", "") == "f":
-        missing |= np.isinf(index.to_numpy(dtype="float64", na_value=np.nan))
-    if not missing.any():
-        return _present_keys(index, enc)
-    present, quoted = _present_keys(index[~missing], enc)
-    tokens = cols.as_list(present)
-    keys = np.empty(len(index), dtype=object)
-    keys[~missing] = tokens if quoted else [b'"' + token + b'"' for token in tokens]
-    keys[missing] = cols.keys_of([str(label) for label in index[missing]])
-    result: list[bytes] = keys.tolist()
-    return result, True
-
-
-def _present_keys(index: pd.Index, enc: Encoder) -> tuple[cols.Tokens, bool]:
-    """:func:`_index_keys` of labels none of which is missing."""
-    if not isinstance(index, pd.MultiIndex):
-        dtype = index.dtype
-        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-            return encoded_column(index, enc), False
-        if (
-            isinstance(dtype, pd.StringDtype)  # strings by dtype: no look at the values
-            or pd.api.types.is_datetime64_any_dtype(dtype)
-            or (
-                pd.api.types.is_string_dtype(dtype)
-                and pd.api.types.infer_dtype(index, skipna=False) == "string"
+        self.df = df
+        self.order = order
+        self.enc = enc
+        self.height = len(df)
+        self.columns = columns_of(df)
+        self.enums = {  # each categorical's categories once, as a polars Enum, and its codes
+            k: (
+                pl.Series(list(dtype.categories), dtype=pl.Enum(list(dtype.categories))),
+                np.asarray(self.columns[k].array.codes),
             )
-        ):
-            return encoded_column(index, enc), True
-    return cols.keys_of([_label_text(label, enc) for label in index]), True
+            for k, dtype in enumerate(df.dtypes)
+            if isinstance(dtype, pd.CategoricalDtype)
+        }
+        self.zoned = {k for k, dtype in enumerate(df.dtypes) if _zoned(dtype)}
+
+    def _rows(self, i: int, j: int) -> Any:
+        return slice(i, j) if self.order is None else self.order[i:j]
+
+    def frame(self, i: int, j: int, columns: list[int] | None = None) -> Any:
+        import polars as pl
+
+        rows = self._rows(i, j)
+        block = []
+        for k in range(len(self.columns)) if columns is None else columns:
+            name = f"c{k}"
+            if k in self.enums:
+                categories, all_codes = self.enums[k]
+                codes = all_codes[rows]
+                index = pl.Series(codes, dtype=pl.Int64)
+                if (codes < 0).any():
+                    index = index.scatter(np.flatnonzero(codes < 0), None)
+                block.append(categories.gather(index).alias(name))
+                continue
+            column = self.columns[k].iloc[rows]
+            if k in self.zoned:  # pandas' own time-zone data, by the one datetime rule
+                block.append(pl.Series(name, tz_strings(column, "iso"), dtype=pl.String))
+            elif column.dtype.kind == "m":  # numpy's division, as on the pure route
+                seconds = dates.timedelta_seconds(column.to_numpy())
+                block.append(pl.Series(name, seconds, nan_to_null=True))
+            else:
+                block.append(pl.from_pandas(column, nan_to_null=True).alias(name))
+        return pl.DataFrame(block)
+
+    def leads(self, i: int, j: int) -> Any:
+        """``,"label":`` for rows ``i:j``, the labels as :func:`index_keys` writes them."""
+        import polars as pl
+
+        from . import _polars_rows as pl_rows
+
+        index = self.df.index
+        if isinstance(index, pd.RangeIndex) and self.order is None:
+            start, step = index.start + i * index.step, index.step
+            return pl_rows.integer_leads(np.arange(start, start + (j - i) * step, step))
+        index = index_rows(index, self._rows(i, j))
+        if not isinstance(index, pd.MultiIndex) and not index.hasnans:
+            if isinstance(index.dtype, np.dtype) and index.dtype.kind in "iu":
+                return pl_rows.integer_leads(np.asarray(index))
+            if isinstance(index.dtype, pd.StringDtype) or (
+                pd.api.types.infer_dtype(index, skipna=False) == "string"
+            ):
+                try:  # polars cannot hold lone surrogates: those take the tokens below
+                    strings = pl.from_pandas(index).cast(pl.String)  # no list of strings
+                except Exception:
+                    pass
+                else:
+                    return pl_rows.leads(pl_rows.json_token(pl.lit(strings)), True)
+        tokens, quoted = index_keys(index, self.enc)
+        strings = pl.Series([t.decode() for t in tok.as_list(tokens)], dtype=pl.String)
+        return pl_rows.leads(pl.lit(strings), quoted)
+
+    def labels(self, i: int, j: int) -> bytes:
+        return b"," + labels_json(index_rows(self.df.index, slice(i, j)), self.enc)[1:-1]
+
+    def plain_strings(self, k: int) -> bool:
+        return k in self.zoned or plain_strings(self.columns[k].array)
+
+    def whole_seconds(self, k: int) -> bool:
+        """No datetime of column ``k`` has a sub-second part (checked once, on the ticks)."""
+        array = self.columns[k].array
+        ticks = np.asarray(array.asi8)
+        per_second = 10 ** {"s": 0, "ms": 3, "us": 6, "ns": 9}[array.unit]
+        valid = ticks != np.iinfo(np.int64).min  # NaT
+        return not bool((ticks[valid] % per_second).any())
 
 
-def _label_text(label: Any, enc: Encoder) -> str:
-    """A label of a mixed index as a key: a date as the ISO text it is written as
-    everywhere, anything else through ``str``."""
-    if isinstance(label, dt.date | dt.time | np.datetime64):  # Timestamps are datetimes
-        text = orjson.loads(enc.encode(label))
-        if isinstance(text, str):
-            return text
-    return str(label)
+def _polars_exact(df: pd.DataFrame, enc: Encoder) -> bool:
+    """Whether polars writes exactly what the pure route would, for this frame and options
+    (and the dtypes of its first block, :func:`~._polars_rows.fast_table`)."""
+    if enc.option("nan") != "null" or df.shape[1] == 0 or not all(map(_supported, df.dtypes)):
+        return False
+    dates = (isinstance(d, pd.DatetimeTZDtype) or getattr(d, "kind", "") == "M" for d in df.dtypes)
+    if enc.option("datetime_format") != "iso" and any(dates):
+        return False
+    return enc.option("big_int") != "string" or not any(map(_has_big_int, df.items()))
+
+
+def _has_big_int(item: tuple[Any, pd.Series[Any]]) -> bool:
+    """A 64-bit integer column holding a value that ``big_int="string"`` quotes."""
+    column = item[1]
+    dtype: Any = column.dtype
+    if getattr(dtype, "kind", "") not in ("i", "u") or dtype.itemsize < 8:
+        return False
+    return np_enc.beyond_safe(column.min(), column.max())
+
+
+def _supported(dtype: Any) -> bool:
+    """Column dtypes the polars route writes exactly as the pure route does."""
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "biuMm" or (dtype.kind == "f" and dtype.itemsize in (4, 8))
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.api.types.infer_dtype(dtype.categories, skipna=True) == "string"
+    return isinstance(dtype, pd.DatetimeTZDtype | pd.StringDtype) or (
+        getattr(dtype, "kind", "") in "biuf" and hasattr(dtype, "numpy_dtype")
+    )
 
 
 # -- series, index, scalars ----------------------------------------------------
@@ -588,20 +369,22 @@ def _label_text(label: Any, enc: Encoder) -> str:
 def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
     """A Series: a list of values (``records``/``values``), or pandas' other orients.
 
-    Its values are written as arrays by blocks (:func:`_array`: one orjson call
+    Its values are written as arrays by blocks (:func:`array_json`: one orjson call
     for numbers and strings); keyed by label (``index``, ``columns``) with the
     labels and the values' text alternated (:func:`~._columns.keyed`), which
     for one column is faster than polars' per-cell strings.
     """
     orient = enc.option("orient")
-    if orient in ("records", "values") and _numeric(s):
-        return _emit(_array(s, enc))  # orjson's output is the body: no block, no copy
+    if orient in ("records", "values") and numeric_dtype(s):
+        return Raw(
+            array_json(s, enc), trusted=True
+        )  # orjson's output is the body: no block, no copy
     if orient in ("columns", "index"):
         check_labels(s.index, orient, enc)
-    table = _SeriesTable(_column_frame(s), enc, row_order(s.index, enc))
-    name = b"null" if s.name is None else cols.keys_of([s.name])[0]
+    table = _SeriesTable(_column_frame(s), enc, row_order(s.index, enc), series=True)
+    name = b"null" if s.name is None else tok.keys_of([s.name])[0]
     body = cols.write_series(table, orient, len(s), name, enc.option("sort_keys"), cols.PURE)
-    return _emit(body)
+    return Raw(body, trusted=True)
 
 
 def _column_frame(s: pd.Series[Any]) -> pd.DataFrame:
@@ -611,77 +394,26 @@ def _column_frame(s: pd.Series[Any]) -> pd.DataFrame:
 
 
 class _SeriesTable(_Table):
-    """A Series as its one-column frame; errors name the row alone (``$[2]``, ``$.data[2]``...)."""
-
-    def _placed(self, error: EncodeError, k: int) -> EncodeError:
-        return _in_series(error, self.df.index, self.orient)
+    """A Series as its one-column frame, its values written as arrays (:func:`array_json`)."""
 
     def items(self, k: int, i: int, j: int) -> list[bytes]:
         try:
-            array = _array(self.series[k].iloc[i:j], self.enc)
+            array = array_json(self.series_of[k].iloc[i:j], self.enc)
         except EncodeError as exc:
-            raise self._placed(rebased(exc, i), k) from exc.__cause__
+            raise self.placed(rebased(exc, i), k) from exc.__cause__
         return [b"," + array[1:-1]]
-
-
-def _in_series(exc: EncodeError, index: pd.Index, orient: str) -> EncodeError:
-    """``exc`` (its path starting ``$[row]``) as seen from the Series in ``orient``."""
-    if not exc.path.startswith("$[") or orient in ("records", "values"):
-        return exc
-    end = exc.path.index("]")
-    row = int(exc.path[2:end])
-    prefix = f"$.data[{row}]" if orient == "split" else "$" + member(index[row])
-    return exc.at(prefix + exc.path[end + 1 :])
-
-
-def _numeric(s: pd.Series[Any] | pd.Index) -> bool:
-    return isinstance(s.dtype, np.dtype) and s.dtype.kind in "biuf"
-
-
-def _array(s: pd.Series[Any] | pd.Index, enc: Encoder) -> bytes:
-    """A column as one JSON array, in one orjson call where its values allow (numbers,
-    nullable numbers, strings); others joined from their tokens."""
-    dtype: Any = s.dtype
-    tenc = np_enc.compact(enc)
-    items: Any = None
-    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
-        items = np_enc.numeric(s.to_numpy(), tenc)
-    elif getattr(dtype, "kind", "O") in "biuf" and getattr(dtype, "numpy_dtype", None):
-        na = np.asarray(s.array.isna())  # not np.asarray(s.isna()): see encoded_column
-        fill = {"f": np.nan, "b": False}.get(dtype.kind, 0)  # Arrow's booleans refuse a 0
-        values = s.to_numpy(dtype=dtype.numpy_dtype, na_value=fill)
-        items = np_enc.numeric(values, tenc, null=na if na.any() else None) if len(s) else []
-    if isinstance(items, Raw):
-        return items.data
-    if items is not None:
-        if not isinstance(items, list):
-            items = items.items  # final: JSON-ready values
-        try:
-            return orjson.dumps(items)
-        except TypeError:  # anything orjson refuses: the tokens name it
-            pass
-    return json_array(encoded_column(s, enc))
-
-
-def json_array(tokens: cols.Tokens) -> bytes:
-    """``[t0,t1,...]`` from a column's tokens, their text reused when it is joined."""
-    if isinstance(tokens, list | cols.Lookup):
-        return b"[" + b",".join(cols.as_list(tokens)) + b"]"
-    joined = cols.as_joined(tokens)
-    text = joined.text if joined.separator == b"," else joined.text.replace(joined.separator, b",")
-    return b"[" + text + b"]"
 
 
 @builtin(pd.Index)
 def encode_index(index: pd.Index, enc: Encoder) -> Any:
     """An Index as a list of its values; a MultiIndex as a list of lists."""
-    return _emit(_labels(index, enc))
+    return Raw(labels_json(index, enc), trusted=True)
 
 
 @builtin(pd.api.extensions.ExtensionArray)
 def encode_extension_array(array: Any, enc: Encoder) -> Any:
     """Categorical, nullable integer, string, sparse... arrays: a list of their values."""
-    return _emit(json_array(encoded_column(pd.Series(array, copy=False), enc)))
+    return Raw(json_array(encoded_column(pd.Series(array, copy=False), enc)), trusted=True)
 
 
 @builtin(pd.Timestamp)
@@ -699,7 +431,7 @@ def _timestamp(ts: pd.Timestamp, enc: Encoder) -> str:
 
 @builtin(pd.Timedelta)
 def _timedelta(td: pd.Timedelta, enc: Encoder) -> float:
-    return float(np_enc.timedelta_seconds(np.asarray(td.to_timedelta64())))
+    return float(dates.timedelta_seconds(np.asarray(td.to_timedelta64())))
 
 
 @builtin(type(pd.NaT))
@@ -739,8 +471,7 @@ class FrameSource:
         self.row_bytes = row_bytes(df)
 
     def prepared(self, enc: Encoder) -> FrameSource:
-        check_frame(self.df, enc)
-        ordered = sorted_frame(self.df, enc)
+        ordered = _checked(self.df, enc, stream=True)
         return self if ordered is self.df else FrameSource(ordered)
 
     def part(self, i: int, j: int) -> pd.DataFrame:
@@ -756,7 +487,7 @@ class FrameSource:
         return int(self.df.shape[1])
 
     def column_key(self, k: int) -> bytes:
-        return cols.keys_of([self.df.columns[k]])[0]
+        return tok.keys_of([self.df.columns[k]])[0]
 
     def column(self, k: int, i: int, j: int) -> pd.Series[Any]:
         return self.df.iloc[i:j, k]
@@ -782,11 +513,11 @@ class SeriesSource:
 
     def prepared(self, enc: Encoder) -> SeriesSource:
         orient = enc.option("orient")
-        check_frame(_column_frame(self.s), enc.replace(orient="values"))
+        _checked(_column_frame(self.s), enc.replace(orient="values"), stream=True)
         if orient not in ("columns", "index"):
             return self
         check_labels(self.s.index, orient, enc)  # as dumpb refuses them
-        order = key_order(self.s.index) if enc.option("sort_keys") else None
+        order = cols.key_order(self.s.index) if enc.option("sort_keys") else None
         return self if order is None else SeriesSource(self.s.iloc[order])
 
     def part(self, i: int, j: int) -> pd.Series[Any]:
@@ -803,13 +534,13 @@ class SeriesSource:
         return 1
 
     def column_key(self, k: int) -> bytes:
-        return cols.keys_of([self.header()])[0]
+        return tok.keys_of([self.header()])[0]
 
     def column(self, k: int, i: int, j: int) -> pd.Series[Any]:
         return self.part(i, j)
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
-        tokens = cols.as_list(encoded_column(self.s.iloc[i:j], enc))
+        tokens = tok.as_list(encoded_column(self.s.iloc[i:j], enc))
         return b"".join(token + b"\n" for token in tokens)
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
@@ -837,20 +568,3 @@ def _arrow_batches(df: pd.DataFrame, rows: int) -> tuple[Iterator[Any], Any]:
         for i in range(0, max(len(df), 1), rows)
     )
     return batches, schema
-
-
-class _PolarsParts:
-    """What the polars route (:mod:`fastjson.encoders._polars`) needs of this module, handed
-    to it with each call so that it does not import this module back."""
-
-    columns = staticmethod(columns_of)
-    index_rows = staticmethod(index_rows)
-    plain_strings = staticmethod(plain_strings)
-    labels = staticmethod(_labels)
-    zoned_strings = staticmethod(_tz_strings)
-    index_keys = staticmethod(_index_keys)
-    row_order = staticmethod(row_order)
-    row_bytes = staticmethod(row_bytes)
-
-
-POLARS_PARTS = _PolarsParts()

@@ -1,101 +1,63 @@
-"""polars DataFrame and Series, encoded natively: no pandas, no Python loop per row.
+"""polars DataFrame and Series, and what the token route reads of their columns.
 
 Imported lazily by the registry the first time a polars object is seen;
 :mod:`fastjson.encoders.arrow` converts pyarrow data with ``pl.from_arrow``
 (zero-copy) and comes here too.
 
-**No index.** A polars frame has no index. Where an orient needs one
-(``split``, ``columns`` and ``index``, for frames and Series alike) the row
-position ``0..n-1`` stands in, which is exactly what pandas does for
-``pf.to_pandas()``, whose index is a default ``RangeIndex``. Every orient and
-option therefore means what it means for the pandas frame, and
-``dumpb(pf, **opts)`` parses to the same value as ``dumpb(pf.to_pandas(),
-**opts)`` except where listed below.
+**No index.** Where an orient needs one (``split``, ``columns``, ``index``) the
+row position ``0..n-1`` stands in, as for ``pf.to_pandas()``, so every orient
+and option means what it means for the pandas frame, and the bytes are those
+of the converted frame for the dtypes pandas holds one to one.
 
-**Two routes, one output**, chosen exactly as the pandas encoder chooses
-them, so that for the dtypes pandas holds one to one (integers and floats
-without nulls, strings, booleans without nulls, datetimes, durations,
-categoricals) the bytes are equal too, not only the parsed values:
+**Two routes, one output**: polars' route (:mod:`._polars_rows`) with
+``nan="null"`` and the dtypes polars writes as fastjson does; elsewhere the
+token route (:func:`column_tokens`, :class:`~._columns.TokenTable`).
 
-- with ``nan="null"`` and the dtypes polars writes as fastjson does, every
-  orient is built by polars (:class:`FastTable`): each row of a block
-  becomes one string carrying its separators, built by expressions in Rust
-  (``pl.struct(...).struct.json_encode()`` for row objects,
-  ``pl.concat_str`` of per-cell tokens and row labels for the rest), and the
-  Arrow data buffer of that string column, which is exactly the block's
-  JSON, is copied once into the output. Columns are first brought to
-  fastjson's form (datetimes to ISO strings, durations to seconds...). The
-  pandas encoder sends its frames here too (:mod:`fastjson.encoders._polars`),
-  its index giving the row labels.
-- everything else (``nan="string"`` or ``"error"``, integers beyond 2**53
-  under ``big_int="string"``, cells polars cannot write as fastjson does):
-  each column becomes a list of JSON tokens in one vectorised step
-  (:func:`column_tokens`, numpy's :func:`~fastjson.encoders.numpy.tokens`)
-  and :mod:`._columns` stitches the rows.
-
-Both routes write a block of rows at a time into one buffer
-(:func:`._columns.write_frame`): the peak memory is the output plus a block's work.
-
-**JSON forms**, those of the pandas encoder: null is ``null``; Datetime as
-``Timestamp.isoformat`` writes it (no fraction when zero, else 6 or 9
-digits, the offset kept for time zones by the rule of :mod:`fastjson._dates`); Date
-``"YYYY-MM-DD"``; Time ``"HH:MM:SS[.ffffff]"`` as ``datetime.time``;
-Duration seconds as a number; Categorical and Enum their strings; Decimal
-a string with every digit, as ``str(Decimal)``; List, Array and Struct
-arrays and objects; Binary the UTF-8 text it holds, as numpy's bytes arrays
-(an ``EncodeError`` for other bytes).
-
-**Where polars and pandas differ**, the choices made here:
-
-- *null against NaN in float columns.* polars keeps them apart, and
-  ``to_pandas()`` turns null into NaN. Here null is always ``null`` and only
-  NaN follows the ``nan`` policy (as pandas' own nullable ``Float64`` treats
-  ``pd.NA``), so under ``nan="string"`` or ``"error"`` a null stays ``null``
-  where the converted frame writes ``"NaN"`` or raises.
-- *Date.* ``to_pandas()`` makes Date columns ``datetime64[ms]``, written
-  ``"2024-01-01T00:00:00"``; here a date stays ``"2024-01-01"``, as
-  ``to_pandas(date_as_object=True)`` (and pyarrow's ``to_pandas``) give.
-- *Integers with nulls.* ``to_pandas()`` makes them float64 (``1.0``, and
-  digits lost beyond 2**53); here they stay exact integers.
-- *Nested cells* (List, Array, Struct, Object) on the token route go through
-  ``Series.to_list()``: Python objects, so a nested Datetime loses its
-  nanoseconds there and a nested null stays ``null`` under every ``nan``.
+**Where polars and pandas differ**: null and NaN stay apart in float columns
+(null is always ``null``, only NaN follows ``nan``); a Date stays
+``"2024-01-01"``; integers with nulls stay exact integers; nested cells on
+the token route go through ``Series.to_list()`` (a nested Datetime loses its
+nanoseconds there). Other JSON forms are the pandas encoder's; Decimal is
+``str(Decimal)``, Binary the UTF-8 text it holds.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import orjson
 import polars as pl
 
-from .._errors import EncodeError, member, rebased
-from .._values import SAFE_INTEGER, Raw
+from .._errors import EncodeError
+from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
+from . import _datetimes as dates
+from . import _tokens as tok
 from . import numpy as np_enc
+from ._polars_rows import (
+    FastTable,
+    Positions,
+    decimal_strings,
+    fast_applies,
+    iso_datetime,
+    iso_time,
+    positions,
+    seconds,
+)
 from ._route import use_polars
 from ._source import Kind, provides
 
 if TYPE_CHECKING:
-    from numpy.typing import NDArray
-
     from ..core import Encoder
 
 _INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+_NARROW = (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16, pl.UInt32)
 _NUMPY_NUMBERS = (*_INTEGERS, pl.Float32, pl.Float64, pl.Boolean)
 """Columns numpy encodes whole (:func:`fastjson.encoders.numpy.numeric`)."""
-_CANONICAL = (pl.Datetime, pl.Duration, pl.Decimal)
-"""Temporal and decimal dtypes that :func:`_canonical` rewrites (with ``pl.Time``)."""
-
-
-def _emit(body: bytes) -> Raw:
-    """Assembled JSON as a fragment (the ``Raw`` encoder parses it for other backends)."""
-    return Raw(body, trusted=True)
-
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -121,7 +83,7 @@ def guarded(func: _F) -> _F:
 @provides(lambda df: TableSource(df, _same, df.columns))
 def encode_polars_frame(df: pl.DataFrame, enc: Encoder) -> Raw:
     """A DataFrame in the ``orient`` option, pandas' meanings, the row position as index."""
-    return _emit(frame_json(df, enc))
+    return Raw(frame_json(df, enc), trusted=True)
 
 
 @guarded
@@ -130,19 +92,13 @@ def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) 
     ``df.columns`` (an Arrow table with duplicate names, renamed to enter polars)."""
     orient = enc.option("orient")
     if enc.option("sort_keys") and orient in ("records", "columns", "index"):
-        df = df.select(pl.nth(sorted(range(df.width), key=df.columns.__getitem__)))
-    table: cols.Table = _Tokens(df, enc)
-    blocks = cols.PURE
-    fast = fast_applies(df.dtypes, enc) and not any(
-        _has_big_int(c, enc) for c in df.iter_columns()
-    )
-    if use_polars(fast, pure_faster=orient == "columns" and _keyed_whole(df)):
-        table, blocks = FastTable(_Positions(df), df.columns, enc), cols.POLARS
+        df = _sorted(df)
+    table, blocks = _table(df, enc, orient, orient == "columns" and _keyed_whole(df))
     return cols.write_frame(
         table,
         orient,
         df.height,
-        cols.keys_of(df.columns),
+        tok.keys_of(df.columns),
         lambda: orjson.dumps(df.columns if labels is None else labels),
         enc.option("sort_keys"),
         row_bytes(df),
@@ -150,274 +106,120 @@ def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) 
     )
 
 
+def _sorted(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with its columns in ``sort_keys`` order."""
+    order = cols.key_order(df.columns)
+    return df if order is None else df.select(pl.nth(order))
+
+
+def _table(
+    df: pl.DataFrame, enc: Encoder, orient: str, pure_faster: bool = False, series: bool = False
+) -> tuple[cols.Table, cols.Blocks]:
+    """The writer of ``df``'s rows in ``orient``, by the route decision, and its blocks."""
+    exact = fast_applies(df.dtypes, enc) and not any(
+        _has_big_int(column, enc) for column in df.iter_columns()
+    )
+    if use_polars(exact, pure_faster):
+        return FastTable(Positions(df), df.columns, enc), cols.POLARS
+    return _Tokens(df, enc, orient, series), cols.PURE
+
+
+def _has_big_int(series: pl.Series, enc: Encoder) -> bool:
+    """A 64-bit (or wider) integer column holding a value that ``big_int="string"`` quotes."""
+    if enc.option("big_int") != "string" or not series.dtype.is_integer():
+        return False
+    return series.dtype not in _NARROW and np_enc.beyond_safe(series.min(), series.max())
+
+
 def _keyed_whole(df: pl.DataFrame) -> bool:
     """Whether ``columns`` is faster on the token route: every column numbers or booleans
     with no null, each encoded whole by numpy and alternated with the row labels by Arrow
-    (:func:`~._columns.keyed`), where polars builds a string a cell (measured in
+    (:func:`~._tokens.keyed`), where polars builds a string a cell (measured in
     ``bench/README.md``)."""
     whole = (s.dtype in _NUMPY_NUMBERS and not s.null_count() for s in df.iter_columns())
-    return cols.available() and all(whole)
+    return tok.available() and all(whole)
 
 
 def row_bytes(df: pl.DataFrame) -> int:
-    """A guess at the JSON size of a row, on the high side, to size the first block and
-    the room reserved for the output (later blocks are measured)."""
-    cells = 0
-    for series in df.iter_columns():
-        if series.dtype.is_numeric() or series.dtype == pl.Boolean:
-            cells += 24
-        elif series.dtype in (pl.String, pl.Binary) or series.dtype.is_nested():
-            cells += 4 + int(series.estimated_size()) // max(1, len(series))  # no pass
-        else:
-            cells += 40
-    return 16 + sum(len(n) + 4 for n in df.columns) + cells
+    """:func:`~._columns.row_bytes` of a polars frame."""
+    return cols.row_bytes(df.columns, map(_cell_bytes, df.iter_columns()))
+
+
+def _cell_bytes(series: pl.Series) -> int:
+    if series.dtype.is_numeric() or series.dtype == pl.Boolean:
+        return 24
+    if series.dtype in (pl.String, pl.Binary) or series.dtype.is_nested():
+        return 4 + int(series.estimated_size()) // max(1, len(series))  # no pass
+    return 40
 
 
 class _Tokens(cols.TokenTable):
     """The token route's blocks: :func:`column_tokens` of each column's rows."""
 
-    def __init__(self, df: pl.DataFrame, enc: Encoder) -> None:
-        super().__init__(enc.option("orient"), cols.keys_of(df.columns), df.height)
+    def __init__(self, df: pl.DataFrame, enc: Encoder, orient: str, series: bool) -> None:
+        super().__init__(orient, df.columns, df.height, series)
         self.df = df
         self.enc = enc
-        self.series = False
 
-    def column(self, k: int, i: int, j: int) -> list[bytes]:
-        return cols.as_list(self.column_encoded(k, i, j))
+    def read(self, k: int, i: int, j: int) -> tok.Tokens:
+        return encoded_tokens(self.df.to_series(k).slice(i, j - i), self.enc)
 
-    def column_encoded(self, k: int, i: int, j: int) -> cols.Tokens:
-        series = self.df.to_series(k).slice(i, j - i)
-        try:
-            return encoded_tokens(series, self.enc)
-        except EncodeError as exc:
-            error = rebased(exc, i)
-            if self.series:
-                raise _in_series(error, self.orient) from exc.__cause__
-            raise _in_frame(error, series.name, k, self.orient) from exc.__cause__
+    def row_keys(self, i: int, j: int) -> tuple[tok.Tokens, bool]:
+        return tok.Joined(positions(i, j)[1:-1], b","), False
 
-    def row_keys(self, i: int, j: int) -> tuple[cols.Tokens, bool]:
-        return cols.Joined(_positions(i, j)[1:-1], b","), False
-
-    def row_leads(self, i: int, j: int) -> cols.Leads:
-        return cols.counting_leads(i, j) if cols.available() else super().row_leads(i, j)
+    def row_leads(self, i: int, j: int) -> tok.Leads:
+        return tok.counting_leads(i, j) if tok.available() else super().row_leads(i, j)
 
     def labels(self, i: int, j: int) -> list[bytes]:
-        return [b"," + _positions(i, j)[1:-1]]
+        return [b"," + positions(i, j)[1:-1]]
 
 
-def _positions(i: int, j: int) -> bytes:
-    """``[i,...,j-1]``: the index pandas gives a converted frame (a ``RangeIndex``)."""
-    return orjson.dumps(np.arange(i, j, dtype=np.int64), option=orjson.OPT_SERIALIZE_NUMPY)
+# -- columns -------------------------------------------------------------------
 
 
-def _in_frame(exc: EncodeError, name: str, j: int, orient: str) -> EncodeError:
-    """``exc`` (raised for column ``j``, its path starting ``$[row]``) as seen from the frame:
-    ``$[2].o`` for records, ``$.o["2"]`` for columns, ``$.data[2][1]`` for split...
-    """
-    column = member(name)
-    if not exc.path.startswith("$["):  # the column as a whole
-        error = EncodeError(f"{exc.reason} (column {name!r})", exc.path)
-        error.__cause__ = exc
-        return error
-    row_end = exc.path.index("]")
-    row = exc.path[2:row_end]
-    label = member(row)  # the row position is the label: ["2"], as pandas writes it
-    return exc.at(cols.cell_path(orient, row, j, column, label) + exc.path[row_end + 1 :])
+def column_tokens(series: pl.Series, enc: Encoder) -> list[bytes]:
+    """The JSON text of every value of a column, chosen by dtype, vectorised."""
+    return tok.as_list(encoded_tokens(series, enc))
 
 
-# -- polars' route -------------------------------------------------------------
+@guarded
+def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
+    """:func:`column_tokens` in the form encoding gives (numbers as numpy encodes them).
+    Errors carry the row (``$[3]``); the table adds the column."""
+    series = _canonical(series, enc)
+    dtype = series.dtype
+    if dtype == pl.Null:
+        return [b"null"] * len(series)
+    if dtype in _NUMPY_NUMBERS or dtype == pl.Float16:
+        if series.null_count():  # the values with nulls filled, and the null mask
+            values = series.fill_null(False if dtype == pl.Boolean else 0).to_numpy()
+            return np_enc.masked_tokens(values, series.is_null().to_numpy(), enc)
+        return np_enc.encoded_tokens(series.to_numpy(), enc)
+    if isinstance(dtype, pl.Categorical | pl.Enum):
+        series = series.cast(pl.String)
+    if series.dtype == pl.String or series.dtype.is_integer():  # strings, 128-bit integers
+        return np_enc.encoded_tokens(series.to_list(), enc, scalars=True)
+    return np_enc.encoded_tokens(series.to_list(), enc)  # nested, binary, object: each
 
 
-class Source(Protocol):
-    """Rows for :class:`FastTable`: a polars frame, or a pandas one converted by blocks."""
-
-    height: int
-
-    def frame(self, i: int, j: int, columns: list[int] | None = None) -> pl.DataFrame:
-        """Rows ``i:j`` (in output order) of the ``columns`` (default: all), named
-        ``c0``, ``c1``... by their position in the whole frame."""
-        ...
-
-    def leads(self, i: int, j: int) -> Any:
-        """``,"label":`` for rows ``i:j``: what precedes each row's object or cell in the
-        keyed orients, as one polars expression (see :func:`leads`)."""
-        ...
-
-    def labels(self, i: int, j: int) -> cols.Buffer:
-        """The row labels as array items, each preceded by a comma (split's ``index``)."""
-        ...
-
-    def whole_seconds(self, k: int) -> bool:
-        """Whether no datetime of column ``k`` has a sub-second part (then one format
-        string writes them all)."""
-        ...
-
-    def plain_strings(self, k: int) -> bool:
-        """Whether no value of string column ``k`` needs a JSON escape (then a token is the
-        value in quotes); ``False`` when that is not cheap to know."""
-        ...
-
-
-class _Positions:
-    """A polars frame as a :class:`Source`: the row position is the label."""
-
-    def __init__(self, df: pl.DataFrame) -> None:
-        self.df = df
-        self.height = df.height
-
-    def frame(self, i: int, j: int, columns: list[int] | None = None) -> pl.DataFrame:
-        picked = range(self.df.width) if columns is None else columns
-        return self.df.slice(i, j - i).select(pl.nth(k).alias(f"c{k}") for k in picked)
-
-    def leads(self, i: int, j: int) -> Any:
-        return integer_leads(np.arange(i, j, dtype=np.int64))
-
-    def labels(self, i: int, j: int) -> bytes:
-        return b"," + _positions(i, j)[1:-1]
-
-    def whole_seconds(self, k: int) -> bool:
-        return whole_seconds(self.df.to_series(k))
-
-    def plain_strings(self, k: int) -> bool:
-        return False  # polars keeps short strings inside their views: no one buffer to scan
-
-
-def leads(keys: Any, quoted: bool) -> Any:
-    """``,"label":`` from key text: JSON strings already (``quoted``), or numbers."""
-    if quoted:
-        return pl.concat_str([pl.lit(","), keys, pl.lit(":")])
-    return pl.concat_str([pl.lit(',"'), keys, pl.lit('":')])
-
-
-def integer_leads(labels: NDArray[np.integer[Any]]) -> Any:
-    """``,"label":`` for integer labels, built as one Arrow string array: orjson writes
-    the labels, one ``replace`` puts the quotes, colons and commas around them, and
-    the offsets come from where the commas were (faster than ``concat_str``)."""
-    import pyarrow as pa
-
-    if len(labels) == 0:
-        return pl.lit(pl.Series([], dtype=pl.String))
-    text = orjson.dumps(labels, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1]
-    data = b',"' + text.replace(b",", b'":,"') + b'":'
-    commas = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == ord(","))
-    lengths = np.diff(commas, prepend=-1, append=len(text)) + 3  # each label and 4 around it
-    offsets = np.zeros(len(labels) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    array = pa.Array.from_buffers(
-        pa.large_string(), len(labels), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-    )
-    return pl.lit(pl.from_arrow(array))
-
-
-def quoted(strings: Any) -> Any:
-    """``"text"`` for text that needs no escaping (numbers, ISO dates)."""
-    return pl.concat_str([pl.lit('"'), strings, pl.lit('"')])
-
-
-def fast_applies(dtypes: list[Any], enc: Encoder) -> bool:
-    """Whether polars writes columns of ``dtypes`` exactly as the token route would
-    (integers beyond 2**53 under ``big_int="string"`` are for the caller to rule out)."""
-    if enc.option("nan") != "null" or not dtypes:
-        return False
-    if enc.option("datetime_format") != "iso" and any(isinstance(d, pl.Datetime) for d in dtypes):
-        return False  # http dates by tokens, as the pandas route: equal bytes
-    return all(_writable(dtype, enc) for dtype in dtypes)
-
-
-class FastTable:
-    """A :class:`~fastjson.encoders._columns.Table` whose blocks polars builds.
-
-    Each block is one ``select``: a string per row, separators included
-    (``,{"a":1}``, ``,[1,"x"]``, ``,"3":{"a":1}``...), whose Arrow data
-    buffers are the block's JSON, handed over without a copy (:func:`_pieces`).
-    ``names`` are the column labels (the keys of row objects). The expressions
-    are planned once per column, from the first block.
-    """
-
-    def __init__(self, source: Source, names: list[str], enc: Encoder) -> None:
-        self.source = source
-        self.names = names
-        self.orient = enc.option("orient")
-        self._plans: dict[str, tuple[Any, Any]] = {}
-        self._cells: tuple[int, int, int, list[pl.Series]] | None = None
-
-    def _block(
-        self, i: int, j: int, columns: list[int] | None = None
-    ) -> tuple[pl.DataFrame, list[Any], list[Any]]:
-        """Rows ``i:j`` in fastjson's form, and per column its value and token expressions."""
-        frame = _converted(self.source.frame(i, j, columns))
-        values, tokens = [], []
-        for name, dtype in frame.schema.items():
-            plan = self._plans.get(name)
-            if plan is None:
-                k = int(name[1:])
-                whole = isinstance(dtype, pl.Datetime) and self.source.whole_seconds(k)
-                plain = dtype == pl.String and self.source.plain_strings(k)
-                plan = self._plans[name] = _plan(name, dtype, whole, plain)
-            values.append(plan[0])
-            tokens.append(plan[1])
-        return frame, values, tokens
-
-    def _row_object(self, values: list[Any]) -> Any:
-        fields = [value.alias(name) for value, name in zip(values, self.names, strict=True)]
-        return pl.struct(fields).struct.json_encode()
-
-    def lines(self, i: int, j: int) -> cols.Pieces:
-        """NDJSON: row objects, each followed by a newline."""
-        frame, values, _ = self._block(i, j)
-        line = pl.concat_str([self._row_object(values), pl.lit("\n")])
-        return _pieces(frame.select(line).to_series())
-
-    def rows(self, i: int, j: int) -> cols.Pieces:
-        frame, values, tokens = self._block(i, j)
-        if self.orient in ("values", "split"):
-            parts: list[Any] = [pl.lit(",[")]
-            for k, token in enumerate(tokens):
-                parts += [pl.lit(","), token] if k else [token]
-            row = pl.concat_str([*parts, pl.lit("]")])
-        elif self.orient == "index":
-            row = pl.concat_str([self.source.leads(i, j), self._row_object(values)])
-        else:
-            row = pl.concat_str([pl.lit(","), self._row_object(values)])
-        return _pieces(frame.select(row).to_series())
-
-    def cells(self, k: int, i: int, j: int) -> cols.Pieces:
-        cached = self._cells
-        if cached is not None and cached[:2] == (i, j) and k - cached[2] < len(cached[3]):
-            return _pieces(cached[3][k - cached[2]])
-        width = len(self.names)
-        if i == 0 and k + 1 < width and (j == self.source.height or j * width <= 1 << 16):
-            # one block holds every row (or a sample of them): this column and the next
-            # ones in one select, in parallel, the labels made once
-            frame, _, tokens = self._block(i, j, list(range(k, width)))
-            frame = frame.with_columns(self.source.leads(i, j).alias("__lead"))
-            members = [
-                pl.concat_str([pl.col("__lead"), t]).alias(f"m{n}") for n, t in enumerate(tokens)
-            ]
-            self._cells = (i, j, k, frame.select(members).get_columns())
-            return _pieces(self._cells[3][0])
-        frame, _, tokens = self._block(i, j, [k])
-        member = pl.concat_str([self.source.leads(i, j), tokens[0]])
-        return _pieces(frame.select(member).to_series())
-
-    def items(self, k: int, i: int, j: int) -> cols.Pieces:
-        frame, _, tokens = self._block(i, j, [k])
-        return _pieces(frame.select(pl.concat_str([pl.lit(","), tokens[0]])).to_series())
-
-    def labels(self, i: int, j: int) -> cols.Pieces:
-        return [self.source.labels(i, j)]
-
-
-def _converted(frame: pl.DataFrame) -> pl.DataFrame:
-    """Durations as seconds and decimals as strings, by numpy and Python as on the token
-    route (polars' own division and decimal strings differ in places)."""
-    converted = []
-    for series in frame.iter_columns():
-        if isinstance(series.dtype, pl.Duration):
-            converted.append(_seconds(series))
-        elif isinstance(series.dtype, pl.Decimal):
-            converted.append(_decimal_strings(series, series.dtype.scale))
-    return frame.with_columns(converted) if converted else frame
+def _canonical(series: pl.Series, enc: Encoder) -> pl.Series:
+    """``series`` with its values in the form fastjson writes them, where polars' own
+    differs (datetimes, times, durations, decimals); other dtypes unchanged."""
+    dtype = series.dtype
+    http = enc.option("datetime_format") == "http"
+    if isinstance(dtype, pl.Datetime):
+        return _http_strings(series) if http else _select(series, iso_datetime(dtype))
+    if dtype == pl.Date and http:
+        return _http_strings(series)
+    if dtype == pl.Time:
+        return _select(series, iso_time)
+    if isinstance(dtype, pl.Duration):
+        return seconds(series)
+    if dtype == pl.Binary:
+        return _utf8(series)
+    if isinstance(dtype, pl.Decimal):
+        return decimal_strings(series, dtype.scale)
+    return series
 
 
 def _utf8(series: pl.Series) -> pl.Series:
@@ -435,217 +237,6 @@ def _utf8(series: pl.Series) -> pl.Series:
     raise EncodeError("a Binary column holds bytes that are not UTF-8")
 
 
-def _plan(
-    name: str, dtype: Any, whole_seconds: bool, plain_strings: bool = False
-) -> tuple[Any, Any]:
-    """A column's value in fastjson's form (for ``json_encode``) and its JSON token
-    (for ``concat_str``), as expressions. ``plain_strings``: no value of this string
-    column needs an escape."""
-    col = pl.col(name)
-    value, token = col, None
-    if plain_strings:
-        token = quoted(col).fill_null("null")
-    elif isinstance(dtype, pl.Datetime):
-        if whole_seconds and dtype.time_zone is None:  # one format string does (commonly)
-            iso = "%Y-%m-%dT%H:%M:%S"
-            value = col.dt.to_string(iso)
-            token = col.dt.to_string(f'"{iso}"').fill_null("null")  # quotes in the format
-        else:
-            value = _iso_datetime(dtype)(col)
-            token = quoted(value).fill_null("null")
-    elif dtype == pl.Time:
-        value = _iso_time(col)
-        token = quoted(value).fill_null("null")
-    elif dtype.is_integer() or dtype == pl.Null:
-        token = col.cast(pl.String).fill_null("null")
-    elif dtype.is_float():  # NaN and infinities as null, as polars' writer writes them
-        token = pl.when(col.is_finite()).then(col.cast(pl.String)).otherwise(pl.lit("null"))
-    elif dtype == pl.Boolean:
-        token = pl.when(col).then(pl.lit("true")).when(~col).then(pl.lit("false"))
-        token = token.otherwise(pl.lit("null"))
-    elif isinstance(dtype, pl.Enum):  # each category encoded once, picked by code
-        table = pl.Series([orjson.dumps(c).decode() for c in dtype.categories], dtype=pl.String)
-        token = pl.lit(table).gather(col.to_physical()).fill_null("null")
-    return value, json_token(value) if token is None else token
-
-
-def json_token(value: Any) -> Any:
-    """The JSON text of each value, as polars' writer writes it inside a row object:
-    ``{"a":<token>}``, sliced (strings escaped, nested values, categoricals...)."""
-    return pl.struct(value.alias("a")).struct.json_encode().str.slice(5).str.head(-1)
-
-
-def whole_seconds(series: pl.Series) -> bool:
-    """No datetime of ``series`` has a sub-second part."""
-    unit: str = getattr(series.dtype, "time_unit", "us")
-    per_second = {"ns": 10**9, "us": 10**6, "ms": 10**3}[unit]
-    return bool((series.to_physical() % per_second == 0).all())
-
-
-_VIEW = np.dtype([("length", "<i4"), ("prefix", "V4"), ("buffer", "<i4"), ("offset", "<i4")])
-"""An Arrow string view: strings over 12 bytes lie in a data buffer (shorter ones inline)."""
-
-
-def _pieces(column: pl.Series) -> cols.Pieces:
-    """The bytes of a string column's values end to end, as views of its Arrow buffers.
-
-    polars holds strings as Arrow views: a string of more than 12 bytes lies in
-    a data buffer, the strings of a column one after the other, so runs of such
-    rows are slices of those buffers, exported without a copy; shorter strings
-    lie inside their view and are gathered by numpy. A column of many short
-    runs is copied once instead into a contiguous Arrow string array; without
-    pyarrow, it goes through one Python string.
-    """
-    try:
-        array = column.to_arrow(compat_level=pl.CompatLevel.newest())
-    except ImportError:
-        joined: str = column.str.join("").item()
-        return [joined.encode()]
-    n = len(array)
-    if not n:
-        return []
-    buffers = array.buffers()
-    raw = np.frombuffer(buffers[1], dtype=np.uint8).reshape(-1, 16)[
-        array.offset : array.offset + n
-    ]
-    views = raw.view(_VIEW).reshape(n)
-    length, buffer, offset = views["length"], views["buffer"], views["offset"]
-    inline = length <= 12
-    end = offset + length
-    cut = (inline[1:] != inline[:-1]) | (
-        ~inline[1:] & ((buffer[1:] != buffer[:-1]) | (offset[1:] != end[:-1]))
-    )
-    cuts = np.flatnonzero(cut) + 1
-    if len(cuts) > 256:
-        return _copied(column)
-    pieces: list[cols.Buffer] = []
-    for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), n], strict=True):
-        if inline[a]:  # short strings, inside their views
-            data = raw[a:b, 4:16]
-            pieces.append(data[np.arange(12) < length[a:b, None]].tobytes())
-        else:
-            data = buffers[2 + int(buffer[a])]
-            pieces.append(memoryview(data)[int(offset[a]) : int(end[b - 1])])
-    return pieces
-
-
-def _copied(column: pl.Series) -> cols.Pieces:
-    """The values end to end, copied once by polars into a contiguous Arrow string array."""
-    array = column.to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string
-    data = array.buffers()[2]
-    if data is None:  # only empty strings
-        return []
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)
-    first, last = offsets[array.offset], offsets[array.offset + len(array)]
-    return [memoryview(data)[int(first) : int(last)]]
-
-
-# -- what polars writes as fastjson does -------------------------------------
-
-
-def _has_big_int(series: pl.Series, enc: Encoder) -> bool:
-    """An integer column holding a value that ``big_int="string"`` quotes."""
-    if enc.option("big_int") != "string" or not series.dtype.is_integer():
-        return False
-    if series.dtype in (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16, pl.UInt32):
-        return False
-    low, high = series.min(), series.max()  # None for a column of nulls
-    if not isinstance(low, int) or not isinstance(high, int):
-        return False
-    return high > SAFE_INTEGER or low < -SAFE_INTEGER
-
-
-def _writable(dtype: Any, enc: Encoder, nested: bool = False) -> bool:
-    """Whether polars writes values of ``dtype`` as fastjson does, once a column of it
-    has been through :func:`_canonical` (which reaches top-level columns only).
-
-    Nested integers could exceed 2**53 unseen, nested dates are ISO only, and
-    a struct writes its fields in order, so under ``sort_keys`` only sorted ones.
-    Binary, Object and 16-bit floats are not written here (polars cannot, or
-    not with fastjson's digits).
-    """
-    if not nested and (isinstance(dtype, _CANONICAL) or dtype == pl.Time):
-        return True
-    if dtype.is_integer():
-        return not nested or bool(enc.option("big_int") == "number")
-    if dtype in (pl.Float32, pl.Float64, pl.Boolean, pl.String, pl.Null):
-        return True
-    if isinstance(dtype, pl.Categorical | pl.Enum):
-        return True
-    if dtype == pl.Date:
-        return bool(enc.option("datetime_format") == "iso")
-    if isinstance(dtype, pl.List | pl.Array):
-        return _writable(dtype.inner, enc, nested=True)
-    if isinstance(dtype, pl.Struct):
-        names = [field.name for field in dtype.fields]
-        if enc.option("sort_keys") and names != sorted(names):
-            return False
-        return all(_writable(field.dtype, enc, nested=True) for field in dtype.fields)
-    return False
-
-
-# -- columns -------------------------------------------------------------------
-
-
-def encoded_tokens(series: pl.Series, enc: Encoder) -> cols.Tokens:
-    """:func:`column_tokens` in the form encoding gives: numbers and booleans with no
-    null as one text (or codes), as numpy encodes them; other columns as a list."""
-    if series.dtype in _NUMPY_NUMBERS and not series.null_count():
-        return np_enc.encoded_tokens(series.to_numpy(), enc)
-    return column_tokens(series, enc)
-
-
-@guarded
-def column_tokens(series: pl.Series, enc: Encoder) -> list[bytes]:
-    """The JSON text of every value of a column, chosen by dtype, vectorised.
-
-    Errors carry the row (``$[3]``); :func:`_in_frame` adds the column.
-    """
-    series = _canonical(series, enc)
-    dtype = series.dtype
-    if dtype == pl.Null:
-        return [b"null"] * len(series)
-    if dtype in _NUMPY_NUMBERS or dtype == pl.Float16:
-        if series.null_count():
-            return _masked_tokens(series, enc)
-        return np_enc.tokens(series.to_numpy(), enc)
-    if isinstance(dtype, pl.Categorical | pl.Enum):
-        series = series.cast(pl.String)
-    if series.dtype == pl.String or series.dtype.is_integer():  # strings, 128-bit integers
-        return np_enc.tokens(series.to_list(), enc, scalars=True)
-    return np_enc.tokens(series.to_list(), enc)  # nested, binary, object: cell by cell
-
-
-def _masked_tokens(series: pl.Series, enc: Encoder) -> list[bytes]:
-    """Numbers with nulls: the values with nulls filled, plus the null mask."""
-    null = series.is_null().to_numpy()
-    values = series.fill_null(False if series.dtype == pl.Boolean else 0).to_numpy()
-    encoded = np_enc.numeric(values, np_enc.compact(enc), null=null)
-    if isinstance(encoded, Raw):
-        return encoded.data[1:-1].split(b",")
-    return np_enc.tokens(encoded.items, enc, scalars=True)
-
-
-def _canonical(series: pl.Series, enc: Encoder) -> pl.Series:
-    """``series`` with its values in the form fastjson writes them, where polars' own
-    differs (datetimes, times, durations, decimals); other dtypes unchanged."""
-    dtype = series.dtype
-    http = enc.option("datetime_format") == "http"
-    if isinstance(dtype, pl.Datetime):
-        return _http_strings(series) if http else _select(series, _iso_datetime(dtype))
-    if dtype == pl.Date and http:
-        return _http_strings(series)
-    if dtype == pl.Time:
-        return _select(series, _iso_time)
-    if isinstance(dtype, pl.Duration):
-        return _seconds(series)
-    if dtype == pl.Binary:
-        return _utf8(series)
-    if isinstance(dtype, pl.Decimal):
-        return _decimal_strings(series, dtype.scale)
-    return series
-
-
 def _select(series: pl.Series, expression: Any) -> pl.Series:
     """``expression(column)`` evaluated over ``series``, keeping its name."""
     return series.to_frame().select(expression(pl.first()).alias(series.name)).to_series()
@@ -655,74 +246,8 @@ def _http_strings(series: pl.Series) -> pl.Series:
     """RFC 822 dates in GMT, by numpy, as the pandas and numpy encoders write them."""
     if isinstance(series.dtype, pl.Datetime) and series.dtype.time_zone is not None:
         series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    strings = np_enc.datetime_strings(series.to_numpy(), "http")
+    strings = dates.datetime_strings(series.to_numpy(), "http")
     return pl.Series(series.name, strings.tolist(), dtype=pl.String)
-
-
-def _seconds(series: pl.Series) -> pl.Series:
-    """Durations as float seconds, by numpy's division as everywhere else in fastjson
-    (polars multiplies by the reciprocal, which can differ in the last bit)."""
-    seconds = np_enc.timedelta_seconds(series.to_numpy())
-    return pl.Series(series.name, seconds, nan_to_null=True)
-
-
-def _decimal_strings(series: pl.Series, scale: int) -> pl.Series:
-    """Decimals as ``str(Decimal)`` writes them.
-
-    polars writes the plain form (``0.00000010``); Python switches to the
-    exponent form (``1.0E-7``) below 1e-6 at more than 6 decimals. Only those
-    values are formatted in Python.
-    """
-    strings = series.cast(pl.String)
-    tiny = strings.str.strip_prefix("-").str.starts_with("0.000000")
-    if scale <= 6 or not tiny.any():
-        return strings
-    positions = tiny.arg_true()
-    exact = [str(d) for d in series.gather(positions).to_list()]
-    return strings.scatter(positions, exact)
-
-
-def _iso_datetime(dtype: Any) -> Any:
-    """The expression writing a Datetime column by the rule of :mod:`fastjson._dates`, with
-    polars' own time-zone data: wall time and offset where the offset is whole minutes,
-    else the UTC time and ``+00:00`` (New York's local mean time of 1850, -4:56:02)."""
-    if dtype.time_zone is None:
-        return _iso_naive
-    return _iso_zoned
-
-
-def _iso_zoned(col: Any) -> Any:
-    wall = col.dt.replace_time_zone(None)
-    utc = col.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    whole = (wall - utc).dt.total_seconds() % 60 == 0
-    return (
-        pl.when(whole)
-        .then(pl.concat_str([_iso_naive(wall), col.dt.to_string("%:z")]))
-        .otherwise(pl.concat_str([_iso_naive(utc), pl.lit("+00:00")]))
-    )
-
-
-def _iso_naive(col: Any) -> Any:
-    """``2024-03-01T12:30:00``, with ``.ffffff`` or ``.fffffffff`` when not whole seconds."""
-    return pl.concat_str([col.dt.to_string("%Y-%m-%dT%H:%M:%S"), _fraction(col)])
-
-
-def _iso_time(col: Any) -> Any:
-    """``HH:MM:SS`` and the same fraction, as every time and datetime is written
-    (:mod:`fastjson._dates`)."""
-    return pl.concat_str([col.dt.to_string("%H:%M:%S"), _fraction(col)])
-
-
-def _fraction(col: Any) -> Any:
-    """None for whole seconds, else ``.ffffff``, or ``.fffffffff`` with nanoseconds."""
-    ns = col.dt.nanosecond()
-    return (
-        pl.when(ns == 0)
-        .then(pl.lit(""))
-        .when(ns % 1000 == 0)
-        .then(pl.concat_str([pl.lit("."), (ns // 1000).cast(pl.String).str.zfill(6)]))
-        .otherwise(pl.concat_str([pl.lit("."), ns.cast(pl.String).str.zfill(9)]))
-    )
 
 
 # -- series --------------------------------------------------------------------
@@ -732,7 +257,7 @@ def _fraction(col: Any) -> Any:
 @provides(lambda series: ColumnSource(series, "series", _same))
 def encode_polars_series(series: pl.Series, enc: Encoder) -> Raw:
     """A list of values (``records``/``values``), or pandas' other orients of a Series."""
-    return _emit(series_json(series, enc))
+    return Raw(series_json(series, enc), trusted=True)
 
 
 @guarded
@@ -755,27 +280,9 @@ def array_json(series: pl.Series, enc: Encoder) -> bytes:
 
 def _series(series: pl.Series, enc: Encoder, orient: str) -> bytes:
     """A Series by blocks, through polars or by tokens as a frame's column would be."""
-    frame = series.to_frame()
-    table: cols.Table
-    if use_polars(fast_applies([series.dtype], enc) and not _has_big_int(series, enc)):
-        table = FastTable(_Positions(frame), frame.columns, enc)
-    else:
-        tokens = _Tokens(frame, enc)
-        tokens.orient, tokens.series = orient, True
-        table = tokens
+    table, blocks = _table(series.to_frame(), enc, orient, series=True)
     name = orjson.dumps(series.name)
-    blocks = cols.POLARS if isinstance(table, FastTable) else cols.PURE
     return cols.write_series(table, orient, len(series), name, enc.option("sort_keys"), blocks)
-
-
-def _in_series(exc: EncodeError, orient: str) -> EncodeError:
-    """``exc`` (its path starting ``$[row]``) as seen from the Series in ``orient``."""
-    if not exc.path.startswith("$[") or orient in ("records", "values"):
-        return exc
-    row_end = exc.path.index("]")
-    row = exc.path[2:row_end]
-    prefix = f"$.data[{row}]" if orient == "split" else "$" + member(row)
-    return exc.at(prefix + exc.path[row_end + 1 :])
 
 
 @guarded
@@ -784,18 +291,10 @@ def ndjson(df: pl.DataFrame, enc: Encoder) -> bytes:
     writes for that record, by the route ``dumpb`` takes for the frame's rows."""
     enc = enc.replace(orient="records")
     if enc.option("sort_keys"):
-        df = df.select(pl.nth(sorted(range(df.width), key=df.columns.__getitem__)))
+        df = _sorted(df)
     if not df.height:
         return b""
-    exact = fast_applies(df.dtypes, enc) and not any(
-        _has_big_int(c, enc) for c in df.iter_columns()
-    )
-    if use_polars(exact):
-        return b"".join(FastTable(_Positions(df), df.columns, enc).lines(0, df.height))
-    tokens = _Tokens(df, enc)
-    columns = [tokens.column(k, 0, df.height) for k in range(df.width)]
-    body = cols.object_rows(cols.keys_of(df.columns), columns, df.height, separator=b"\n")
-    return body[1:] + b"\n"
+    return b"".join(_table(df, enc, "records")[0].lines(0, df.height))
 
 
 def _same(data: Any) -> Any:
@@ -839,7 +338,7 @@ class TableSource:
         return len(self.names)
 
     def column_key(self, k: int) -> bytes:
-        return cols.keys_of([self.names[k]])[0]
+        return tok.keys_of([self.names[k]])[0]
 
     def column(self, k: int, i: int, j: int) -> Any:
         raise NotImplementedError("a table's columns are written whole")  # not labelled
@@ -884,7 +383,7 @@ class ColumnSource:
         return 1
 
     def column_key(self, k: int) -> bytes:
-        return cols.keys_of([self.header()])[0]
+        return tok.keys_of([self.header()])[0]
 
     def column(self, k: int, i: int, j: int) -> Any:
         return self.part(i, j)

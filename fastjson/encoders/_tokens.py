@@ -1,0 +1,329 @@
+"""A column's JSON tokens, in the forms encoding gives them, and rows stitched from them.
+
+A token is the JSON text of one cell. A column is encoded whole, and its
+tokens are cut out of that text without parsing it again: numbers, booleans
+and ``null`` hold no comma, so ``[1,2.5,null]`` splits on ``,``; a list of
+scalars encoded with two-space indent puts one element a line, and a JSON
+string never holds a raw newline. Only containers and arbitrary objects are
+encoded one by one.
+
+Each form costs least where it is made (:data:`Tokens`): one text
+(:class:`Joined`), codes into a few tokens (:class:`Lookup`), a padded byte
+matrix (:class:`Padded`); it becomes a list only where rows are stitched
+(:func:`assemble`: separators and token lists placed into one flat list by
+slice assignment, joined once). Where every value follows its row's key (the
+keyed orients), :func:`keyed` alternates the column with the rows'
+:class:`Leads` (``,"label":``) through Arrow (:mod:`._interleave`), with no
+object per cell at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+import numpy as np
+import orjson
+
+from .._values import json_string
+from ._interleave import Bounded, alternate, bounds
+from ._interleave import available as available  # patched by tests: one switch
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+Slot = bytes | list[bytes]
+Buffer = bytes | memoryview
+Pieces = Sequence[Buffer]
+"""What a table renders a block into: bytes, or views of buffers (Arrow's) to copy once."""
+
+
+class Joined(NamedTuple):
+    """Tokens as one text, each separated from the next by ``separator``, which no token
+    holds: what encoding a whole column gives before it is cut into a list (orjson's
+    array, split on ``,`` for numbers; one element a line for strings), and all that
+    :func:`keyed` needs."""
+
+    text: bytes
+    separator: bytes
+
+    def as_list(self) -> list[bytes]:
+        return self.text.split(self.separator)
+
+    def as_joined(self) -> Joined:
+        return self
+
+    def bounded(self) -> Bounded:
+        return self.text, bounds(self.text, self.separator)
+
+
+class TokenText(Protocol):
+    """Tokens held some other way than a list (:class:`Joined`, a byte matrix...)."""
+
+    def as_list(self) -> list[bytes]: ...
+    def as_joined(self) -> Joined: ...
+    def bounded(self) -> Bounded:
+        """One buffer and the bounds of the tokens in it (for :func:`keyed`)."""
+        ...
+
+
+class Lookup(NamedTuple):
+    """Tokens picked by code from a few (booleans, categories): ``table[codes]``."""
+
+    table: list[bytes]
+    codes: NDArray[np.integer[Any]]
+
+    def as_list(self) -> list[bytes]:
+        """Every cell shares one of the table's ``bytes`` objects."""
+        result: list[bytes] = np.array(self.table, dtype=object).take(self.codes).tolist()
+        return result
+
+    def as_joined(self) -> Joined:
+        return as_joined(self.as_list())
+
+    def bounded(self) -> Bounded:
+        """The tokens as the rows of a NUL-padded byte matrix, taken by code (for tables of
+        short tokens; longer ones are joined, so that padding never costs much)."""
+        width = max(map(len, self.table), default=0)
+        if width > 32:
+            return self.as_joined().bounded()
+        matrix = np.array(self.table, dtype=f"S{max(width, 1)}").take(self.codes)
+        lengths = np.array([len(token) for token in self.table], np.int64).take(self.codes)
+        return matrix.tobytes(), padded_bounds(lengths, matrix.dtype.itemsize)
+
+
+def padded_bounds(lengths: NDArray[np.int64], width: int) -> NDArray[np.int64]:
+    """The :data:`Bounded` bounds of tokens of ``lengths`` bytes, each at the start of a
+    row of ``width`` bytes."""
+    result = np.empty(2 * len(lengths), np.int64)
+    result[0::2] = np.arange(0, width * len(lengths), width)
+    result[1::2] = result[0::2] + lengths
+    return result
+
+
+class Padded(NamedTuple):
+    """Tokens that are the rows of a byte matrix, NUL-padded on the right."""
+
+    matrix: NDArray[np.uint8]
+
+    def as_list(self) -> list[bytes]:
+        result: list[bytes] = self.matrix.view(f"S{self.matrix.shape[1]}").ravel().tolist()
+        return result
+
+    def as_joined(self) -> Joined:
+        """A newline after each row, then the padding deleted (JSON text never holds a NUL
+        or a raw newline)."""
+        rows, width = self.matrix.shape
+        framed = np.empty((rows, width + 1), dtype=np.uint8)
+        framed[:, :width] = self.matrix
+        framed[:, width] = ord("\n")
+        return Joined(framed.tobytes()[:-1].translate(None, b"\0"), b"\n")
+
+    def bounded(self) -> Bounded:
+        width = self.matrix.shape[1]
+        rows = np.ascontiguousarray(self.matrix).view(f"S{width}").ravel()
+        lengths = np.strings.str_len(rows).astype(np.int64)  # up to the padding
+        return rows.tobytes(), padded_bounds(lengths, width)
+
+
+Tokens = list[bytes] | TokenText
+"""A column's tokens in whichever form encoding it gave: each form costs least where it
+is made, and is converted only for a consumer that needs the other."""
+
+
+def as_list(tokens: Tokens) -> list[bytes]:
+    """The tokens, one ``bytes`` each."""
+    return tokens if isinstance(tokens, list) else tokens.as_list()
+
+
+def as_joined(tokens: Tokens) -> Joined:
+    """The tokens as one text (a list is joined by NUL bytes, which JSON text never holds)."""
+    if isinstance(tokens, list):
+        return Joined(b"\0".join(tokens), b"\0")
+    return tokens.as_joined()
+
+
+def bounded(tokens: Tokens) -> Bounded:
+    """The tokens in one buffer, with their bounds."""
+    return as_joined(tokens).bounded() if isinstance(tokens, list) else tokens.bounded()
+
+
+class Leads(NamedTuple):
+    """``,"k0":``, ``,"k1":``...: what precedes each value in the keyed orients, as one
+    text and the bounds of each lead in it (:mod:`._interleave`); without pyarrow, a
+    NUL stands between two leads instead and ``bounds`` is ``None``."""
+
+    text: bytes
+    bounds: NDArray[np.int64] | None
+
+    def rows(self, a: int, b: int) -> Leads:
+        """The leads of rows ``a:b``."""
+        if a == b:
+            return Leads(b"", None)
+        if self.bounds is None:
+            return Leads(b"\0".join(self.text.split(b"\0")[a:b]), None)
+        pairs = self.bounds[2 * a : 2 * b]
+        start, end = int(pairs[0]), int(pairs[-1])
+        return Leads(self.text[start:end], pairs - start)
+
+    def bounded(self) -> Leads:
+        """These leads with their bounds (found, when a NUL stands between two)."""
+        return self if self.bounds is not None else Leads(self.text, bounds(self.text, b"\0"))
+
+
+ALTERNATE_FROM = 1000
+"""Rows from which :func:`keyed` alternates through Arrow: below, one ``bytes %`` over a
+lead object a row is faster than Arrow's fixed cost per call (the measured
+crossover)."""
+
+
+def leads(keys: Tokens, quoted: bool) -> Leads:
+    """The :class:`Leads` of key tokens (numbers go inside quotes unless ``quoted``).
+
+    The text is the keys' own, their separators replaced by the end of one
+    lead and the start of the next; the bounds follow from the keys'.
+    """
+    text, separator = as_joined(keys)
+    if not text:  # no key (a key token is never empty)
+        return Leads(b"", None)
+    before, after = (b",", b":") if quoted else (b',"', b'":')
+    few = len(text) < 64 * ALTERNATE_FROM and text.count(separator) + 1 < ALTERNATE_FROM
+    if few or not available():
+        return Leads(before + text.replace(separator, after + b"\0" + before) + after, None)
+    result = bounds(text, separator)
+    growth = len(before) + len(after) - len(separator)  # per lead, in the text
+    shift = np.arange(0, growth * (len(result) // 2), growth) if growth else 0
+    result[0::2] += shift
+    result[1::2] += shift + len(before) + len(after)
+    return Leads(before + text.replace(separator, after + before) + after, result)
+
+
+def counting_leads(start: int, stop: int) -> Leads:
+    """The :class:`Leads` of the labels ``start`` to ``stop - 1`` (``start >= 0``, pyarrow
+    installed): a default ``RangeIndex``, or a polars frame's row positions.
+
+    Built as byte matrices, one per number of digits, with no text to
+    replace or search: at each decimal place, counting writes the digits 0
+    to 9 in turn, each repeated as many times as the place is worth, so a
+    column of the matrix is a small pattern repeated (faster than writing the
+    labels' text and finding its separators).
+    """
+    if stop - start < ALTERNATE_FROM:
+        labels = np.arange(start, stop, dtype=np.int64)
+        text = orjson.dumps(labels, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1]
+        return leads(Joined(text, b","), False)
+    texts, pairs, size = [], [], 0
+    low = start
+    while low < stop:
+        digits = len(str(low))
+        high = min(stop, 10**digits)
+        count, width = high - low, digits + 4
+        matrix = np.empty((count, width), np.uint8)
+        matrix[:, :2] = np.frombuffer(b',"', np.uint8)
+        matrix[:, -2:] = np.frombuffer(b'":', np.uint8)
+        for place in range(digits):  # the column of 10**place
+            worth = 10**place
+            first, last = low // worth, (high - 1) // worth
+            runs = np.tile(_DIGITS, (last - first) // 10 + 2)[first % 10 :][: last - first + 1]
+            if worth > 1:  # each run as long as the place is worth, the first and last cut
+                lengths = np.full(len(runs), worth)
+                lengths[0] -= low % worth
+                lengths[-1] -= worth - 1 - (high - 1) % worth
+                runs = np.repeat(runs, lengths)
+            matrix[:, width - 3 - place] = runs
+        texts.append(matrix.tobytes())
+        edges = np.arange(size, size + (count + 1) * width, width)
+        pairs.append(np.repeat(edges, 2)[1:-1])
+        size += count * width
+        low = high
+    return Leads(b"".join(texts), np.concatenate(pairs))
+
+
+_DIGITS = np.frombuffer(b"0123456789", np.uint8)
+
+
+def keyed(row_leads: Leads, values: Tokens) -> Buffer:
+    """``,"k0":v0,"k1":v1...``: each value preceded by its row's lead (:func:`leads`).
+
+    Interleaving per-cell pieces costs more than the text itself (a ``bytes``
+    object and two list slots a cell): the leads and the values are
+    alternated token by token in compiled code (:mod:`._interleave`), or,
+    without pyarrow, the values' separators become ``%s`` and one ``bytes %``
+    writes a lead object per row in.
+    """
+    if not row_leads.text:
+        return b""
+    if row_leads.bounds is not None:
+        return alternate((row_leads.text, row_leads.bounds), bounded(values))
+    text, separator = as_joined(values)
+    if b"%" in text:
+        text = text.replace(b"%", b"%%")
+    return (b"%s" + text.replace(separator, b"%s")) % tuple(row_leads.text.split(b"\0"))
+
+
+def assemble(n: int, slots: Sequence[Slot]) -> bytes:
+    """Join ``n`` rows, each the concatenation of ``slots`` (a constant, or one item per row)."""
+    stride = len(slots)
+    flat: list[bytes] = [b""] * (n * stride)
+    for j, slot in enumerate(slots):
+        flat[j::stride] = slot if isinstance(slot, list) else [slot] * n
+    return b"".join(flat)
+
+
+def keys_of(names: Sequence[Any]) -> list[bytes]:
+    """JSON object keys for column or index labels (non-strings via ``str``)."""
+    return [json_string(name if isinstance(name, str) else str(name)) for name in names]
+
+
+def records_from_columns(names: Sequence[str], columns: Sequence[list[bytes]], n: int) -> bytes:
+    """``[{"a":1,"b":2},...]`` from per-column tokens."""
+    return b"[" + object_rows(keys_of(names), columns, n)[1:] + b"]"
+
+
+def key_slots(tokens: list[bytes], quoted: bool) -> list[Slot]:
+    """Slots writing ``tokens`` as object keys: strings as they are, numbers inside quotes."""
+    return [tokens, b":"] if quoted else [b'"', tokens, b'":']
+
+
+def object_rows(
+    keys: Sequence[bytes],
+    columns: Sequence[list[bytes]],
+    n: int,
+    lead: Sequence[Slot] = (),
+    separator: bytes = b",",
+) -> bytes:
+    """Rows as objects, each preceded by ``separator`` and the ``lead`` slots (an index key)."""
+    if not keys:
+        return assemble(n, [separator, *lead, b"{}"])
+    slots: list[Slot] = [separator, *lead, b"{" + keys[0] + b":", columns[0]]
+    for key, column in zip(keys[1:], columns[1:], strict=True):
+        slots += [b"," + key + b":", column]
+    slots.append(b"}")
+    return assemble(n, slots)
+
+
+def rows_from_columns(columns: Sequence[list[bytes]], n: int) -> bytes:
+    """``[[1,2],[3,4],...]`` from per-column tokens."""
+    return b"[" + array_rows(columns, n)[1:] + b"]"
+
+
+def array_rows(columns: Sequence[list[bytes]], n: int) -> bytes:
+    """Rows as arrays, each preceded by a comma: ``,[1,2],[3,4]``."""
+    if not columns:
+        return b",[]" * n
+    slots: list[Slot] = [b",[", columns[0]]
+    for column in columns[1:]:
+        slots += [b",", column]
+    slots.append(b"]")
+    return assemble(n, slots)
+
+
+def concatenated(parts: list[Leads]) -> Leads:
+    """Leads of consecutive rows as one (with bounds if any part has them)."""
+    parts = [part for part in parts if part.text]
+    if all(part.bounds is None for part in parts):
+        return Leads(b"\0".join(part.text for part in parts), None)
+    parts = [part.bounded() for part in parts]
+    starts = np.cumsum([0] + [len(part.text) for part in parts[:-1]])
+    pairs = [part.bounds + start for part, start in zip(parts, starts, strict=True)]
+    return Leads(b"".join(part.text for part in parts), np.concatenate(pairs))
