@@ -147,7 +147,7 @@ def test_each_coding_decodes_to_the_identity_body(coding: str):
 @pytest.mark.parametrize("coding", CODINGS)
 def test_each_element_of_a_slow_generator_decodes_as_it_is_sent(coding: str):
     """The compressor is flushed after every chunk: a chunk the streaming writer sends
-    early (here every element: no element waits, see fastjson.streaming._Pacer) is
+    early (here every element: no element waits, see fastjson._pacing.Pacer) is
     readable by the client at once, not held back by the compressor."""
     import time
 

@@ -624,7 +624,7 @@ def read_in_lockstep(port: int, path: str, accept: str, acks: Path, readings: in
 )
 def test_a_slow_generator_sends_each_reading_as_it_is_made(tmp_path: Path, args: list[str]):
     """JSON and NDJSON: every reading of a generator that waits between readings reaches
-    the client before the next is made (the flush rule of fastjson.streaming._Pacer),
+    the client before the next is made (the flush rule of fastjson._pacing.Pacer),
     through the server's whole stack, with no timing threshold in the test."""
     n = 5
     acks = tmp_path / "acks"
