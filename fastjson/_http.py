@@ -22,6 +22,7 @@ __all__ = (
     "NDJSON_TYPES",
     "arrow_chunks",
     "arrow_form",
+    "arrow_offer",
     "error_body",
     "json_values_exceed",
     "large",
@@ -164,6 +165,25 @@ def arrow_form(obj: Any, rows_per_batch: int = 65_536) -> tuple[Iterator[Any], A
         return None if source is None else source.arrow(rows_per_batch)
     except (NoArrowForm, ImportError):
         return None
+
+
+def arrow_offer(
+    obj: Any, rows_per_batch: int = 65_536
+) -> Callable[[], tuple[Iterator[Any], Any] | None] | None:
+    """Whether Arrow can be offered for ``obj``: ``None`` when not, else a function that
+    makes its :func:`arrow_form`. A table's form is made at once (what Arrow cannot hold
+    is known before any batch); a query result's or reader's only when the function is
+    called, so that offering Arrow in content negotiation never runs a query or opens a
+    stream that another representation is then written from."""
+    if type(obj) in NATIVE:
+        return None
+    from .encoders._source import stream_of
+    from .registry import builtins
+
+    if stream_of(obj, builtins) is not None:
+        return lambda: arrow_form(obj, rows_per_batch)
+    form = arrow_form(obj, rows_per_batch)
+    return None if form is None else lambda: form
 
 
 def arrow_chunks(form: tuple[Iterator[Any], Any]) -> Iterator[bytes]:

@@ -37,6 +37,7 @@ from ._http import (
     NDJSON_TYPES,
     arrow_chunks,
     arrow_form,
+    arrow_offer,
     error_body,
     large,
     logged,
@@ -512,8 +513,8 @@ def respond(
     """
     offers = [JSON, *NDJSON_TYPES]
     named = {value for value, quality in request.accept_mimetypes if quality > 0}
-    form = arrow_form(obj) if ARROW in named else None  # asked only when named: not for */*
-    if form is not None:
+    arrow = arrow_offer(obj) if ARROW in named else None  # asked only when named: not */*
+    if arrow is not None:
         offers.append(ARROW)
     encoder = table = None
     if CSV in named and csv_available():
@@ -521,7 +522,11 @@ def respond(
         table = csv_sources(obj, encoder.registry)
         if table is not None:
             offers.append(CSV)
-    chosen = request.accept_mimetypes.best_match(offers) if request.accept_mimetypes else JSON
+    chosen = _best(offers)
+    form = arrow() if chosen == ARROW and arrow is not None else None
+    if chosen == ARROW and form is None:  # a query's columns that Arrow cannot hold
+        offers.remove(ARROW)
+        chosen = _best(offers)
     if chosen is None:
         message = f"this resource is available as {', '.join(offers)}"
         response = json_response(error_body(406, "Not Acceptable", message), status=406)
@@ -535,6 +540,11 @@ def respond(
         response = json_response(obj, status=status, headers=headers, **options)
     response.vary.add("Accept")
     return response
+
+
+def _best(offers: list[str]) -> str | None:
+    """The offer the request's ``Accept`` prefers (JSON when it names nothing)."""
+    return request.accept_mimetypes.best_match(offers) if request.accept_mimetypes else JSON
 
 
 def _provider() -> FastJSONProvider:

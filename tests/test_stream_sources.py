@@ -500,6 +500,49 @@ def test_respond_negotiates_json_ndjson_and_arrow(app: flask.Flask, name: str) -
     assert got.data == dumpb({"rows": table})
 
 
+@pytest.mark.parametrize("name", MAKERS)
+def test_offering_arrow_reads_nothing_when_json_is_chosen(app: flask.Flask, name: str) -> None:
+    """Arrow named at a lower quality is offered without running the query or opening
+    the stream: the JSON chosen instead is written from a source never read before
+    (a DuckDB cursor with an open result refuses a second query)."""
+    client = app.test_client()
+    accept = "application/json, application/vnd.apache.arrow.stream;q=0.5, text/csv;q=0.4"
+    got = client.get(f"/{name}", headers={"Accept": accept})
+    assert got.status_code == 200
+    assert got.mimetype == "application/json"
+    assert got.data == dumpb(collected(MAKERS[name](TABLE)))
+
+
+def test_offering_arrow_leaves_a_cursor_free_for_the_json() -> None:
+    """The demo's case: one cursor per response, Arrow named but JSON preferred."""
+    app = flask.Flask(__name__)
+    con = duckdb.connect()
+
+    @app.get("/")
+    def query() -> Any:
+        return respond(con.cursor().sql("select range as i from range(100000)"))
+
+    got = app.test_client().get(
+        "/", headers={"Accept": "application/json, application/vnd.apache.arrow.stream;q=0.9"}
+    )
+    assert got.status_code == 200
+    assert strict_loads(got.data) == [{"i": i} for i in range(100_000)]
+
+
+def test_a_failing_query_streamed_as_arrow_is_an_encode_error() -> None:
+    from fastjson._http import arrow_chunks, arrow_form
+
+    rel = duckdb.sql(
+        "select case when range < 99999 then range::varchar else 'x' end::integer as i "
+        "from range(100000)"
+    )
+    form = arrow_form(rel)
+    assert form is not None
+    with pytest.raises(fastjson.EncodeError, match="DuckDB") as caught:
+        b"".join(arrow_chunks(form))
+    assert "Conversion Error" in str(caught.value.__cause__)  # DuckDB's, through its reader
+
+
 # -- property: random tables, random batches -----------------------------------------
 
 

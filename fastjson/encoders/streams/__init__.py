@@ -30,7 +30,7 @@ from .._source import Kind, streams
 if TYPE_CHECKING:
     from ...core import Encoder
 
-__all__ = ("BATCH_ROWS", "UNLABELLED", "positioned", "reading")
+__all__ = ("BATCH_ROWS", "UNLABELLED", "guarded", "positioned", "reading")
 
 BATCH_ROWS = 65_536
 """Rows per batch asked of a query (DuckDB's ``to_arrow_reader``, polars'
@@ -52,6 +52,17 @@ def reading(what: str) -> Iterator[None]:
         raise
     except (Exception, _panic()) as exc:
         raise EncodeError(f"reading {what} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def guarded(items: Iterator[Any], what: str) -> Iterator[Any]:
+    """``items`` (a query's batches), each ``next`` under :func:`reading`: a failure in
+    a later batch is an :class:`~fastjson.EncodeError` as the first one's is."""
+    while True:
+        with reading(what):
+            item = next(items, None)
+        if item is None:
+            return
+        yield item
 
 
 def _panic() -> type[BaseException]:

@@ -19,7 +19,7 @@ import pyarrow as pa
 from ..._errors import EncodeError, qualname
 from ...registry import builtin
 from .._source import streams
-from . import Batches, reading
+from . import Batches, guarded, reading
 
 if TYPE_CHECKING:
     from ...core import Encoder
@@ -62,13 +62,7 @@ class ReaderStream(Batches):
     def _read(self, opened: pa.RecordBatchReader | None) -> Iterator[pa.RecordBatch]:
         """The batches of ``opened``, or of the reader opened at the first batch."""
         reader = self._open() if opened is None else opened
-        batches = iter(reader)
-        while True:
-            with reading(f"a {self.what}"):
-                batch = next(batches, None)
-            if batch is None:
-                return
-            yield batch
+        yield from guarded(iter(reader), f"a {self.what}")
 
     def collect(self) -> pa.Table:
         reader = self._open()

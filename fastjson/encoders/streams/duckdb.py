@@ -17,7 +17,7 @@ import duckdb
 from ...registry import builtin
 from .. import streams as package
 from .._source import streams
-from . import Batches, reading
+from . import Batches, guarded, reading
 
 if TYPE_CHECKING:
     from ...core import Encoder
@@ -34,13 +34,7 @@ class RelationStream(Batches):
     def batches(self) -> Iterator[Any]:
         with reading("a DuckDB query"):
             reader = self.relation.to_arrow_reader(package.BATCH_ROWS)
-        batches = iter(reader)
-        while True:
-            with reading("a DuckDB query"):
-                batch = next(batches, None)
-            if batch is None:
-                return
-            yield batch
+        yield from guarded(iter(reader), "a DuckDB query")
 
     def collect(self) -> Any:
         with reading("a DuckDB query"):
@@ -49,7 +43,7 @@ class RelationStream(Batches):
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
         with reading("a DuckDB query"):
             reader = self.relation.to_arrow_reader(rows)
-        return iter(reader), reader.schema
+        return guarded(iter(reader), "a DuckDB query"), reader.schema
 
 
 @builtin(duckdb.DuckDBPyRelation, user_code=True)

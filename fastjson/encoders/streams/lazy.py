@@ -15,7 +15,7 @@ import polars as pl
 from ...registry import builtin
 from .. import streams as package
 from .._source import streams
-from . import Batches, reading
+from . import Batches, guarded, reading
 
 if TYPE_CHECKING:
     from ...core import Encoder
@@ -33,12 +33,7 @@ class LazyStream(Batches):
     def batches(self) -> Iterator[pl.DataFrame]:
         with reading("a polars LazyFrame"):
             run = iter(self.frame.collect_batches(chunk_size=self.rows, lazy=True))
-        while True:
-            with reading("a polars LazyFrame"):
-                batch = next(run, None)
-            if batch is None:
-                return
-            yield batch
+        yield from guarded(run, "a polars LazyFrame")
 
     def collect(self) -> pl.DataFrame:
         with reading("a polars LazyFrame"):
