@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import zip_longest
 from typing import TYPE_CHECKING, Any, Unpack
 
 import orjson
@@ -136,14 +137,22 @@ def csv_chunks(
 
 
 def _pieces(sources: Iterable[Source], enc: Encoder) -> Iterator[bytes]:
+    """The header, then each source's rows. Whether an index is written is decided by
+    the first source, for all: a stream's batches are one table, and the partitions of
+    a Dask frame read from files each count their rows from 0 again."""
     header: list[str] | None = None
+    with_index = False
     iterator = iter(sources)
     offset = 0
     try:
         for number, source in enumerate(iterator):
-            source = source.prepared(enc)
-            index = _written_index(source, offset)
-            names = [*_index_names(index), *_column_names(source)]
+            try:
+                source = source.prepared(enc)
+            except EncodeError as exc:
+                raise rebased(exc, offset) from exc.__cause__
+            if header is None:
+                with_index = _written_index(source) is not None
+            names = [*_index_names(source, with_index), *_column_names(source)]
             if header is None:
                 header = names
                 yield _line(names)
@@ -152,7 +161,7 @@ def _pieces(sources: Iterable[Source], enc: Encoder) -> Iterator[bytes]:
                     f"source {number} of the CSV has the header {names!r}, "
                     f"not the first source's {header!r}"
                 )
-            yield from _rows(source, enc, index is not None)
+            yield from _rows(source, enc, with_index, offset)
             offset += source.rows or 0
     finally:
         close = getattr(iterator, "close", None)
@@ -160,25 +169,25 @@ def _pieces(sources: Iterable[Source], enc: Encoder) -> Iterator[bytes]:
             close()
 
 
-def _written_index(source: Source, offset: int) -> Any:
+def _written_index(source: Source) -> Any:
     """The index of a pandas source when it is written, else ``None``: not when it is the
-    default one, an unnamed ``RangeIndex`` by 1 from the source's first row's place in
-    the whole table (``offset``: 0, or the rows of the batches before it)."""
+    default one, an unnamed ``RangeIndex`` from 0 by 1."""
     if not source.labelled:
         return None
     index = source.index(0, source.rows or 0)
     default = (
         type(index).__name__ == "RangeIndex"
-        and index.start == offset
+        and index.start == 0
         and index.step == 1
         and index.name is None
     )
     return None if default else index
 
 
-def _index_names(index: Any) -> list[str]:
-    if index is None:
+def _index_names(source: Source, with_index: bool) -> list[str]:
+    if not with_index or not source.labelled:
         return []
+    index = source.index(0, 0)
     return ["" if name is None else str(name) for name in index.names]
 
 
@@ -200,15 +209,17 @@ def _line(fields: Sequence[str]) -> bytes:
     return (",".join(out) + "\r\n").encode("utf-8", "surrogatepass")
 
 
-def _rows(source: Source, enc: Encoder, with_index: bool) -> Iterator[bytes]:
+def _rows(source: Source, enc: Encoder, with_index: bool, offset: int) -> Iterator[bytes]:
+    """The lines of ``source``, by row ranges; an error names its row in the whole table
+    (``offset``: the rows of the sources before this one)."""
     n = source.rows or 0
     step = _rows_per_piece(source.row_bytes, RANGE_BYTES)
     for i in range(0, n, step):
         j = min(n, i + step)
         try:
-            yield _range(source, i, j, enc, with_index)
+            yield _range(source, i, j, enc, with_index and source.labelled)
         except EncodeError as exc:
-            raise rebased(exc, i) from exc.__cause__
+            raise rebased(exc, offset + i) from exc.__cause__
 
 
 def _range(source: Source, i: int, j: int, enc: Encoder, with_index: bool) -> bytes:
@@ -218,14 +229,32 @@ def _range(source: Source, i: int, j: int, enc: Encoder, with_index: bool) -> by
     import pyarrow.compute as pc
 
     columns = _columns(source, source.part(i, j))
+    places: list[int | None] = list(range(len(columns))) if source.kind == "frame" else []
     if with_index:
         index = source.index(i, j)
         columns = [*(index.get_level_values(k) for k in range(index.nlevels)), *columns]
+        places = [*[None] * index.nlevels, *places]
     if not columns:  # a frame with no columns: empty lines
         return b"\r\n" * (j - i)
-    fields = [_fields(enc.encode(column), enc) for column in columns]
+    fields = [
+        _fields(_encoded(column, place, enc), enc)
+        for column, place in zip_longest(columns, places)
+    ]
     rows = pc.binary_join_element_wise(*fields, b",")
     return _data(pc.binary_join_element_wise(rows, pa.scalar(b""), b"\r\n"))
+
+
+def _encoded(column: Any, place: int | None, enc: Encoder) -> bytes:
+    """A column as the JSON list of its cells; an error at ``$[row]`` named as a row of
+    the ``values`` orient names it, ``$[row][column]`` (the column's place in the frame)."""
+    try:
+        return enc.encode(column)
+    except EncodeError as exc:
+        path = exc.path
+        if place is None or not path.startswith("$["):
+            raise
+        end = path.index("]") + 1
+        raise exc.at(f"{path[:end]}[{place}]{path[end:]}") from exc.__cause__
 
 
 def _columns(source: Source, part: Any) -> list[Any]:

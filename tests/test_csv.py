@@ -282,6 +282,45 @@ def test_query_results_and_readers_give_the_csv_of_their_collected_table():
         assert body(labelled).splitlines()[:2] == [b",i,s,x", b"r0,0,,0.0"]
 
 
+def test_a_stream_writes_an_index_as_its_first_batch_decides(tmp_path):
+    """Partitions read from files each count their rows from 0: the first batch's default
+    index decides for all, so the CSV is one table with no index column, never a header
+    that changes after the first partition."""
+    import dask
+    import dask.dataframe as dd
+
+    frame = pd.DataFrame({"a": range(9), "b": [f"s{k}" for k in range(9)]})
+    for k in range(3):
+        frame.iloc[3 * k : 3 * k + 3].to_parquet(tmp_path / f"{k}.parquet", index=False)
+    with dask.config.set(scheduler="synchronous"):
+        parts = dd.read_parquet(str(tmp_path))
+        assert parts.npartitions == 3
+        assert body(parts) == body(frame)  # the rows of every partition, one header
+
+
+def test_errors_name_the_row_in_the_whole_table():
+    """A cell that has no JSON form, in a later batch: named by its row in the whole table
+    and its column's place, as the ``values`` orient names it (a CSV row is a list)."""
+    import dask
+    import dask.dataframe as dd
+
+    frame = pd.DataFrame({"n": range(6), "o": [1, 2, 3, 4, object(), 6]})
+    with pytest.raises(fastjson.EncodeError) as whole:
+        dumpb(frame, orient="values")
+    assert whole.value.path == "$[4][1]"
+    with pytest.raises(fastjson.EncodeError) as alone:
+        body(frame)
+    assert alone.value.path == "$[4][1]"
+    with dask.config.set({"scheduler": "synchronous", "dataframe.convert-string": False}):
+        partitioned = dd.from_pandas(frame, npartitions=3)
+        with pytest.raises(fastjson.EncodeError) as caught:
+            body(partitioned)
+    assert caught.value.path == "$[4][1]"
+    with pytest.raises(fastjson.EncodeError) as series:
+        body(frame["o"])
+    assert series.value.path == "$[4]"
+
+
 def test_respond_offers_csv_for_a_query_result():
     import duckdb
 
