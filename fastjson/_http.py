@@ -204,12 +204,17 @@ def arrow_chunks(form: tuple[Iterator[Any], Any]) -> Iterator[bytes]:
     batches, schema = form
     sink = io.BytesIO()
     writer = pa.ipc.new_stream(sink, schema)
-    yield _drain(sink)
-    for batch in batches:
-        writer.write_batch(batch)
+    try:
         yield _drain(sink)
-    writer.close()
-    yield _drain(sink)
+        for batch in batches:
+            writer.write_batch(batch)
+            yield _drain(sink)
+        writer.close()
+        yield _drain(sink)
+    finally:  # a client that went away: the query's reader is closed now, not by the GC
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
 
 
 def _drain(sink: Any) -> bytes:

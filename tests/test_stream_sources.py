@@ -529,6 +529,27 @@ def test_offering_arrow_leaves_a_cursor_free_for_the_json() -> None:
     assert strict_loads(got.data) == [{"i": i} for i in range(100_000)]
 
 
+def test_an_arrow_stream_left_early_closes_its_batches() -> None:
+    """A client that goes away mid-stream: the batches (a query's reader) are closed at
+    once, not when the garbage collector finds them."""
+    from fastjson._http import arrow_chunks
+
+    table = pa.table({"i": range(10)})
+    closed = []
+
+    def batches():
+        try:
+            yield from table.to_batches(max_chunksize=2)
+        finally:
+            closed.append(True)
+
+    chunks = arrow_chunks((batches(), table.schema))
+    next(chunks)
+    next(chunks)
+    chunks.close()
+    assert closed == [True]
+
+
 def test_a_failing_query_streamed_as_arrow_is_an_encode_error() -> None:
     from fastjson._http import arrow_chunks, arrow_form
 

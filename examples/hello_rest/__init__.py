@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -204,6 +205,7 @@ def _summary() -> Any:
 
 _READINGS = "hello_rest.readings"
 _DASK_CLIENTS: dict[tuple[int, str], Any] = {}
+_DASK_LOCK = threading.Lock()
 
 
 def _database() -> readings.Readings:
@@ -235,14 +237,14 @@ def _use_dask_scheduler() -> None:
     if not address:
         return
     key = (os.getpid(), str(address))
-    client = _DASK_CLIENTS.get(key)
-    if client is None:
+    with _DASK_LOCK:  # a threaded worker's first requests race to connect
+        if key in _DASK_CLIENTS:
+            return
+        import dask
         from distributed import Client
 
         client = _DASK_CLIENTS[key] = Client(str(address), set_as_default=False)  # type: ignore[no-untyped-call]
-    import dask
-
-    dask.config.set(scheduler=client)
+        dask.config.set(scheduler=client)
 
 
 def close_dask_clients() -> None:
@@ -278,13 +280,7 @@ def _row_cost() -> int:
 @app.route("/db/")
 def _db() -> Any:
     """What the database holds: its size, sensors, time span, and the query vocabulary."""
-    cursor = _database().cursor()
-    try:
-        rows, sensors, first, last = cursor.execute(
-            "SELECT count(*), count(DISTINCT sensor), min(ts), max(ts) FROM readings"
-        ).fetchone()
-    finally:
-        cursor.close()
+    rows, sensors, first, last = _database().summary()
     return jsonify(
         rows=rows,
         sensors=sensors,

@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,19 +160,39 @@ class Readings:
     def __init__(self, store: Store):
         self.store = store
         self._connections: dict[int, Any] = {}
+        self._summary: tuple[Any, ...] | None = None
+        self._lock = threading.Lock()  # a threaded worker's first requests race to connect
 
     def cursor(self) -> Any:
         """A new cursor of this process's connection; close it when done."""
         import duckdb
 
         pid = os.getpid()
-        con = self._connections.get(pid)
-        if con is None:
-            con = self._connections[pid] = duckdb.connect(str(self.store.database), read_only=True)
+        with self._lock:
+            con = self._connections.get(pid)
+            if con is None:
+                path = str(self.store.database)
+                con = self._connections[pid] = duckdb.connect(path, read_only=True)
         return con.cursor()
 
+    def summary(self) -> tuple[Any, ...]:
+        """Rows, sensors, first and last time: read once (the database is only read)."""
+        if self._summary is None:
+            cursor = self.cursor()
+            try:
+                self._summary = cursor.execute(
+                    "SELECT count(*), count(DISTINCT sensor), min(ts), max(ts) FROM readings"
+                ).fetchone()
+            finally:
+                cursor.close()
+        return self._summary
+
     def close(self) -> None:
-        for con in self._connections.values():
+        """Close this process's connection. Those inherited from a parent process are
+        only forgotten: DuckDB is not fork-safe, and the parent still uses them."""
+        with self._lock:
+            con = self._connections.pop(os.getpid(), None)
+            self._connections.clear()
+        if con is not None:
             with contextlib.suppress(Exception):
                 con.close()
-        self._connections.clear()
