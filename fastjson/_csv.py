@@ -41,6 +41,7 @@ index of a batch being the one that goes on from the rows before it.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import zip_longest
@@ -72,8 +73,10 @@ the rest to spaces): 19 digits after neither a digit nor a dot, as an integer or
 may read as a float starts (digits in strings may match too: then the exact reader)."""
 
 
+@functools.cache
 def csv_available() -> bool:
-    """Whether CSV can be written here (pyarrow is installed)."""
+    """Whether CSV can be written here (pyarrow is installed); asked once, as
+    ``respond()`` asks it on every request that names CSV."""
     return importlib.util.find_spec("pyarrow") is not None
 
 
