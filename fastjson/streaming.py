@@ -33,7 +33,15 @@ from ._pacing import Pacer
 from ._values import NATIVE
 from ._walk import object_items
 from .core import Encoder, encoder_for, escape_non_ascii
-from .encoders._source import Source, Stream, batches_of, source_of, stream_of
+from .encoders._source import (
+    Source,
+    Stream,
+    batches_of,
+    source_from,
+    source_of,
+    stream_from,
+    stream_of,
+)
 
 __all__ = ("CHUNK_SIZE", "iter_encode", "iter_ndjson")
 
@@ -172,10 +180,10 @@ class _Writer:
             return None
         if getattr(entry.func, "streams_lazily", False):
             return self._lazy
-        stream = stream_of(obj, self.enc.registry)
+        stream = stream_from(entry.func, obj)  # the entry found above: no second look-up
         if stream is not None:
             return lambda _obj, depth: self._stream(obj, stream, depth)
-        source = source_of(obj, self.enc.registry)
+        source = source_from(entry.func, obj)
         if source is None or source.rows is None or source.cells * 8 <= self.chunk_size:
             return None
         if self.indent and not (self.enc.fragments and source.compact):

@@ -41,7 +41,9 @@ __all__ = (
     "Stream",
     "batches_of",
     "provides",
+    "source_from",
     "source_of",
+    "stream_from",
     "stream_of",
     "streams",
 )
@@ -148,9 +150,12 @@ def source_of(obj: Any, registry: Registry) -> Source | None:
     """The source of ``obj`` when the encoder in charge of it is a built-in that has one
     (your own encoder for the type wins, and is written whole)."""
     entry = registry.lookup(type(obj))
-    if entry is None or not entry.builtin:
-        return None
-    make = getattr(entry.func, "table_source", None)
+    return None if entry is None or not entry.builtin else source_from(entry.func, obj)
+
+
+def source_from(func: Callable[..., Any], obj: Any) -> Source | None:
+    """The source of ``obj`` if ``func``, its built-in encoder, names one (:func:`provides`)."""
+    make = getattr(func, "table_source", None)
     return None if make is None else make(obj)
 
 
@@ -203,9 +208,12 @@ def stream_of(obj: Any, registry: Registry) -> Stream | None:
     """The stream of ``obj`` when the encoder in charge of it is a built-in that has one
     (your own encoder for the type wins)."""
     entry = registry.lookup(type(obj))
-    if entry is None or not entry.builtin:
-        return None
-    make = getattr(entry.func, "stream_source", None)
+    return None if entry is None or not entry.builtin else stream_from(entry.func, obj)
+
+
+def stream_from(func: Callable[..., Any], obj: Any) -> Stream | None:
+    """The stream of ``obj`` if ``func``, its built-in encoder, names one (:func:`streams`)."""
+    make = getattr(func, "stream_source", None)
     return None if make is None else make(obj)
 
 
