@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Any, Unpack
@@ -64,7 +65,8 @@ __all__ = ("CSV", "csv_available", "csv_chunks", "csv_source", "csv_sources", "i
 CSV = "text/csv"
 
 _SPECIAL = r'[,"\r\n]'
-"""Characters that make a field quoted (RFC 4180)."""
+"""Characters that make a field quoted (RFC 4180): here, and in Arrow for whole columns."""
+_NEEDS_QUOTES = re.compile(_SPECIAL)
 
 _DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x2E if b in b".eE" else 0x20 for b in range(256))
 _LONG_INTEGER = b" " + b"0" * 19
@@ -204,12 +206,17 @@ def _column_names(source: Source) -> list[str]:
 def _line(fields: Sequence[str]) -> bytes:
     """The header line: names quoted as string cells are, but an empty name left empty (a
     header has no missing values to tell it from)."""
-    out = []
-    for field in fields:
-        if any(c in field for c in ',"\r\n'):
-            field = '"' + field.replace('"', '""') + '"'
-        out.append(field)
-    return (",".join(out) + "\r\n").encode("utf-8", "surrogatepass")
+    line = ",".join(_field(field, empty_quoted=False) for field in fields)
+    return (line + "\r\n").encode("utf-8", "surrogatepass")
+
+
+def _field(text: str, *, empty_quoted: bool) -> str:
+    """``text`` as a field: quoted, its quotes doubled, when it holds a character of
+    :data:`_SPECIAL`, or when it is empty and ``empty_quoted`` (an empty cell string,
+    told from a null, which is an empty field)."""
+    if (empty_quoted and not text) or _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _rows(source: Source, enc: Encoder, with_index: bool, offset: int) -> Iterator[bytes]:
@@ -332,6 +339,4 @@ def _cell(value: Any, enc: Encoder) -> bytes:
         if type(value) not in (list, dict):
             return token
         text = token.decode()
-    if not text or any(c in text for c in ',"\r\n'):
-        text = '"' + text.replace('"', '""') + '"'
-    return text.encode("utf-8", "surrogatepass")
+    return _field(text, empty_quoted=True).encode("utf-8", "surrogatepass")
