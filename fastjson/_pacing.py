@@ -40,9 +40,9 @@ class Pacer:
 
     Otherwise the element waits in the batch, and elements are sent in full
     chunks, as a list is. The clock is read once per element, in a Python
-    loop: on the fastest producer measured (a generator expression of small
-    dicts, bench/README.md) that costs about 5% of the JSON time and 15% of
-    the NDJSON time; a producer that does any work per element pays less.
+    loop: what that costs the fastest producer there is (a generator
+    expression of small dicts) is measured in bench/README.md, "Generators";
+    a producer that does any work per element pays less.
 
     What the rule cannot do without a thread beside the producer: an element
     that came within 1 ms of the one before waits for the next element (or

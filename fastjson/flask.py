@@ -136,8 +136,9 @@ class FastJSONProvider(JSONProvider):
 
     brotli_level: int = 1
     """brotli's level (0-11) when compression is on and the client takes ``br`` (the
-    ``brotli`` package must be installed). 1: gzip level 6's size at gzip level 1's
-    speed; level 4 saves 8% more bytes for 2.7 times the time (bench/README.md)."""
+    ``brotli`` package must be installed). 1: gzip level 6's size, faster than gzip
+    level 1; higher levels save little for several times the time (bench/README.md,
+    "Content codings")."""
 
     encodings: tuple[str, ...] = CODINGS
     """The codings on offer, in the order preferred when a client accepts several equally

@@ -352,3 +352,26 @@ def test_lists_are_never_flushed_by_time(clock: FakeClock):
     assert list(iter_ndjson(values, chunk_size=1 << 20)) == [
         b"".join(dumpb(v) + b"\n" for v in values)
     ]
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_ndjson_batches_name_the_element_that_fails(lazy):
+    """Lines are encoded a batch at a time and joined in one piece; an element that fails
+    deep in a batch is still named by its place, and what precedes it is the same bytes."""
+    items = [{"i": k} for k in range(2000)] + [object(), {"i": -1}]
+    source = iter(items) if lazy else items
+    chunks = fastjson.iter_ndjson(source, chunk_size=1 << 10)
+    written = b""
+    with pytest.raises(fastjson.EncodeError) as caught:
+        for chunk in chunks:
+            written += chunk
+    assert caught.value.path == "$[2000]"
+    assert b"".join(fastjson.dumpb(x) + b"\n" for x in items[:2000]).startswith(written)
+
+
+def test_ndjson_of_big_elements_keeps_pieces_near_the_chunk():
+    """A batch holds as many lines as make about a chunk: big elements go one at a time."""
+    big = [{"v": "x" * 100_000} for _ in range(20)]
+    pieces = list(fastjson.iter_ndjson(iter(big), chunk_size=64 << 10))
+    assert b"".join(pieces) == b"".join(fastjson.dumpb(x) + b"\n" for x in big)
+    assert max(map(len, pieces)) <= 2 * 100_020
