@@ -1,0 +1,157 @@
+"""fastjson._scan: the pass over a dict or list before orjson reads it.
+
+The compiled pass and the Python one must answer alike; the answers must be
+the rules orjson needs (tuples and nesting, fragments). What the encoder does
+with the answers is tested in test_hardening_iii.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fastjson import _scan
+from fastjson._scan import DEEP, FRAGMENT, LIMIT
+
+ROOT = Path(__file__).resolve().parent.parent
+
+leaves = st.one_of(
+    st.none(),
+    st.integers(),
+    st.text(max_size=3),
+    st.floats(allow_nan=False),
+    st.just(orjson.Fragment(b"1")),
+    st.just(()),
+    st.just([]),
+    st.just({}),
+    st.builds(object),
+)
+payloads = st.recursive(
+    leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(st.text(max_size=2), inner, max_size=4),
+    ),
+    max_leaves=40,
+)
+
+
+def nest(n: int, outer: Any, kinds: str = "l") -> Any:
+    """``outer`` inside ``n`` containers, the innermost first, of the kinds in turn."""
+    obj = outer
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        obj = [obj] if kind == "l" else (obj,) if kind == "t" else {"k": obj}
+    return obj
+
+
+def test_the_pass_is_compiled_where_make_test_builds_it():
+    assert _scan.COMPILED, "fastjson._cscan was not built: is a C compiler installed?"
+
+
+@settings(max_examples=400, deadline=None)
+@given(payloads)
+def test_compiled_and_python_passes_agree(obj: Any):
+    python_payload = _scan._scan_python(obj, LIMIT, DEEP | FRAGMENT)
+    python_result = _scan._scan_python(obj, LIMIT, _scan._RESULT)
+    assert bool(_scan.payload_flags(obj)) == bool(python_payload)
+    assert bool(_scan.result_flags(obj)) == bool(python_result)
+
+
+@pytest.mark.parametrize("kinds", ["l", "t", "d", "ltd"])
+def test_a_container_at_orjsons_checked_level_is_deep(kinds: str):
+    """Level 254 holds the 255th container: orjson stops a list or dict there,
+    and, since 3.12, lets a tuple through."""
+    assert _scan.payload_flags(nest(LIMIT - 1, [1], kinds)) == 0  # levels 0 to 253
+    assert _scan.payload_flags(nest(LIMIT, [1], kinds)) & DEEP
+    assert _scan.payload_flags(nest(LIMIT, (1,), kinds)) & DEEP
+    assert _scan.payload_flags(nest(LIMIT - 1, ([1],), kinds)) & DEEP
+    assert _scan.payload_flags(nest(LIMIT + 10_000, [], kinds)) & DEEP
+    assert _scan.payload_flags(nest(10_000, [], kinds)) == _scan._scan_python(
+        nest(10_000, [], kinds), LIMIT, DEEP | FRAGMENT
+    )
+
+
+def test_empty_containers_open_no_level():
+    assert _scan.payload_flags(nest(LIMIT, (), "l")) == 0
+    assert _scan.payload_flags(nest(LIMIT, [], "l")) == 0
+
+
+def test_a_cycle_through_a_tuple_is_deep_wherever_it_stands():
+    items: list[Any] = []
+    items.append((items,))
+    for obj in (items, {"a": items}, [{"b": [items]}]):
+        assert _scan.payload_flags(obj) & DEEP
+
+
+def test_fragments_are_found_at_any_level_and_nothing_else_is():
+    frag = orjson.Fragment(b"{}")
+    assert _scan.payload_flags({"a": [1, {"b": (frag,)}]}) & FRAGMENT
+    assert _scan.payload_flags([frag]) & FRAGMENT
+    assert _scan.payload_flags({"a": [1, "x", 2.5, None, True, object()]}) == 0
+
+
+def test_results_holding_tuples_are_flagged_where_orjson_does_not_bound_them():
+    assert bool(_scan.result_flags({"a": [(1, 2)]})) is not _scan.TUPLES_BOUNDED
+    assert _scan.result_flags({"a": [[1, 2]]}) == 0
+    assert _scan.payload_flags({"a": [(1, 2)]}) == 0
+
+
+def test_the_probe_tells_which_orjson_is_installed():
+    """orjson 3.12 and later let a tuple opened at level 254 through; 3.11 stopped it."""
+    version = tuple(int(p) for p in orjson.__version__.split(".")[:2])
+    assert _scan.TUPLES_BOUNDED is (version < (3, 12))
+    assert _scan._tuples_bounded() is _scan.TUPLES_BOUNDED
+
+
+def test_without_the_compiled_pass_nothing_crashes_and_the_bytes_are_the_same():
+    """Where the extension could not be built: the Python pass, same answers."""
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.modules["fastjson._cscan"] = None  # as if it had not been built
+        import dataclasses, orjson, fastjson
+        from fastjson import _scan
+        assert not _scan.COMPILED
+
+        def outcome(obj):
+            try:
+                return fastjson.dumpb(obj)
+            except fastjson.EncodeError as exc:
+                return type(exc).__name__, exc.path[:12]
+
+        t = 1
+        for _ in range(100_000):
+            t = (t,)
+        items = []
+        items.append((items,))
+        print(outcome({"a": [t]}))
+        print(outcome({"a": items}))
+        print(outcome([orjson.Fragment(b"{")]))
+        print(outcome({"a": [orjson.Fragment(b'{"x":1}'), (1, 2)]}))
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.splitlines() == [
+        "('NestingTooDeepError', '$.a[0][0][0]')",
+        "('CircularReferenceError', '$.a[0][0]')",
+        "('EncodeValueError', '$[0]')",
+        'b\'{"a":[{"x":1},[1,2]]}\'',
+    ]
