@@ -38,6 +38,7 @@ from ._deferral import _THREADS, DEFERRED, SLOT, Refused, UserCode, slots, splic
 from ._errors import CircularReferenceError, EncodeError, qualname
 from ._options import DEFAULTS, Options, resolve
 from ._parse import loads
+from ._scan import payload_flags, result_flags
 from ._values import NATIVE, Raw, escape_non_ascii
 
 if TYPE_CHECKING:
@@ -184,6 +185,8 @@ class Encoder:
         if fast:
             t = type(obj)
             if t is dict or t is list:
+                if payload_flags(obj):  # deep, or holding a Fragment: see fastjson._scan
+                    return self._walk(obj)
                 try:
                     out = orjson.dumps(obj, default=self._hook, option=self._flags)
                     if _MEMOS:  # the hook ran: it may have deferred objects
@@ -300,6 +303,15 @@ class Encoder:
             memo[id(o)] = (o, exc)
             raise
         memo[id(o)] = (o, None, result)
+        t = type(result)
+        if (t is dict or t is list or t is tuple) and result_flags(result):
+            # orjson would write it at a level this hook does not know: it is
+            # written by an orjson call of its own (_resolve), from level 0
+            deferred = DEFERRED.get(ident)
+            if deferred is None:
+                deferred = DEFERRED[ident] = []
+            deferred.append(o)
+            return SLOT
         return result
 
     def _resolve(self, out: bytes) -> bytes:
@@ -343,8 +355,8 @@ class Encoder:
                 if t is str or t is int or t is float or t is bool or result is None:
                     parts.append(orjson.dumps(result, option=flags))
                     continue
-                if t is tuple:
-                    raise Refused("a tuple")  # orjson does not bound the nesting of tuples
+                if (t is dict or t is list or t is tuple) and payload_flags(result):
+                    raise Refused("deep, or holding a Fragment")  # see fastjson._scan
                 if t is orjson.Fragment:  # orjson would write it unread: check it first
                     result = self.convert(result)
                 resolving.add(key)
@@ -389,7 +401,7 @@ class Encoder:
             if self._fast is None:
                 self._replan()
             t = type(obj)
-            if self._fast and (t is dict or t is list):
+            if self._fast and (t is dict or t is list) and not payload_flags(obj):
                 try:
                     out = orjson.dumps(obj, default=hook, option=self._flags)
                     if DEFERRED:
@@ -572,7 +584,8 @@ def dumpb(obj: Any, /, **options: Unpack[Options]) -> bytes:
     if options:
         return encoder_for(options).encode(obj)
     flags = _FAST_FLAGS
-    if flags is not None and type(obj) is dict:  # Encoder.encode, inlined for small objects
+    # Encoder.encode, inlined for small objects
+    if flags is not None and type(obj) is dict and not _payload_flags(obj):
         try:
             out = _orjson_dumps(obj, _HOOK, flags)
             if _MEMOS:  # the hook ran: it may have deferred objects
@@ -586,6 +599,7 @@ def dumpb(obj: Any, /, **options: Unpack[Options]) -> bytes:
 
 
 _orjson_dumps = orjson.dumps
+_payload_flags = payload_flags
 
 
 def dumps(obj: Any, /, **options: Unpack[Options]) -> str:

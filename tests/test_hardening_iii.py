@@ -7,18 +7,26 @@ so that a crash fails the test instead of ending the run.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
 import textwrap
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 import fastjson
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclasses.dataclass
+class Box:
+    value: Any
 
 
 def run(code: str) -> str:
@@ -295,6 +303,87 @@ def test_a_cycle_through_a_tuple_in_a_dict_value_where_orjson_stops():
     assert info.value.path == "$.a[0][0]"
 
 
+def test_deep_tuples_inside_dicts_and_lists_obey_max_depth_at_every_position():
+    """Where orjson (3.12 and later) does not stop them: a tuple chain inside a dict
+    or list, starting at each level around orjson's 254, and through encoders'
+    results (a dataclass field, a set, ``default``), to a million levels. Each
+    gives what the same nesting of lists gives."""
+    out = run(
+        """
+        import dataclasses
+
+        @dataclasses.dataclass
+        class Box:
+            value: object
+
+        def chain(n, kind):
+            obj = 0
+            for _ in range(n):
+                obj = (obj,) if kind is tuple else [obj]
+            return obj
+
+        def outcome(obj, **options):
+            try:
+                return fastjson.dumpb(obj, **options)
+            except fastjson.EncodeError as exc:
+                return type(exc).__name__, exc.path
+
+        def cases(t):
+            for level in (0, 1, 250, 253, 254, 255, 600):
+                lists = {"a": t}
+                for _ in range(level):
+                    lists = [lists]
+                yield f"level {level}", lists, {}
+                yield f"level {level} in a dict", {"k": lists}, {}
+            yield "dataclass field", {"a": [Box(t)]}, {}
+            yield "default", {"a": [object()]}, {"default": lambda o: t}
+
+        for n in (10, 799, 801, 5_000, 1_000_000):
+            twins = zip(cases(chain(n, tuple)), cases(chain(n, list)))
+            for (name, obj, options), (_, twin, _) in twins:
+                got, want = outcome(obj, **options), outcome(twin, **options)
+                assert got == want, (n, name, got[:80], want[:80])
+                print(n, name, "written" if type(got) is bytes else got[0])
+            if n <= 5_000:  # hashing a deeper tuple for a set overruns CPython's own stack
+                got = outcome({"a": {chain(n, tuple)}})
+                assert got == outcome({"a": [chain(n, list)]}), (n, "set")
+        """
+    )
+    lines = out.splitlines()
+    assert len(lines) == 5 * 16
+    assert "10 level 600 written" in lines and "799 level 0 written" in lines
+    assert "799 level 1 written" not in lines  # the dict, then 800 levels: too deep
+    assert "1000000 level 0 NestingTooDeepError" in lines
+
+
+@pytest.mark.parametrize("where", ["dict", "list", "deep list", "dataclass", "default"])
+def test_a_cycle_through_a_tuple_anywhere_is_a_cycle_error(where: str):
+    out = run(
+        f"""
+        import dataclasses
+
+        @dataclasses.dataclass
+        class Box:
+            value: object
+
+        items = []
+        items.append((items,))
+        obj = {{
+            "dict": {{"a": items}},
+            "list": [items],
+            "deep list": [[[[[[items]]]]]],
+            "dataclass": {{"a": [Box(items)]}},
+            "default": {{"a": [object()]}},
+        }}[{where!r}]
+        try:
+            fastjson.dumpb(obj, default=lambda o: items)
+        except fastjson.CircularReferenceError as exc:
+            print(exc.path)
+        """
+    )
+    assert out.strip().endswith("[0][0]"), out
+
+
 # -- 3. orjson.Fragment: checked as Raw, on every backend ---------------------------
 
 BACKENDS = ["orjson", "ujson", "json"]
@@ -312,6 +401,35 @@ def test_a_fragment_that_is_not_one_json_value_is_an_encode_error(backend: str, 
     with pytest.raises(fastjson.EncodeError) as inside:  # the walk: nan="error" takes it
         fastjson.dumpb({"a": [1, orjson.Fragment(bad)]}, backend=backend, nan="error")
     assert inside.value.path == "$.a[1]"
+
+
+@pytest.mark.parametrize("bad", [b"{", b'{}"a\\', b"1 2", b""], ids=repr)
+@pytest.mark.parametrize(
+    ("where", "path"),
+    [
+        (lambda f: [f], "$[0]"),
+        (lambda f: {"a": [1, {"b": f}]}, "$.a[1].b"),
+        (lambda f: {"a": (1, f)}, "$.a[1]"),
+        (lambda f: {"a": OrderedDict(b=f)}, "$.a.b"),
+        (lambda f: {"a": [Box(f)]}, "$.a[0].value"),
+    ],
+    ids=["list", "dict", "tuple", "OrderedDict", "dataclass"],
+)
+def test_a_broken_fragment_inside_a_dict_or_list_is_an_encode_error(
+    where: Any, path: str, bad: bytes
+):
+    """orjson copies a fragment out unread wherever it stands; fastjson reads every
+    dict or list first, so a fragment nested anywhere is checked as one alone is."""
+    with pytest.raises(fastjson.EncodeValueError, match="does not hold one JSON value") as info:
+        fastjson.dumpb(where(orjson.Fragment(bad)))
+    assert info.value.path == path
+
+
+def test_a_valid_fragment_inside_a_dict_or_list_is_written_as_it_is():
+    frag = orjson.Fragment(b'{"x":[1,2]}')
+    assert fastjson.dumpb({"a": [frag, Box(frag)]}) == b'{"a":[{"x":[1,2]},{"value":{"x":[1,2]}}]}'
+    assert fastjson.dumpb({"a": [1]}, default=lambda o: [frag]) == b'{"a":[1]}'
+    assert fastjson.dumpb({"a": [object()]}, default=lambda o: [frag]) == b'{"a":[[{"x":[1,2]}]]}'
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
