@@ -57,79 +57,70 @@ class NoArrowForm(ValueError):
     """The source has no Arrow form (the reason says why): content negotiation offers JSON."""
 
 
-class Source(Protocol):
-    """A table or column as the writers that cut it see it."""
+class Source:
+    """A table or column as the writers that cut it see it.
 
-    @property
-    def kind(self) -> Kind: ...
+    A source that is not ``labelled`` is only cut in the orients with no labels, and
+    an ``array`` or ``series`` is one column: the methods nothing asks of such a
+    source (:meth:`index`, :meth:`column`, the column names) keep their defaults.
+    """
 
-    @property
-    def rows(self) -> int | None:
-        """Number of rows (``None``: not known until read)."""
-        ...
-
-    @property
-    def cells(self) -> int:
-        """Rows times columns: whether cutting is worth it."""
-        ...
-
-    @property
-    def row_bytes(self) -> int:
-        """A guess at the JSON size of one row, on the high side, to size the ranges."""
-        ...
-
-    @property
-    def compact(self) -> bool:
-        """Whether its JSON is one compact fragment even under ``indent`` (frames, numeric
-        arrays); otherwise it is nested lists that indent, and is written whole."""
-        ...
-
-    @property
-    def labelled(self) -> bool:
-        """Whether a range of rows keeps its labels, so that every orient streams by ranges
-        (pandas); otherwise only ``records`` and ``values`` do, and the keyed orients and
-        ``split`` are written whole."""
-        ...
+    kind: Kind
+    rows: int | None
+    """Number of rows (``None``: not known until read)."""
+    cells: int
+    """Rows times columns: whether cutting is worth it."""
+    row_bytes: int = 24
+    """A guess at the JSON size of one row, on the high side, to size the ranges."""
+    compact: bool = True
+    """Whether its JSON is one compact fragment even under ``indent`` (frames, numeric
+    arrays); otherwise it is nested lists that indent, and is written whole."""
+    labelled: bool = False
+    """Whether a range of rows keeps its labels, so that every orient streams by ranges
+    (pandas); otherwise only ``records`` and ``values`` do, and the keyed orients and
+    ``split`` are written whole."""
 
     def prepared(self, enc: Encoder) -> Source:
         """The same table in output order (``sort_keys``), after raising what encoding it
         would raise part-way through (colliding labels, a dtype with no JSON form, NaN
-        under ``nan="error"``), so that a stream fails before its first byte."""
-        ...
+        under ``nan="error"``), so that a stream fails before its first byte. By default
+        the first row is encoded: a column with no JSON form raises now."""
+        enc.encode(self.part(0, 1))
+        return self
 
     def part(self, i: int, j: int) -> Any:
         """Rows ``i:j``, as a value the encoder writes as those rows of the whole."""
-        ...
+        raise NotImplementedError
 
     def index(self, i: int, j: int) -> Any:
         """The labels of rows ``i:j`` (``split``'s ``index``)."""
-        ...
+        raise NotImplementedError
 
     def header(self) -> Any:
         """``split``'s ``columns`` of a frame, its ``name`` of a Series."""
-        ...
+        return None
 
     def width(self) -> int:
         """Number of columns (1 for a Series)."""
-        ...
+        return 1
 
     def column_key(self, k: int) -> bytes:
         """Column ``k``'s name as a JSON object key (``columns`` orient)."""
-        ...
+        raise NotImplementedError
 
     def column(self, k: int, i: int, j: int) -> Any:
         """Column ``k``, rows ``i:j``, as a Series written keyed by its labels."""
-        ...
+        raise NotImplementedError
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
         """NDJSON of rows ``i:j``: each record or element as ``dumpb`` writes it, and a
         newline after each."""
-        ...
+        raise NotImplementedError
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
         """Record batches of at most ``rows`` rows and their schema; :class:`NoArrowForm`
         when Arrow cannot hold the data, raised before any batch."""
-        ...
+        raise NotImplementedError
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])

@@ -23,7 +23,7 @@ from .._values import NONFINITE_TOKENS, SAFE_INTEGER, Raw, final
 from ..registry import builtin
 from . import _tokens as tok
 from ._datetimes import datetime_strings, datetime_tokens, timedelta_seconds
-from ._source import Kind, NoArrowForm, provides
+from ._source import Kind, NoArrowForm, Source, provides
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -315,7 +315,7 @@ def element_tokens(a: NDArray[Any], enc: Encoder) -> tok.Tokens:
 _ARROW_KINDS = "biufMmUSO"
 
 
-class ArraySource:
+class ArraySource(Source):
     """An array (masked or not, one dimension or more) as a :class:`~._source.Source`: a
     list of its rows whatever the orient, cut along its leading axis."""
 
@@ -337,21 +337,6 @@ class ArraySource:
         return self
 
     def part(self, i: int, j: int) -> NDArray[Any]:
-        return self.a[i:j]
-
-    def index(self, i: int, j: int) -> NDArray[Any]:
-        return np.arange(i, j)
-
-    def header(self) -> None:
-        return None
-
-    def width(self) -> int:
-        return 1 if self.a.ndim == 1 else int(self.a.shape[1])
-
-    def column_key(self, k: int) -> bytes:
-        return orjson.dumps(str(k))
-
-    def column(self, k: int, i: int, j: int) -> NDArray[Any]:
         return self.a[i:j]
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:

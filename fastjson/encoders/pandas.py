@@ -37,7 +37,7 @@ from ._pandas_columns import (
     tz_strings,
 )
 from ._route import use_polars
-from ._source import Kind, NoArrowForm, provides
+from ._source import Kind, NoArrowForm, Source, provides
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -457,11 +457,10 @@ def _interval(i: pd.Interval, enc: Encoder) -> dict[str, Any]:
 # -- sources -------------------------------------------------------------------
 
 
-class FrameSource:
+class FrameSource(Source):
     """A DataFrame as a :class:`~._source.Source`: ranges by ``iloc``, labels kept."""
 
     kind: Kind = "frame"
-    compact = True
     labelled = True
 
     def __init__(self, df: pd.DataFrame) -> None:
@@ -499,13 +498,11 @@ class FrameSource:
         return _arrow_batches(self.df, rows)
 
 
-class SeriesSource:
+class SeriesSource(Source):
     """A Series as a :class:`~._source.Source`: ranges by ``iloc``, labels kept."""
 
     kind: Kind = "series"
-    compact = True
     labelled = True
-    row_bytes = 24
 
     def __init__(self, s: pd.Series[Any]) -> None:
         self.s = s
@@ -529,15 +526,6 @@ class SeriesSource:
     def header(self) -> Any:
         name = self.s.name
         return name if isinstance(name, str | None) else str(name)
-
-    def width(self) -> int:
-        return 1
-
-    def column_key(self, k: int) -> bytes:
-        return tok.keys_of([self.header()])[0]
-
-    def column(self, k: int, i: int, j: int) -> pd.Series[Any]:
-        return self.part(i, j)
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
         tokens = tok.as_list(encoded_column(self.s.iloc[i:j], enc))

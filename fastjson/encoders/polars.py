@@ -27,7 +27,6 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
 import orjson
 import polars as pl
 
@@ -49,7 +48,7 @@ from ._polars_rows import (
     seconds,
 )
 from ._route import use_polars
-from ._source import Kind, provides
+from ._source import Kind, Source, provides
 
 if TYPE_CHECKING:
     from ..core import Encoder
@@ -301,7 +300,7 @@ def _same(data: Any) -> Any:
     return data
 
 
-class TableSource:
+class TableSource(Source):
     """A polars frame, or an Arrow table or record batch, as a :class:`~._source.Source`.
 
     Ranges are ``table.slice``: a slice's row positions start again at 0, so only
@@ -310,8 +309,6 @@ class TableSource:
     """
 
     kind: Kind = "frame"
-    compact = True
-    labelled = False
 
     def __init__(self, table: Any, frame: Any, names: list[str]) -> None:
         self.table = table
@@ -321,27 +318,14 @@ class TableSource:
         self.cells = self.rows * len(names)
         self.row_bytes = 16 + 24 * max(1, len(names))
 
-    def prepared(self, enc: Encoder) -> TableSource:
-        enc.encode(self.table.slice(0, 1))  # a column with no JSON form raises now
-        return self
-
     def part(self, i: int, j: int) -> Any:
         return self.table.slice(i, j - i)
-
-    def index(self, i: int, j: int) -> Any:
-        return np.arange(i, j)
-
-    def header(self) -> list[str]:
-        return self.names
 
     def width(self) -> int:
         return len(self.names)
 
     def column_key(self, k: int) -> bytes:
         return tok.keys_of([self.names[k]])[0]
-
-    def column(self, k: int, i: int, j: int) -> Any:
-        raise NotImplementedError("a table's columns are written whole")  # not labelled
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
         cols.check_unique(self.names, "column name", "records")
@@ -352,13 +336,9 @@ class TableSource:
         return iter(table.to_batches(max_chunksize=rows)), table.schema
 
 
-class ColumnSource:
+class ColumnSource(Source):
     """A polars Series (kind ``series``), or an Arrow array (``array``: a list whatever
     the orient), as a :class:`~._source.Source`; ranges by ``slice``, as tables."""
-
-    labelled = False
-    row_bytes = 24
-    compact = True
 
     def __init__(self, column: Any, kind: Kind, series: Any) -> None:
         self.column_data = column
@@ -366,27 +346,11 @@ class ColumnSource:
         self.series = series
         self.rows = self.cells = len(column)
 
-    def prepared(self, enc: Encoder) -> ColumnSource:
-        enc.encode(self.column_data.slice(0, 1))
-        return self
-
     def part(self, i: int, j: int) -> Any:
         return self.column_data.slice(i, j - i)
 
-    def index(self, i: int, j: int) -> Any:
-        return np.arange(i, j)
-
     def header(self) -> Any:
         return getattr(self.column_data, "name", None)
-
-    def width(self) -> int:
-        return 1
-
-    def column_key(self, k: int) -> bytes:
-        return tok.keys_of([self.header()])[0]
-
-    def column(self, k: int, i: int, j: int) -> Any:
-        return self.part(i, j)
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
         tokens = column_tokens(self.series(self.part(i, j)), enc)
