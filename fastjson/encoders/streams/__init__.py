@@ -19,18 +19,18 @@ when an object of their library is first seen) register the others by type.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..._errors import EncodeError
 from ...registry import builtin
-from .._source import Kind, streams
+from .._source import Kind, Stream, streams
 
 if TYPE_CHECKING:
     from ...core import Encoder
 
-__all__ = ("BATCH_ROWS", "UNLABELLED", "guarded", "positioned", "reading")
+__all__ = ("BATCH_ROWS", "UNLABELLED", "guarded", "positioned", "reading", "register")
 
 BATCH_ROWS = 65_536
 """Rows per batch asked of a query (DuckDB's ``to_arrow_reader``, polars'
@@ -74,22 +74,25 @@ def _panic() -> type[BaseException]:
     return panic if isinstance(panic, type) else Exception
 
 
-def _offers_arrow_stream(cls: type) -> bool:
-    return hasattr(cls, "__arrow_c_stream__")
+def register(key: Any, make: Callable[[Any], Stream], priority: int = 0) -> None:
+    """Register the encoder of ``key``'s values: ``dumpb`` writes the table that
+    ``make(value)`` collects, and the writers that cut tables read its batches."""
+
+    @builtin(key, priority=priority, user_code=True)
+    @streams(make)
+    def encode(obj: Any, enc: Encoder) -> Any:
+        return make(obj).collect()
 
 
 def _c_stream(obj: Any) -> Any:
+    """An object offering only ``__arrow_c_stream__``, read through
+    ``pyarrow.RecordBatchReader.from_stream``."""
     from .arrow import CStream
 
     return CStream(obj)
 
 
-@builtin(_offers_arrow_stream, priority=-1, user_code=True)
-@streams(_c_stream)
-def encode_arrow_c_stream(obj: Any, enc: Encoder) -> Any:
-    """An object offering only ``__arrow_c_stream__``: the table its stream holds, read
-    through ``pyarrow.RecordBatchReader.from_stream``."""
-    return _c_stream(obj).collect()
+register(lambda cls: hasattr(cls, "__arrow_c_stream__"), _c_stream, priority=-1)
 
 
 class Batches:

@@ -17,12 +17,10 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ..._errors import EncodeError, qualname
-from ...registry import builtin
-from .._source import streams
-from . import Batches, guarded, reading
+from . import Batches, guarded, reading, register
 
 if TYPE_CHECKING:
-    from ...core import Encoder
+    pass
 
 __all__ = ("CStream", "ReaderStream", "reader_of")
 
@@ -89,8 +87,4 @@ class CStream(ReaderStream):
         return self._read(reader), reader.schema
 
 
-@builtin(pa.RecordBatchReader, user_code=True)
-@streams(ReaderStream)
-def encode_reader(reader: pa.RecordBatchReader, enc: Encoder) -> pa.Table:
-    """The table the reader holds (``read_all()``); the reader is then read."""
-    return ReaderStream(reader).collect()
+register(pa.RecordBatchReader, ReaderStream)

@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ...registry import builtin
-from .._source import Kind, NoArrowForm, source_of, streams
-from . import UNLABELLED, Batches, reading
+from .._source import Kind, NoArrowForm, source_of
+from . import UNLABELLED, Batches, reading, register
 
 if TYPE_CHECKING:
     from ...core import Encoder
@@ -78,18 +77,8 @@ def _register() -> None:
         import dask.dataframe as dd
     except ImportError:
         return
-
-    @builtin(dd.DataFrame, user_code=True)
-    @streams(lambda ddf: PartitionStream(ddf, "frame"))
-    def encode_dask_frame(ddf: Any, enc: Encoder) -> Any:
-        """The pandas frame the collection computes."""
-        return PartitionStream(ddf, "frame").collect()
-
-    @builtin(dd.Series, user_code=True)
-    @streams(lambda ds: PartitionStream(ds, "series"))
-    def encode_dask_series(ds: Any, enc: Encoder) -> Any:
-        """The pandas Series the collection computes."""
-        return PartitionStream(ds, "series").collect()
+    register(dd.DataFrame, lambda ddf: PartitionStream(ddf, "frame"))
+    register(dd.Series, lambda ds: PartitionStream(ds, "series"))
 
 
 _register()

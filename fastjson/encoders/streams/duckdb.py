@@ -14,13 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from ...registry import builtin
 from .. import streams as package
-from .._source import streams
-from . import Batches, guarded, reading
+from . import Batches, guarded, reading, register
 
 if TYPE_CHECKING:
-    from ...core import Encoder
+    pass
 
 __all__ = ("RelationStream",)
 
@@ -46,8 +44,4 @@ class RelationStream(Batches):
         return guarded(iter(reader), "a DuckDB query"), reader.schema
 
 
-@builtin(duckdb.DuckDBPyRelation, user_code=True)
-@streams(RelationStream)
-def encode_relation(relation: duckdb.DuckDBPyRelation, enc: Encoder) -> Any:
-    """The query's result, as the Arrow table it fetches."""
-    return RelationStream(relation).collect()
+register(duckdb.DuckDBPyRelation, RelationStream)

@@ -12,13 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ...registry import builtin
 from .. import streams as package
-from .._source import streams
-from . import Batches, guarded, reading
+from . import Batches, guarded, reading, register
 
 if TYPE_CHECKING:
-    from ...core import Encoder
+    pass
 
 __all__ = ("LazyStream",)
 
@@ -52,8 +50,4 @@ def _cast(frames: Iterator[pl.DataFrame], schema: Any) -> Iterator[Any]:
             yield batch if batch.schema.equals(schema) else batch.cast(schema)
 
 
-@builtin(pl.LazyFrame, user_code=True)
-@streams(LazyStream)
-def encode_lazy_frame(frame: pl.LazyFrame, enc: Encoder) -> pl.DataFrame:
-    """The DataFrame the query collects."""
-    return LazyStream(frame).collect()
+register(pl.LazyFrame, LazyStream)
