@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import orjson
@@ -237,12 +238,14 @@ def test_counting_leads_are_the_labels_leads(start: int, count: int, near: int):
     labels = np.arange(start, start + count, dtype=np.int64)
     text = orjson.dumps(labels, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1]
     want = cols.leads(cols.Joined(text, b","), False)
-    got = cols.counting_leads(start, start + count)
-    if got.bounds is not None and want.bounds is not None:
-        assert got.text == want.text
-        assert got.bounds.tolist() == want.bounds.tolist()
-    else:  # one as bytes % takes them (a NUL between two leads), or both
-        assert got.text.replace(b"\0", b"") == want.text.replace(b"\0", b"")
+    for counted_from in (1, cols.COUNTED_FROM):  # matrices from one label on, and as chosen
+        with mock.patch.object(cols, "COUNTED_FROM", counted_from):
+            got = cols.counting_leads(start, start + count)
+        if got.bounds is not None and want.bounds is not None:
+            assert got.text == want.text
+            assert got.bounds.tolist() == want.bounds.tolist()
+        else:  # one as bytes % takes them (a NUL between two leads), or both
+            assert got.text.replace(b"\0", b"") == want.text.replace(b"\0", b"")
 
 
 @pytest.mark.parametrize(

@@ -112,20 +112,12 @@ class Batches:
 def positioned(lines: bytes, first: int) -> memoryview:
     """``"first":row,"first+1":row...``: the members of the ``index`` orient of a table
     with no index, from the NDJSON ``lines`` of its rows (each ``dumpb``'s record for the
-    row, as the ``index`` orient writes it) and the position of the first.
-
-    The labels are written by orjson at once and alternated with the lines by Arrow
-    (:func:`~.._interleave.alternate`): no Python object per row.
+    row, as the ``index`` orient writes it) and the position of the first, the labels'
+    leads alternated with the lines (:func:`~.._tokens.keyed`): no Python object per row.
     """
-    import numpy as np
-    import orjson
-
-    from .._interleave import alternate, bounds
+    from .. import _tokens as tok
 
     if not lines:
         return memoryview(b"")
-    rows = lines.count(b"\n")
-    labels = orjson.dumps(np.arange(first, first + rows), option=orjson.OPT_SERIALIZE_NUMPY)
-    keys = b'"' + labels[1:-1].replace(b",", b'":\n,"') + b'":'  # "0":  ,"1":  ,"2":
-    records = lines[:-1]
-    return alternate((keys, bounds(keys, b"\n")), (records, bounds(records, b"\n")))
+    leads = tok.counting_leads(first, first + lines.count(b"\n"))
+    return memoryview(tok.keyed(leads, tok.Joined(lines[:-1], b"\n")))[1:]
