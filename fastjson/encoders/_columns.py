@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any, NamedTuple, Protocol
 
 from .._errors import DuplicateKeyError, EncodeError, member, rebased
@@ -173,7 +174,7 @@ def write_frame(
         out.write(b"{")
         for k, key in enumerate(column_keys):
             out.write(b"," + key + b":" if k else key + b":")
-            _container(out, b"{", b"}", n, _column_cells(table, k), per_cell, sizing)
+            _container(out, b"{", b"}", n, partial(table.cells, k), per_cell, sizing)
         out.write(b"}")
     else:  # split
         labels = _Sizing(blocks, n, measures=False)
@@ -193,12 +194,12 @@ def write_series(
     (``records``, ``values``), an object keyed by label (``index``, ``columns``),
     or split's ``name``, ``index`` and ``data``."""
     out = Output(n * 24)
-    values = _column_items(table, 0)
+    values = partial(table.items, 0)
     sizing = _Sizing(blocks, n)
     if orient in ("records", "values"):
         _container(out, b"[", b"]", n, values, 16, sizing)
     elif orient in ("index", "columns"):
-        _container(out, b"{", b"}", n, _column_cells(table, 0), 24, sizing)
+        _container(out, b"{", b"}", n, partial(table.cells, 0), 24, sizing)
     else:
         labels = _Sizing(blocks, n, measures=False)
         members: dict[str, Callable[[], object]] = {
@@ -302,14 +303,6 @@ class Output:
             return b"".join(self.parts)
         self.io.truncate(self.io.tell())
         return self.io.getvalue()
-
-
-def _column_cells(table: Table, k: int) -> Callable[[int, int], Pieces]:
-    return lambda i, j: table.cells(k, i, j)
-
-
-def _column_items(table: Table, k: int) -> Callable[[int, int], Pieces]:
-    return lambda i, j: table.items(k, i, j)
 
 
 def _members(out: Output, members: dict[str, Callable[[], object]], sort_keys: bool) -> None:

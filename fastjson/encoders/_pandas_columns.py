@@ -224,7 +224,7 @@ def labels_json(index: pd.Index, enc: Encoder) -> bytes:
     """An Index as a JSON array (a MultiIndex as an array of arrays)."""
     if isinstance(index, pd.MultiIndex):
         levels = [column_tokens(index.get_level_values(i), enc) for i in range(index.nlevels)]
-        return tok.rows_from_columns(levels, len(index))
+        return b"[" + tok.array_rows(levels, len(index))[1:] + b"]"
     return array_json(index, enc)
 
 

@@ -279,11 +279,6 @@ def keys_of(names: Sequence[Any]) -> list[bytes]:
     return [json_string(name if isinstance(name, str) else str(name)) for name in names]
 
 
-def records_from_columns(names: Sequence[str], columns: Sequence[list[bytes]], n: int) -> bytes:
-    """``[{"a":1,"b":2},...]`` from per-column tokens."""
-    return b"[" + object_rows(keys_of(names), columns, n)[1:] + b"]"
-
-
 def key_slots(tokens: list[bytes], quoted: bool) -> list[Slot]:
     """Slots writing ``tokens`` as object keys: strings as they are, numbers inside quotes."""
     return [tokens, b":"] if quoted else [b'"', tokens, b'":']
@@ -304,11 +299,6 @@ def object_rows(
         slots += [b"," + key + b":", column]
     slots.append(b"}")
     return assemble(n, slots)
-
-
-def rows_from_columns(columns: Sequence[list[bytes]], n: int) -> bytes:
-    """``[[1,2],[3,4],...]`` from per-column tokens."""
-    return b"[" + array_rows(columns, n)[1:] + b"]"
 
 
 def array_rows(columns: Sequence[list[bytes]], n: int) -> bytes:

@@ -270,7 +270,8 @@ def structured(a: NDArray[Any], enc: Encoder) -> Any:
     if enc.option("sort_keys"):
         names = sorted(names)
     columns = [tokens(a[name], enc) for name in names]
-    return Raw(tok.records_from_columns(names, columns, len(a)), trusted=True)
+    rows = tok.object_rows(tok.keys_of(names), columns, len(a))
+    return Raw(b"[" + rows[1:] + b"]", trusted=True)
 
 
 @builtin(np.ma.MaskedArray)

@@ -173,9 +173,7 @@ def _checked(df: pd.DataFrame, enc: Encoder, stream: bool = False) -> pd.DataFra
     (``columns``, ``index``), so that each range of rows has its place in the whole."""
     orient = enc.option("orient")
     if orient in ("records", "columns", "index"):
-        cols.check_unique(list(df.columns), "column name", orient)
-        order = cols.key_order(df.columns) if enc.option("sort_keys") else None
-        df = df if order is None else df.iloc[:, order]
+        df = _keyed_columns(df, enc, orient)
     if orient in ("columns", "index"):
         check_labels(df.index, orient, enc)
     if stream:
@@ -188,6 +186,14 @@ def _checked(df: pd.DataFrame, enc: Encoder, stream: bool = False) -> pd.DataFra
         rows = cols.key_order(df.index)
         df = df if rows is None else df.iloc[rows]
     return df
+
+
+def _keyed_columns(df: pd.DataFrame, enc: Encoder, orient: str) -> pd.DataFrame:
+    """``df`` with its columns in ``sort_keys`` order, its column names refused if two
+    would write one key."""
+    cols.check_unique(list(df.columns), "column name", orient)
+    order = cols.key_order(df.columns) if enc.option("sort_keys") else None
+    return df if order is None else df.iloc[:, order]
 
 
 def _check_finite(df: pd.DataFrame, enc: Encoder) -> None:
@@ -210,9 +216,7 @@ def _check_finite(df: pd.DataFrame, enc: Encoder) -> None:
 def ndjson(df: pd.DataFrame, enc: Encoder) -> bytes:
     """One JSON object per row (``records``), each followed by a newline: NDJSON."""
     enc = enc.replace(orient="records")
-    cols.check_unique(list(df.columns), "column name", "records")
-    order = cols.key_order(df.columns) if enc.option("sort_keys") else None
-    df = df if order is None else df.iloc[:, order]
+    df = _keyed_columns(df, enc, "records")
     if len(df) == 0:
         return b""
     table = polars_table(df, enc) or _Table(df, enc, None)
@@ -435,12 +439,8 @@ def _timedelta(td: pd.Timedelta, enc: Encoder) -> float:
 
 
 @builtin(type(pd.NaT))
-def _nat(o: Any, enc: Encoder) -> None:
-    return None
-
-
 @builtin(type(pd.NA))
-def _na(o: Any, enc: Encoder) -> None:
+def _missing(o: Any, enc: Encoder) -> None:
     return None
 
 

@@ -178,22 +178,16 @@ def _dict(o: dict[Any, Any], enc: Encoder) -> dict[Any, Any]:
     return dict(o.items())
 
 
-@builtin(list, user_code=python_methods("__iter__", "__len__"), reentrant=False)
-def _list(o: list[Any], enc: Encoder) -> list[Any]:
-    """``list`` subclasses."""
-    return list(o)
+_ITERATES = python_methods("__iter__", "__len__")
 
 
-@builtin(tuple, user_code=python_methods("__iter__", "__len__"), reentrant=False)
-def _tuple(o: tuple[Any, ...], enc: Encoder) -> list[Any]:
-    """Tuple subclasses such as named tuples: a list, as ``json`` writes them."""
-    return list(o)
-
-
-@builtin(set, user_code=python_methods("__iter__", "__len__"), reentrant=False)
-@builtin(frozenset, user_code=python_methods("__iter__", "__len__"), reentrant=False)
-def _set(o: set[Any] | frozenset[Any], enc: Encoder) -> list[Any]:
-    """Sets: a list, in iteration order."""
+@builtin(list, user_code=_ITERATES, reentrant=False)
+@builtin(tuple, user_code=_ITERATES, reentrant=False)
+@builtin(set, user_code=_ITERATES, reentrant=False)
+@builtin(frozenset, user_code=_ITERATES, reentrant=False)
+def _list(o: list[Any] | tuple[Any, ...] | set[Any] | frozenset[Any], enc: Encoder) -> list[Any]:
+    """``list`` and ``tuple`` subclasses (named tuples...), sets: a list, in iteration
+    order, as ``json`` writes them."""
     return list(o)
 
 
