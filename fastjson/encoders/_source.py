@@ -1,26 +1,18 @@
 """The table source: what every writer that cuts a table needs of it, whatever its library.
 
-A pandas frame or Series, a polars frame or Series, an Arrow table or array and
-a numpy array reach the writers that cut them (:mod:`fastjson.streaming`'s row
-ranges and NDJSON lines, the Arrow IPC stream of :mod:`fastjson._http`) as a
-:class:`Source`. Its built-in encoder names it (:func:`provides`), so the
-writers dispatch on what the value is, never on a function's name, and a
-library's module only says how to read that library's values: the layout of
-the orients, the key order, the error paths are the writers' and the column
-code's, written once.
-
-A source's pieces are values that the one :class:`~fastjson.Encoder` writes:
-a range of rows is encoded exactly as the whole value would write those rows
-(labels kept where the orient shows them), so cutting can never change the
-bytes. ``rows`` may be ``None`` for a source that does not know its length up
-front; such a source can only stream in the orients that need no labels.
+pandas, polars, Arrow and numpy values reach the writers that cut them
+(:mod:`fastjson.streaming`'s row ranges and NDJSON lines, CSV, the Arrow IPC stream
+of :mod:`fastjson._http`) as a :class:`Source`, named by their built-in encoder
+(:func:`provides`): the writers dispatch on what the value is, never on a
+function's name, and a library's module only says how to read its values; the
+layout of the orients, the key order and the error paths are written once. A
+range of rows is a value the one :class:`~fastjson.Encoder` writes as the whole
+would write those rows, so cutting can never change the bytes.
 
 A query result or a reader (an Arrow ``RecordBatchReader``, a DuckDB relation, a
-polars ``LazyFrame``, a Dask DataFrame) is a :class:`Stream` instead: a table that
-is only known batch by batch, each batch itself a table with a :class:`Source` (an
-Arrow record batch, a polars frame, a pandas partition). Its encoder names it with
-:func:`streams`; :func:`stream_of` finds it and :func:`batches_of` gives the batch
-sources of any table or stream, which is all a writer that cuts tables needs.
+polars ``LazyFrame``, a Dask DataFrame) is a :class:`Stream` (:func:`streams`): a
+table known batch by batch, each batch a table with a :class:`Source`;
+:func:`batches_of` gives the batch sources of any table or stream.
 
 This module imports neither numpy nor any table library.
 """
@@ -129,25 +121,33 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 def provides(make: Callable[[Any], Source | None]) -> Callable[[_F], _F]:
     """Mark a built-in encoder as writing values that ``make(value)`` turns into a source
     (``None``: this value is not cut, a 0-d array say)."""
-
-    def mark(func: _F) -> _F:
-        func.table_source = make  # type: ignore[attr-defined]
-        return func
-
-    return mark
+    return _mark("table_source", make)
 
 
 def source_of(obj: Any, registry: Registry) -> Source | None:
     """The source of ``obj`` when the encoder in charge of it is a built-in that has one
     (your own encoder for the type wins, and is written whole)."""
-    entry = registry.lookup(type(obj))
-    return None if entry is None or not entry.builtin else source_from(entry.func, obj)
+    return source_from(_builtin(obj, registry), obj)
 
 
-def source_from(func: Callable[..., Any], obj: Any) -> Source | None:
+def source_from(func: Callable[..., Any] | None, obj: Any) -> Source | None:
     """The source of ``obj`` if ``func``, its built-in encoder, names one (:func:`provides`)."""
     make = getattr(func, "table_source", None)
     return None if make is None else make(obj)
+
+
+def _mark(attribute: str, make: Callable[[Any], Any]) -> Callable[[_F], _F]:
+    def mark(func: _F) -> _F:
+        setattr(func, attribute, make)
+        return func
+
+    return mark
+
+
+def _builtin(obj: Any, registry: Registry) -> Callable[..., Any] | None:
+    """The encoder in charge of ``obj`` if it is a built-in one."""
+    entry = registry.lookup(type(obj))
+    return None if entry is None or not entry.builtin else entry.func
 
 
 class Stream(Protocol):
@@ -187,22 +187,16 @@ class Stream(Protocol):
 def streams(make: Callable[[Any], Stream]) -> Callable[[_F], _F]:
     """Mark a built-in encoder (which encodes the collected table) as writing values that
     ``make(value)`` turns into a :class:`Stream`. ``make`` must not start reading."""
-
-    def mark(func: _F) -> _F:
-        func.stream_source = make  # type: ignore[attr-defined]
-        return func
-
-    return mark
+    return _mark("stream_source", make)
 
 
 def stream_of(obj: Any, registry: Registry) -> Stream | None:
     """The stream of ``obj`` when the encoder in charge of it is a built-in that has one
     (your own encoder for the type wins)."""
-    entry = registry.lookup(type(obj))
-    return None if entry is None or not entry.builtin else stream_from(entry.func, obj)
+    return stream_from(_builtin(obj, registry), obj)
 
 
-def stream_from(func: Callable[..., Any], obj: Any) -> Stream | None:
+def stream_from(func: Callable[..., Any] | None, obj: Any) -> Stream | None:
     """The stream of ``obj`` if ``func``, its built-in encoder, names one (:func:`streams`)."""
     make = getattr(func, "stream_source", None)
     return None if make is None else make(obj)
