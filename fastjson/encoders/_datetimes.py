@@ -36,13 +36,8 @@ _PER_DAY = {unit: 86400 * per for unit, per in _PER_SECOND.items()} | {"h": 24, 
 
 
 def datetime_strings(a: NDArray[Any], datetime_format: str = "iso") -> NDArray[Any]:
-    """Strings for a datetime64 array (object array, ``None`` for NaT).
-
-    ``"iso"``: as ``Timestamp.isoformat`` writes them. Whole seconds carry no
-    fraction, sub-second values 6 digits, or 9 when there are nanoseconds;
-    date units (Y, M, W, D) give dates. ``"http"``: RFC 822 in GMT, as Flask
-    (Werkzeug's ``http_date``) writes dates.
-    """
+    """Strings for a datetime64 array (object array, ``None`` for NaT), in ISO 8601 or, with
+    ``"http"``, RFC 822 in GMT as Flask (Werkzeug's ``http_date``) writes dates."""
     a = _native(a)
     unit, count = np.datetime_data(a.dtype)
     if count != 1:
@@ -126,11 +121,8 @@ _NULL = np.frombuffer(b"null", dtype=np.uint8)
 def iso_matrix(
     a: NDArray[Any], unit: str, nat: NDArray[np.bool_], *, quoted: bool = False
 ) -> NDArray[np.uint8] | None:
-    """ISO 8601 text of datetime64 values in units ``s`` to ``ns``, as ``Timestamp.isoformat``
-    writes it (no fraction, 6 or 9 digits), one row of bytes per value, NUL-padded on the right.
-
-    Built from integer fields like :func:`http_strings` (numpy's own ``datetime_as_string``
-    is several times slower). ``quoted``: each row is a JSON string token, NaT rows
+    """ISO 8601 text of datetime64 values in units ``s`` to ``ns``, one row of bytes per
+    value, NUL-padded on the right. ``quoted``: each row is a JSON string token, NaT rows
     ``null``; otherwise NaT rows are left for the caller. ``None`` when a year falls
     outside 1-9999, which numpy's formatting writes its own way.
     """
@@ -235,12 +227,8 @@ _HTTP_TEMPLATE = np.frombuffer(b"Thu, 01 Jan 1970 00:00:00 GMT", dtype=np.uint8)
 
 
 def http_strings(a: NDArray[Any]) -> NDArray[Any]:
-    """RFC 822 dates (``Fri, 01 Mar 2024 12:30:00 GMT``) for a datetime64 array, vectorised.
-
-    Built as a byte matrix from integer fields (a civil-from-days
-    conversion), so there is no per-element Python call. NaT rows are left
-    for the caller to replace.
-    """
+    """RFC 822 dates (``Fri, 01 Mar 2024 12:30:00 GMT``) for a datetime64 array, as a byte
+    matrix from integer fields (:func:`_civil`); NaT rows are left for the caller."""
     unit, _ = np.datetime_data(a.dtype)
     nat = np.isnat(a)
     if unit in _DATE_UNITS:

@@ -32,12 +32,8 @@ _FORCED: ContextVar[Route] = ContextVar("fastjson_table_route", default="auto")
 
 @contextmanager
 def route(name: Route) -> Iterator[None]:
-    """Write every table inside the block by one route.
-
-    ``"pure"``: numpy and orjson only. ``"polars"``: polars wherever it writes
-    what the pure route writes (elsewhere the pure route still does).
-    ``"auto"``: the choice :func:`use_polars` makes, by what is faster.
-    """
+    """Write every table inside the block by one route (``"polars"``: wherever it writes
+    what the pure route writes; ``"auto"``: the choice of :func:`use_polars`)."""
     if name not in ("auto", "polars", "pure"):
         raise ValueError(f"route must be 'auto', 'polars' or 'pure'; got {name!r}")
     token = _FORCED.set(name)

@@ -40,9 +40,7 @@ Pieces = Sequence[Buffer]
 
 class Joined(NamedTuple):
     """Tokens as one text, each separated from the next by ``separator``, which no token
-    holds: what encoding a whole column gives before it is cut into a list (orjson's
-    array, split on ``,`` for numbers; one element a line for strings), and all that
-    :func:`keyed` needs."""
+    holds: what encoding a whole column gives, and all that :func:`keyed` needs."""
 
     text: bytes
     separator: bytes
@@ -247,14 +245,9 @@ labels, and up to twice as fast at 65,536; slower below (measured)."""
 
 
 def keyed(row_leads: Leads, values: Tokens) -> Buffer:
-    """``,"k0":v0,"k1":v1...``: each value preceded by its row's lead (:func:`leads`).
-
-    Interleaving per-cell pieces costs more than the text itself (a ``bytes``
-    object and two list slots a cell): the leads and the values are
-    alternated token by token in compiled code (:mod:`._interleave`), or,
-    without pyarrow, the values' separators become ``%s`` and one ``bytes %``
-    writes a lead object per row in.
-    """
+    """``,"k0":v0,"k1":v1...``: each value preceded by its row's lead (:func:`leads`),
+    alternated by Arrow (:mod:`._interleave`) or, without pyarrow, by one ``bytes %``
+    over the values' text, its separators become ``%s``: no object per cell."""
     if not row_leads.text:
         return b""
     if row_leads.bounds is not None:

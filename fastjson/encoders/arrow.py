@@ -79,10 +79,7 @@ def _series(array: pa.Array | pa.ChunkedArray) -> Any:
 
 
 def _readable(array: Any) -> Any:
-    """Arrow columns as polars reads them the way fastjson writes them: ``date64`` as dates
-    (``"2024-01-01"``, as pyarrow's ``to_pandas`` gives, not the datetimes polars makes
-    of them), and ``decimal256``, which polars cannot read, as the strings every
-    decimal is written as (``str(Decimal)``)."""
+    """``date64`` as dates and ``decimal256`` as strings (see the module docstring)."""
     if pa.types.is_date64(array.type):
         return array.cast(pa.date32())
     if pa.types.is_decimal256(array.type):

@@ -1,10 +1,9 @@
 """pandas DataFrame, Series, Index and scalars.
 
-Imported lazily by the registry the first time a pandas object is seen. A
-frame is written by the one table writer (:mod:`._columns`) from its columns'
+A frame is written by the one table writer (:mod:`._columns`) from its columns'
 tokens (:mod:`._pandas_columns`, the pure route) or from polars blocks
-(:class:`_Rows`, polars' route), as :func:`~._route.use_polars` decides; both
-routes give the same bytes. A Series is written from its values' arrays.
+(:class:`_Rows`), as :mod:`._route` decides. A Series is written from its
+values' arrays.
 """
 
 from __future__ import annotations

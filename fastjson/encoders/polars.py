@@ -1,17 +1,13 @@
 """polars DataFrame and Series, and what the token route reads of their columns.
 
-Imported lazily by the registry the first time a polars object is seen;
 :mod:`fastjson.encoders.arrow` converts pyarrow data with ``pl.from_arrow``
-(zero-copy) and comes here too.
+(zero-copy) and comes here too. Rows are written by polars (:mod:`._polars_rows`)
+or from tokens (:func:`encoded_tokens`), as :mod:`._route` decides.
 
 **No index.** Where an orient needs one (``split``, ``columns``, ``index``) the
 row position ``0..n-1`` stands in, as for ``pf.to_pandas()``, so every orient
 and option means what it means for the pandas frame, and the bytes are those
 of the converted frame for the dtypes pandas holds one to one.
-
-**Two routes, one output**: polars' route (:mod:`._polars_rows`) with
-``nan="null"`` and the dtypes polars writes as fastjson does; elsewhere the
-token route (:func:`column_tokens`, :class:`~._columns.TokenTable`).
 
 **Where polars and pandas differ**: null and NaN stay apart in float columns
 (null is always ``null``, only NaN follows ``nan``); a Date stays
@@ -153,7 +149,7 @@ def _cell_bytes(series: pl.Series) -> int:
 
 
 class _Tokens(cols.TokenTable):
-    """The token route's blocks: :func:`column_tokens` of each column's rows."""
+    """The token route's blocks: :func:`encoded_tokens` of each column's rows."""
 
     def __init__(self, df: pl.DataFrame, enc: Encoder, orient: str, series: bool) -> None:
         super().__init__(orient, df.columns, df.height, series)
@@ -176,15 +172,10 @@ class _Tokens(cols.TokenTable):
 # -- columns -------------------------------------------------------------------
 
 
-def column_tokens(series: pl.Series, enc: Encoder) -> list[bytes]:
-    """The JSON text of every value of a column, chosen by dtype, vectorised."""
-    return tok.as_list(encoded_tokens(series, enc))
-
-
 @guarded
 def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
-    """:func:`column_tokens` in the form encoding gives (numbers as numpy encodes them).
-    Errors carry the row (``$[3]``); the table adds the column."""
+    """The JSON text of every value of a column, chosen by dtype, vectorised, in the form
+    encoding gives. Errors carry the row (``$[3]``); the table adds the column."""
     series = _canonical(series, enc)
     dtype = series.dtype
     if dtype == pl.Null:
@@ -353,7 +344,7 @@ class ColumnSource(Source):
         return getattr(self.column_data, "name", None)
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
-        tokens = column_tokens(self.series(self.part(i, j)), enc)
+        tokens = tok.as_list(encoded_tokens(self.series(self.part(i, j)), enc))
         return b"".join(token + b"\n" for token in tokens)
 
     def arrow(self, rows: int) -> tuple[Any, Any]:
