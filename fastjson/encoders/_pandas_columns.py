@@ -295,10 +295,6 @@ def _label_text(label: Any, enc: Encoder) -> str:
     return str(label)
 
 
-def numeric_dtype(s: pd.Series[Any] | pd.Index) -> bool:
-    return isinstance(s.dtype, np.dtype) and s.dtype.kind in "biuf"
-
-
 def array_json(s: pd.Series[Any] | pd.Index, enc: Encoder) -> bytes:
     """A column as one JSON array, in one orjson call where its values allow (numbers,
     nullable numbers, strings); others joined from their tokens."""

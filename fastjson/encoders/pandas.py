@@ -31,7 +31,6 @@ from ._pandas_columns import (
     index_rows,
     json_array,
     labels_json,
-    numeric_dtype,
     plain_strings,
     tz_strings,
 )
@@ -98,7 +97,6 @@ def row_order(index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None:
 
 
 def row_bytes(df: pd.DataFrame) -> int:
-    """:func:`~._columns.row_bytes` of a pandas frame."""
     return cols.row_bytes(df.columns, (_cell_bytes(column) for _, column in df.items()))
 
 
@@ -378,10 +376,9 @@ def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
     for one column is faster than polars' per-cell strings.
     """
     orient = enc.option("orient")
-    if orient in ("records", "values") and numeric_dtype(s):
-        return Raw(
-            array_json(s, enc), trusted=True
-        )  # orjson's output is the body: no block, no copy
+    numeric = isinstance(s.dtype, np.dtype) and s.dtype.kind in "biuf"
+    if orient in ("records", "values") and numeric:  # orjson's output is the body: no copy
+        return Raw(array_json(s, enc), trusted=True)
     if orient in ("columns", "index"):
         check_labels(s.index, orient, enc)
     table = _SeriesTable(_column_frame(s), enc, row_order(s.index, enc), series=True)

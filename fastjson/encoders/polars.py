@@ -136,7 +136,6 @@ def _keyed_whole(df: pl.DataFrame) -> bool:
 
 
 def row_bytes(df: pl.DataFrame) -> int:
-    """:func:`~._columns.row_bytes` of a polars frame."""
     return cols.row_bytes(df.columns, map(_cell_bytes, df.iter_columns()))
 
 
