@@ -248,19 +248,12 @@ def http_strings(a: NDArray[Any]) -> NDArray[Any]:
         raise EncodeValueError("a datetime64 outside the years 1-9999 has no HTTP date form")
     out = np.broadcast_to(_HTTP_TEMPLATE, (len(days), 29)).copy()
     out[:, 0:3] = _WEEKDAYS[(days + 3) % 7]
-    out[:, 5:7] = _digits(day, 2)
+    out[:, 5:7] = _PAIRS.take(day, axis=0)
     out[:, 8:11] = _MONTHS[month - 1]
-    out[:, 12:16] = _digits(year, 4)
-    out[:, 17:19] = _digits(clock // 3600, 2)
-    out[:, 20:22] = _digits(clock // 60 % 60, 2)
-    out[:, 23:25] = _digits(clock % 60, 2)
+    out[:, 12:14] = _PAIRS.take(year // 100, axis=0)
+    out[:, 14:16] = _PAIRS.take(year % 100, axis=0)
+    out[:, 17:25] = _clock_table().take(clock, axis=0)
     return out.view("S29").reshape(a.shape).astype("U29")
-
-
-def _digits(values: NDArray[np.int64], width: int) -> NDArray[np.uint8]:
-    """ASCII digits of non-negative integers, zero-padded, as a (n, width) byte matrix."""
-    powers = 10 ** np.arange(width - 1, -1, -1)
-    return (values[:, None] // powers % 10 + ord("0")).astype(np.uint8)
 
 
 def _civil(days: NDArray[np.int64]) -> tuple[NDArray[np.int64], ...]:
