@@ -215,14 +215,9 @@ class FastTable:
 
 
 def _converted(frame: pl.DataFrame) -> pl.DataFrame:
-    """Durations as seconds and decimals as strings, by numpy and Python as on the token
-    route (polars' own division and decimal strings differ in places)."""
-    converted = []
-    for series in frame.iter_columns():
-        if isinstance(series.dtype, pl.Duration):
-            converted.append(seconds(series))
-        elif isinstance(series.dtype, pl.Decimal):
-            converted.append(decimal_strings(series, series.dtype.scale))
+    """Durations and decimals as on the token route (:func:`exact_numbers`)."""
+    numbers = (pl.Duration, pl.Decimal)
+    converted = [exact_numbers(s) for s in frame.iter_columns() if isinstance(s.dtype, numbers)]
     return frame.with_columns(converted) if converted else frame
 
 
@@ -365,23 +360,24 @@ def positions(i: int, j: int) -> bytes:
     return orjson.dumps(np.arange(i, j, dtype=np.int64), option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-def seconds(series: pl.Series) -> pl.Series:
+def exact_numbers(series: pl.Series) -> pl.Series:
     """Durations as float seconds, by numpy's division as everywhere else in fastjson
-    (polars multiplies by the reciprocal, which can differ in the last bit)."""
-    seconds = dates.timedelta_seconds(series.to_numpy())
-    return pl.Series(series.name, seconds, nan_to_null=True)
+    (polars multiplies by the reciprocal, which can differ in the last bit), decimals as
+    ``str(Decimal)`` writes them; other columns as they are.
 
-
-def decimal_strings(series: pl.Series, scale: int) -> pl.Series:
-    """Decimals as ``str(Decimal)`` writes them.
-
-    polars writes the plain form (``0.00000010``); Python switches to the
-    exponent form (``1.0E-7``) below 1e-6 at more than 6 decimals. Only those
-    values are formatted in Python.
+    polars writes decimals in the plain form (``0.00000010``); Python switches
+    to the exponent form (``1.0E-7``) below 1e-6 at more than 6 decimals. Only
+    those values are formatted in Python.
     """
+    dtype = series.dtype
+    if isinstance(dtype, pl.Duration):
+        seconds = dates.timedelta_seconds(series.to_numpy())
+        return pl.Series(series.name, seconds, nan_to_null=True)
+    if not isinstance(dtype, pl.Decimal):
+        return series
     strings = series.cast(pl.String)
     tiny = strings.str.strip_prefix("-").str.starts_with("0.000000")
-    if scale <= 6 or not tiny.any():
+    if dtype.scale <= 6 or not tiny.any():
         return strings
     positions = tiny.arg_true()
     exact = [str(d) for d in series.gather(positions).to_list()]

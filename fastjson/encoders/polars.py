@@ -36,12 +36,11 @@ from . import numpy as np_enc
 from ._polars_rows import (
     FastTable,
     Positions,
-    decimal_strings,
+    exact_numbers,
     fast_applies,
     iso_datetime,
     iso_time,
     positions,
-    seconds,
 )
 from ._route import use_polars
 from ._source import Kind, Source, provides
@@ -202,13 +201,9 @@ def _canonical(series: pl.Series, enc: Encoder) -> pl.Series:
         return _http_strings(series)
     if dtype == pl.Time:
         return _select(series, iso_time)
-    if isinstance(dtype, pl.Duration):
-        return seconds(series)
     if dtype == pl.Binary:
         return _utf8(series)
-    if isinstance(dtype, pl.Decimal):
-        return decimal_strings(series, dtype.scale)
-    return series
+    return exact_numbers(series)
 
 
 def _utf8(series: pl.Series) -> pl.Series:
