@@ -453,83 +453,80 @@ def _interval(i: pd.Interval, enc: Encoder) -> dict[str, Any]:
 # -- sources -------------------------------------------------------------------
 
 
-class FrameSource(Source):
-    """A DataFrame as a :class:`~._source.Source`: ranges by ``iloc``, labels kept."""
+class _Labelled(Source):
+    """A pandas frame or Series as a :class:`~._source.Source`: ranges by ``iloc``, labels
+    kept."""
 
-    kind: Kind = "frame"
     labelled = True
+    data: pd.DataFrame | pd.Series[Any]
+
+    def __init__(self, data: pd.DataFrame | pd.Series[Any]) -> None:
+        self.data = data
+        self.rows = len(data)
+        self.cells = data.size
+
+    def part(self, i: int, j: int) -> Any:
+        return self.data.iloc[i:j]
+
+    def index(self, i: int, j: int) -> pd.Index:
+        return self.data.index[i:j]
+
+
+class FrameSource(_Labelled):
+    kind: Kind = "frame"
+    data: pd.DataFrame
 
     def __init__(self, df: pd.DataFrame) -> None:
-        self.df = df
-        self.rows = len(df)
-        self.cells = df.size
+        super().__init__(df)
         self.row_bytes = row_bytes(df)
 
     def prepared(self, enc: Encoder) -> FrameSource:
-        ordered = _checked(self.df, enc, stream=True)
-        return self if ordered is self.df else FrameSource(ordered)
-
-    def part(self, i: int, j: int) -> pd.DataFrame:
-        return self.df.iloc[i:j]
-
-    def index(self, i: int, j: int) -> pd.Index:
-        return self.df.index[i:j]
+        ordered = _checked(self.data, enc, stream=True)
+        return self if ordered is self.data else FrameSource(ordered)
 
     def header(self) -> pd.Index:
-        return self.df.columns
+        return self.data.columns
 
     def width(self) -> int:
-        return int(self.df.shape[1])
+        return int(self.data.shape[1])
 
     def column_key(self, k: int) -> bytes:
-        return tok.keys_of([self.df.columns[k]])[0]
+        return tok.keys_of([self.data.columns[k]])[0]
 
     def column(self, k: int, i: int, j: int) -> pd.Series[Any]:
-        return self.df.iloc[i:j, k]
+        return self.data.iloc[i:j, k]
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
-        return ndjson(self.df.iloc[i:j], enc)
+        return ndjson(self.part(i, j), enc)
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
-        return _arrow_batches(self.df, rows)
+        return _arrow_batches(self.data, rows)
 
 
-class SeriesSource(Source):
-    """A Series as a :class:`~._source.Source`: ranges by ``iloc``, labels kept."""
-
+class SeriesSource(_Labelled):
     kind: Kind = "series"
-    labelled = True
-
-    def __init__(self, s: pd.Series[Any]) -> None:
-        self.s = s
-        self.rows = self.cells = len(s)
+    data: pd.Series[Any]
 
     def prepared(self, enc: Encoder) -> SeriesSource:
-        orient = enc.option("orient")
-        _checked(_column_frame(self.s), enc.replace(orient="values"), stream=True)
+        s, orient = self.data, enc.option("orient")
+        _checked(_column_frame(s), enc.replace(orient="values"), stream=True)
         if orient not in ("columns", "index"):
             return self
-        check_labels(self.s.index, orient, enc)  # as dumpb refuses them
-        order = cols.key_order(self.s.index) if enc.option("sort_keys") else None
-        return self if order is None else SeriesSource(self.s.iloc[order])
-
-    def part(self, i: int, j: int) -> pd.Series[Any]:
-        return self.s.iloc[i:j]
-
-    def index(self, i: int, j: int) -> pd.Index:
-        return self.s.index[i:j]
+        check_labels(s.index, orient, enc)  # as dumpb refuses them
+        order = cols.key_order(s.index) if enc.option("sort_keys") else None
+        return self if order is None else SeriesSource(s.iloc[order])
 
     def header(self) -> Any:
-        name = self.s.name
+        name = self.data.name
         return name if isinstance(name, str | None) else str(name)
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
-        tokens = tok.as_list(encoded_column(self.s.iloc[i:j], enc))
+        tokens = tok.as_list(encoded_column(self.part(i, j), enc))
         return b"".join(token + b"\n" for token in tokens)
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
-        name = self.s.name if self.s.name is not None else "values"
-        return _arrow_batches(self.s.to_frame(name), rows)
+        name = self.data.name if self.data.name is not None else "values"
+        return _arrow_batches(self.data.to_frame(name), rows)
 
 
 def _arrow_batches(df: pd.DataFrame, rows: int) -> tuple[Iterator[Any], Any]:
