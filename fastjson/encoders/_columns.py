@@ -436,7 +436,6 @@ class TokenTable:
         return [object_rows(self.column_keys, columns, j - i, lead=lead)]
 
     def lines(self, i: int, j: int) -> Pieces:
-        """NDJSON: row objects, each followed by a newline."""
         columns = [self.column(k, i, j) for k in range(len(self.column_keys))]
         return [object_rows(self.column_keys, columns, j - i, separator=b"\n")[1:] + b"\n"]
 

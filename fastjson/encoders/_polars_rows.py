@@ -169,7 +169,6 @@ class FastTable:
         return pl.struct(fields).struct.json_encode()
 
     def lines(self, i: int, j: int) -> tok.Pieces:
-        """NDJSON: row objects, each followed by a newline."""
         frame, values, _ = self._block(i, j)
         line = pl.concat_str([self._row_object(values), pl.lit("\n")])
         return _pieces(frame.select(line).to_series())

@@ -53,7 +53,6 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
     """A DataFrame in the ``orient`` option (pandas' meanings of the orients)."""
     df = _checked(df, enc)
     orient = enc.option("orient")
-    # in columns, keyed cells alternated by Arrow beat polars' per-cell strings
     table: cols.Table | None = polars_table(df, enc, orient == "columns" and _keyed_faster(df))
     blocks = cols.POLARS
     if table is None:
