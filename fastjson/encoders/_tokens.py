@@ -125,8 +125,8 @@ class Padded(NamedTuple):
 
 
 Tokens = list[bytes] | TokenText
-"""A column's tokens in whichever form encoding it gave: each form costs least where it
-is made, and is converted only for a consumer that needs the other."""
+"""A column's tokens in whichever form encoding it gave, converted only for a consumer
+that needs another."""
 
 
 def as_list(tokens: Tokens) -> list[bytes]:

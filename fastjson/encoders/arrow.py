@@ -1,6 +1,5 @@
 """pyarrow Table, RecordBatch, Array and ChunkedArray, encoded through polars.
 
-Imported lazily by the registry the first time a pyarrow object is seen.
 ``pl.from_arrow`` takes Arrow memory as it is (zero-copy for the common
 types), so a Table is encoded exactly as the polars DataFrame it becomes
 (:mod:`fastjson.encoders.polars`): the same orients, with the row position

@@ -1,6 +1,5 @@
 """numpy arrays and scalars, encoded whole.
 
-Imported lazily by the registry the first time a numpy object is seen.
 Every array is first brought to native byte order and C order (one copy at
 most, :func:`native`). Numeric arrays then go to orjson's native numpy
 encoder; datetime64 arrays are formatted with vectorised integer and string

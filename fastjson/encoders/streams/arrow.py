@@ -22,18 +22,10 @@ from . import Batches, guarded, reading, register
 if TYPE_CHECKING:
     pass
 
-__all__ = ("CStream", "ReaderStream", "reader_of")
+__all__ = ("CStream", "ReaderStream")
 
 _READ: weakref.WeakSet[pa.RecordBatchReader] = weakref.WeakSet()
 """Readers fastjson has begun to read."""
-
-
-def reader_of(obj: Any) -> pa.RecordBatchReader:
-    """``pyarrow.RecordBatchReader.from_stream(obj)``; a stream of anything but record
-    batches (a column's stream of arrays) is an :class:`~fastjson.EncodeError`."""
-    with reading(f"the Arrow C stream of a {qualname(type(obj))}"):
-        reader = pa.RecordBatchReader.from_stream(obj)
-    return reader
 
 
 class ReaderStream(Batches):
@@ -80,7 +72,11 @@ class CStream(ReaderStream):
         self.what = f"Arrow C stream of a {qualname(type(obj))}"
 
     def _open(self) -> pa.RecordBatchReader:
-        return reader_of(self.obj)
+        """``RecordBatchReader.from_stream``; a stream of anything but record batches (a
+        column's stream of arrays) is an :class:`~fastjson.EncodeError`."""
+        with reading(f"the Arrow C stream of a {qualname(type(self.obj))}"):
+            reader = pa.RecordBatchReader.from_stream(self.obj)
+        return reader
 
     def arrow(self, rows: int) -> tuple[Iterator[pa.RecordBatch], pa.Schema]:
         reader = self._open()
