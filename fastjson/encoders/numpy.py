@@ -223,10 +223,13 @@ def encoded_tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> tok.T
     if kind == "b":  # any non-zero byte is true, as numpy reads it
         return tok.Lookup(_BOOLEANS, np.minimum(np.asarray(values).view(np.uint8), 1))
     if kind in "iuf":
-        return masked_tokens(values, None, enc)
-    if kind == "V":  # a nested structured field: each record through the np.void encoder
+        encoded = numeric(values, tenc)
+        if isinstance(encoded, Raw):
+            return tok.Joined(encoded.data[1:-1], b",")  # numbers and null hold no comma
+        values, scalars = encoded.items, True
+    elif kind == "V":  # a nested structured field: each record through the np.void encoder
         return _each(values, tenc)
-    if kind != "O":
+    elif kind != "O":
         if kind == "M":
             fast = datetime_tokens(values, tenc)
             if fast is not None:
@@ -285,13 +288,11 @@ def encode_masked(a: np.ma.MaskedArray[Any, Any], enc: Encoder) -> Any:
     return values.tolist() if data.dtype.kind == "O" else final(values.tolist())
 
 
-def masked_tokens(
-    values: NDArray[Any], null: NDArray[np.bool_] | None, enc: Encoder
-) -> tok.Tokens:
-    """Tokens of numbers where ``null``, if given, marks the missing ones (``null``)."""
+def masked_tokens(values: NDArray[Any], null: NDArray[np.bool_], enc: Encoder) -> tok.Tokens:
+    """Tokens of numbers where ``null`` marks the missing ones (``null``)."""
     if len(values) == 0:
         return []
-    encoded = numeric(values, compact(enc), null=null if null is not None and null.any() else None)
+    encoded = numeric(values, compact(enc), null=null if null.any() else None)
     if isinstance(encoded, Raw):
         return tok.Joined(encoded.data[1:-1], b",")  # numbers and null hold no comma
     return encoded_tokens(encoded.items, enc, scalars=True)
