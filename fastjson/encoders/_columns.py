@@ -25,12 +25,12 @@ from ._tokens import (
     Buffer,
     Leads,
     Pieces,
+    Slot,
     Tokens,
     array_rows,
     as_list,
     assemble,
     concatenated,
-    key_slots,
     keyed,
     keys_of,
     leads,
@@ -420,7 +420,17 @@ class TokenTable:
         row, rest = int(path[2:end]), path[end + 1 :]
         label = member(self.label(row))
         if not self.series:
-            return exc.at(cell_path(self.orient, row, k, member(self.names[k]), label) + rest)
+            column = member(self.names[k])
+            return exc.at(
+                {
+                    "records": f"$[{row}]{column}",
+                    "values": f"$[{row}][{k}]",
+                    "split": f"$.data[{row}][{k}]",
+                    "columns": f"${column}{label}",
+                    "index": f"${label}{column}",
+                }[self.orient]
+                + rest
+            )
         if self.orient in ("records", "values"):
             return exc
         return exc.at((f"$.data[{row}]" if self.orient == "split" else "$" + label) + rest)
@@ -432,7 +442,8 @@ class TokenTable:
         if self.orient == "records":
             return [object_rows(self.column_keys, columns, j - i)]
         keys, quoted = self.row_keys(i, j)
-        lead = key_slots(as_list(keys), quoted)
+        labels = as_list(keys)  # strings as they are, numbers inside quotes
+        lead: list[Slot] = [labels, b":"] if quoted else [b'"', labels, b'":']
         return [object_rows(self.column_keys, columns, j - i, lead=lead)]
 
     def lines(self, i: int, j: int) -> Pieces:
@@ -461,16 +472,3 @@ class TokenTable:
         if wide:
             self._kept = (first, last, whole)
         return whole if (first, last) == (i, j) else whole.rows(i - first, j - first)
-
-
-def cell_path(orient: str, row: int | str, position: int, column: str, label: str) -> str:
-    """Where the cell of ``row`` (its position) and column ``position`` sits in a frame
-    written in ``orient``, as a path: ``column`` and ``label`` are the column's and the
-    row's path steps (``.o``, ``["x y"]``)."""
-    return {
-        "records": f"$[{row}]{column}",
-        "values": f"$[{row}][{position}]",
-        "split": f"$.data[{row}][{position}]",
-        "columns": f"${column}{label}",
-        "index": f"${label}{column}",
-    }[orient]

@@ -272,11 +272,6 @@ def keys_of(names: Sequence[Any]) -> list[bytes]:
     return [json_string(name if isinstance(name, str) else str(name)) for name in names]
 
 
-def key_slots(tokens: list[bytes], quoted: bool) -> list[Slot]:
-    """Slots writing ``tokens`` as object keys: strings as they are, numbers inside quotes."""
-    return [tokens, b":"] if quoted else [b'"', tokens, b'":']
-
-
 def object_rows(
     keys: Sequence[bytes],
     columns: Sequence[list[bytes]],
