@@ -43,7 +43,9 @@ def payload_pass(check: Callable[[Any], int]) -> Iterator[None]:
         core.payload_flags = core._payload_flags = saved
 
 
-PYTHON_PASS = partial(_scan._scan_python, limit=_scan.LIMIT, mask=_scan.DEEP | _scan.FRAGMENT)
+PYTHON_PASS = partial(
+    _scan._scan_python, limit=_scan.LIMIT, mask=_scan.WALK | _scan.DATES, stop=_scan.WALK
+)
 NO_PASS: Callable[[Any], int] = [].count  # 0 for anything, in C: the code before the pass
 
 ROWS: dict[str, Callable[[Any], Any]] = {

@@ -18,21 +18,25 @@
 #include "internal/pycore_dict.h"
 #undef Py_BUILD_CORE
 #endif
+#include <datetime.h>
 
 #define TUPLE 1
 #define DEEP 2
 #define FRAGMENT 4
+#define DATES 8
 
-/* Whether a value can hold anything, or be a fragment: scalars, most values,
- * are passed over without a call. */
-#define READ(s, v)                                                                      \
-    (Py_TYPE(v) == &PyDict_Type || Py_TYPE(v) == &PyList_Type || Py_TYPE(v) == &PyTuple_Type || \
-     Py_TYPE(v) == (s)->fragment)
+/* The commonest scalars, passed over without a call. */
+#define PLAIN(v)                                                                         \
+    (Py_TYPE(v) == &PyUnicode_Type || Py_TYPE(v) == &PyLong_Type ||                     \
+     Py_TYPE(v) == &PyFloat_Type || (v) == Py_None || Py_TYPE(v) == &PyBool_Type)
 
+/* What a scan reports (mask) and what ends it early (stop): the payload's
+ * scan goes on past a date, to learn whether the walk is needed. */
 typedef struct {
     PyTypeObject *fragment;
     int limit;
     int mask;
+    int stop;
 } Scan;
 
 static int scan_value(const Scan *s, PyObject *o, int level);
@@ -43,9 +47,9 @@ scan_items(const Scan *s, PyObject *const *items, Py_ssize_t n, int level)
 {
     int found = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (READ(s, items[i])) {
+        if (!PLAIN(items[i])) {
             found |= scan_value(s, items[i], level);
-            if (found & s->mask) {
+            if (found & s->stop) {
                 break;
             }
         }
@@ -75,9 +79,9 @@ scan_dict(const Scan *s, PyDictObject *d, int level)
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *value = values[i * stride];
-        if (value != NULL && READ(s, value)) {
+        if (value != NULL && !PLAIN(value)) {
             found |= scan_value(s, value, level);
-            if (found & s->mask) {
+            if (found & s->stop) {
                 break;
             }
         }
@@ -86,15 +90,33 @@ scan_dict(const Scan *s, PyDictObject *d, int level)
     Py_ssize_t pos = 0;
     PyObject *key, *value;
     while (PyDict_Next((PyObject *)d, &pos, &key, &value)) {
-        if (READ(s, value)) {
+        if (!PLAIN(value)) {
             found |= scan_value(s, value, level);
-            if (found & s->mask) {
+            if (found & s->stop) {
                 break;
             }
         }
     }
 #endif
     return found;
+}
+
+/* DATES for a date or time orjson would write otherwise than fastjson/_dates.py:
+ * all but an exact date and an exact datetime that is naive or in UTC. */
+static int
+moment(PyObject *o, PyTypeObject *t)
+{
+    if (t == PyDateTimeAPI->DateTimeType) {
+        PyObject *zone = PyDateTime_DATE_GET_TZINFO(o);
+        return zone == Py_None || zone == PyDateTime_TimeZone_UTC ? 0 : DATES;
+    }
+    if (t == PyDateTimeAPI->DateType) {
+        return 0;
+    }
+    return PyType_IsSubtype(t, PyDateTimeAPI->DateType) ||
+                   PyType_IsSubtype(t, PyDateTimeAPI->TimeType)
+               ? DATES
+               : 0;
 }
 
 static int
@@ -129,13 +151,16 @@ scan_value(const Scan *s, PyObject *o, int level)
         return TUPLE | scan_items(s, ((PyTupleObject *)o)->ob_item, PyTuple_GET_SIZE(o),
                                   level + 1);
     }
-    return t == s->fragment ? FRAGMENT : 0;
+    if (t == s->fragment) {
+        return FRAGMENT;
+    }
+    return s->mask & DATES ? moment(o, t) : 0;
 }
 
 /* Set once by configure(): orjson.Fragment, the level orjson checks, and what
  * result() looks for (tuples only where orjson does not bound them). */
-static Scan payload_scan = {NULL, 0, DEEP | FRAGMENT};
-static Scan result_scan = {NULL, 0, TUPLE | DEEP | FRAGMENT};
+static Scan payload_scan = {NULL, 0, DEEP | FRAGMENT | DATES, DEEP | FRAGMENT};
+static Scan result_scan = {NULL, 0, TUPLE | DEEP | FRAGMENT | DATES, TUPLE | DEEP | FRAGMENT | DATES};
 
 static PyObject *
 configure(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
@@ -149,14 +174,14 @@ configure(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     if (PyErr_Occurred()) {
         return NULL;
     }
-    if (limit < 0 || limit > 10000 || mask < 0 || mask > 7) {
-        PyErr_SetString(PyExc_ValueError, "limit must be within 0..10000, result_mask within 0..7");
+    if (limit < 0 || limit > 10000 || mask < 0 || mask > 15) {
+        PyErr_SetString(PyExc_ValueError, "limit must be within 0..10000, result_mask within 0..15");
         return NULL;
     }
     Py_INCREF(args[0]); /* kept for good: the pointer is compared on every scan */
     payload_scan.fragment = result_scan.fragment = (PyTypeObject *)args[0];
     payload_scan.limit = result_scan.limit = (int)limit; /* also bounds this pass's recursion */
-    result_scan.mask = (int)mask;
+    result_scan.mask = result_scan.stop = (int)mask;
     Py_RETURN_NONE;
 }
 
@@ -197,5 +222,9 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__cscan(void)
 {
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL) {
+        return NULL;
+    }
     return PyModuleDef_Init(&module);
 }

@@ -38,7 +38,7 @@ from ._deferral import _THREADS, DEFERRED, SLOT, Refused, UserCode, slots, splic
 from ._errors import CircularReferenceError, EncodeError, qualname
 from ._options import DEFAULTS, Options, resolve
 from ._parse import loads
-from ._scan import payload_flags, result_flags
+from ._scan import WALK, payload_flags, result_flags
 from ._values import NATIVE, Raw, escape_non_ascii
 
 if TYPE_CHECKING:
@@ -50,6 +50,8 @@ _ALWAYS = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
 """orjson hands these to :meth:`Encoder.convert` rather than writing them its own way:
 subclasses (an ``OrderedDict`` keeps its order) and dataclasses (``_private`` fields
 kept, as Flask). Datetimes too, when their form is not orjson's (``_replan``)."""
+
+_MOMENTS = (dt.date, dt.time)
 
 _MEMOS: dict[int, dict[int, tuple[Any, ...]]] = {}
 """Per thread, what the fast path's ``default`` hook returned (or raised) for each object
@@ -84,6 +86,7 @@ class Encoder:
         "_flags",
         "_hook",
         "_iso_dates",
+        "_native",
         "_opts",
         "_variants",
         "fragments",
@@ -107,6 +110,7 @@ class Encoder:
         self._escape = opts["ensure_ascii"]
         self._hook = self._defer  # bound once, not on every call
         self._flags = 0
+        self._native = 0
         self._iso_dates = False
         self._fast: bool | None = None  # None: plan on first use (and after registry changes)
         self._variants: dict[tuple[tuple[str, type, Any], ...], Encoder] = {}
@@ -140,12 +144,14 @@ class Encoder:
     def _replan(self) -> None:
         """Decide what orjson may write itself, given the options and the registry.
 
-        - Datetimes are always handed back by orjson: its own form rounds an
-          offset of seconds to the minute (which moves the instant) and drops
-          the leading zeros of a ``time``'s microseconds. While the built-in
-          encoders are in charge, the hook (:meth:`_defer`) writes ``datetime``
-          and ``date`` itself by the rule of :mod:`fastjson._dates`, without the
-          registry (``_iso_dates``).
+        - Datetimes: orjson's own form rounds an offset of seconds to the
+          minute (which moves the instant) and drops the leading zeros of a
+          ``time``'s microseconds, so ``_flags`` has orjson hand them back.
+          While the built-in encoders are in charge (``_iso_dates``), the hook
+          (:meth:`_defer`) writes ``datetime`` and ``date`` itself by the rule
+          of :mod:`fastjson._dates`, without the registry, and ``_native``
+          lets orjson write them itself for a payload whose dates it writes
+          by that rule too (no :data:`fastjson._scan.DATES`).
         - Enums, UUIDs and ``orjson.Fragment``: orjson writes them with no hook
           to intercept, so an encoder of yours for them means the walk, not orjson.
         """
@@ -165,6 +171,7 @@ class Encoder:
         if opts["big_int"] == "string":
             flags |= orjson.OPT_STRICT_INTEGER  # bigger integers then take the walk
         self._flags = flags
+        self._native = flags & ~orjson.OPT_PASSTHROUGH_DATETIME if self._iso_dates else flags
         self._fast = (
             self.fragments
             and opts["nan"] == "null"
@@ -185,10 +192,13 @@ class Encoder:
         if fast:
             t = type(obj)
             if t is dict or t is list:
-                if payload_flags(obj):  # deep, or holding a Fragment: see fastjson._scan
+                found = payload_flags(obj)  # see fastjson._scan
+                if found & WALK:  # deep, or holding a Fragment
                     return self._walk(obj)
                 try:
-                    out = orjson.dumps(obj, default=self._hook, option=self._flags)
+                    out = orjson.dumps(
+                        obj, default=self._hook, option=self._flags if found else self._native
+                    )
                     if _MEMOS:  # the hook ran: it may have deferred objects
                         if DEFERRED:
                             out = self._resolve(out)
@@ -304,9 +314,12 @@ class Encoder:
             raise
         memo[id(o)] = (o, None, result)
         t = type(result)
-        if (t is dict or t is list or t is tuple) and result_flags(result):
-            # orjson would write it at a level this hook does not know: it is
-            # written by an orjson call of its own (_resolve), from level 0
+        if ((t is dict or t is list or t is tuple) and result_flags(result)) or (
+            t is not str and isinstance(result, _MOMENTS)
+        ):
+            # orjson would write it at a level this hook does not know, or
+            # write its dates itself: it is written by an orjson call of its
+            # own (_resolve), from level 0, with dates handed back
             deferred = DEFERRED.get(ident)
             if deferred is None:
                 deferred = DEFERRED[ident] = []
@@ -355,7 +368,7 @@ class Encoder:
                 if t is str or t is int or t is float or t is bool or result is None:
                     parts.append(orjson.dumps(result, option=flags))
                     continue
-                if (t is dict or t is list or t is tuple) and payload_flags(result):
+                if (t is dict or t is list or t is tuple) and payload_flags(result) & WALK:
                     raise Refused("deep, or holding a Fragment")  # see fastjson._scan
                 if t is orjson.Fragment:  # orjson would write it unread: check it first
                     result = self.convert(result)
@@ -401,9 +414,12 @@ class Encoder:
             if self._fast is None:
                 self._replan()
             t = type(obj)
-            if self._fast and (t is dict or t is list) and not payload_flags(obj):
+            found = payload_flags(obj) if t is dict or t is list else WALK
+            if self._fast and not found & WALK:
                 try:
-                    out = orjson.dumps(obj, default=hook, option=self._flags)
+                    out = orjson.dumps(
+                        obj, default=hook, option=self._flags if found else self._native
+                    )
                     if DEFERRED:
                         out = self._resolve(out)
                 except (TypeError, Refused) as exc:
@@ -546,13 +562,16 @@ class _Default(Encoder):
         _FAST_FLAGS = None
 
     def _replan(self) -> None:
-        global _FAST_FLAGS
+        global _FAST_FLAGS, _NATIVE_FLAGS
         super()._replan()
         _FAST_FLAGS = self._flags if self._fast and not self._escape else None
+        _NATIVE_FLAGS = self._native
 
 
 _FAST_FLAGS: int | None = None
 """orjson's flags while ``dumpb``'s inlined fast path applies; None: ask the encoder."""
+_NATIVE_FLAGS = 0
+"""The same with orjson writing the dates it writes right (``Encoder._native``)."""
 _DEFAULT = _Default()
 _HOOK = _DEFAULT._hook
 _ENCODERS: dict[tuple[tuple[str, type, Any], ...], Encoder] = {}
@@ -585,9 +604,9 @@ def dumpb(obj: Any, /, **options: Unpack[Options]) -> bytes:
         return encoder_for(options).encode(obj)
     flags = _FAST_FLAGS
     # Encoder.encode, inlined for small objects
-    if flags is not None and type(obj) is dict and not _payload_flags(obj):
+    if flags is not None and type(obj) is dict and not (found := _payload_flags(obj)) & WALK:
         try:
-            out = _orjson_dumps(obj, _HOOK, flags)
+            out = _orjson_dumps(obj, _HOOK, flags if found else _NATIVE_FLAGS)
             if _MEMOS:  # the hook ran: it may have deferred objects
                 if DEFERRED:
                     out = _DEFAULT._resolve(out)

@@ -10,11 +10,13 @@ back (``fromisoformat``) to the same instant.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 import polars as pl
 import pyarrow as pa
@@ -283,3 +285,83 @@ def test_any_moment_in_any_zone(wall: dt.datetime, zone: str):
         dumps([moment, stamp, pd.Series([stamp])]) == f'["{expected}","{expected}",["{expected}"]]'
     )
     assert dumps(np.datetime64(wall, "us")) == f'"{wall.isoformat()}"'
+
+
+# orjson writes some dates itself (fastjson._scan.DATES): the text must be the rule's.
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.dates(),
+        st.datetimes(),
+        st.datetimes(timezones=st.just(UTC)),
+    )
+)
+def test_the_dates_orjson_writes_itself_are_written_by_the_rule(value: dt.date):
+    """An exact date, and an exact datetime naive or in ``timezone.utc``, are left to
+    orjson in a dict or list: its text must be the rule's and ``isoformat``'s."""
+    assert orjson.dumps(value) == f'"{iso(value)}"'.encode() == f'"{value.isoformat()}"'.encode()
+    walked = dumpb([value, {"k": value}], default=lambda o: None)  # a default: any route
+    assert dumpb([value, {"k": value}]) == walked
+    assert dumpb({"a": [value]}, sort_keys=True, indent=2) == dumpb(
+        {"a": (value,)}, indent=2, sort_keys=True
+    )
+
+
+def test_a_payload_with_any_other_date_hands_every_date_back():
+    """One time, zone or subclass anywhere in the payload, and orjson hands back all of them."""
+    amsterdam = dt.datetime(1900, 1, 1, 12, tzinfo=zoneinfo.ZoneInfo("Europe/Amsterdam"))
+    naive = dt.datetime(2024, 5, 17, 8, 30, 12, 5)
+    stamp = pd.Timestamp("2024-01-01T00:00:00.000000001")
+    assert dumps({"a": naive, "b": [[amsterdam]]}) == (
+        '{"a":"2024-05-17T08:30:12.000005","b":[["1900-01-01T11:40:28+00:00"]]}'
+    )
+    assert dumps({"t": [dt.time(1, 2, 3, 12345)], "d": dt.date(2024, 1, 2)}) == (
+        '{"t":["01:02:03.012345"],"d":"2024-01-02"}'
+    )
+    assert dumps({"s": stamp, "d": naive}) == (
+        '{"s":"2024-01-01T00:00:00.000000001","d":"2024-05-17T08:30:12.000005"}'
+    )
+
+
+@dataclasses.dataclass
+class Event:
+    at: Any
+
+
+def test_dates_inside_what_an_encoder_returns_follow_the_rule():
+    """A dataclass's dict, or an encoder's result, is written by orjson where the
+    payload's pass cannot see it: a date there that orjson writes otherwise is
+    written from level 0 with dates handed back (Encoder._defer)."""
+    amsterdam = dt.datetime(1900, 1, 1, 12, tzinfo=zoneinfo.ZoneInfo("Europe/Amsterdam"))
+    expected = '"1900-01-01T11:40:28+00:00"'
+    assert dumps({"e": Event(amsterdam)}) == f'{{"e":{{"at":{expected}}}}}'
+    assert dumps([Event([dt.time(0, 0, 0, 5)])]) == '[{"at":["00:00:00.000005"]}]'
+    stamp = pd.Timestamp("2024-01-01T00:00:00.000000001")
+    assert (
+        dumps({"e": [Event({"s": stamp})]})
+        == '{"e":[{"at":{"s":"2024-01-01T00:00:00.000000001"}}]}'
+    )
+
+    class Moment:
+        pass
+
+    registry = fastjson.Registry()
+    registry.register(Moment, lambda o: amsterdam)
+    assert dumps({"m": [Moment()]}, registry=registry) == f'{{"m":[{expected}]}}'
+    assert dumps({"m": [Moment()]}, default=lambda o: amsterdam) == f'{{"m":[{expected}]}}'
+    assert dumps({"m": Moment()}, default=lambda o: dt.time(1, 2, 3, 12345)) == (
+        '{"m":"01:02:03.012345"}'
+    )
+    # a built-in encoder (no code of yours, so not deferred for that) that returns a date
+    inner = fastjson.Registry()
+    inner._add(
+        Moment,
+        lambda o, enc: amsterdam,
+        priority=0,
+        force=False,
+        with_options=True,
+        user_code=False,
+    )
+    assert dumps({"m": [Moment()]}, registry=inner) == f'{{"m":[{expected}]}}'

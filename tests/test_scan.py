@@ -1,25 +1,29 @@
 """fastjson._scan: the pass over a dict or list before orjson reads it.
 
 The compiled pass and the Python one must answer alike; the answers must be
-the rules orjson needs (tuples and nesting, fragments). What the encoder does
-with the answers is tested in test_hardening_iii.py.
+the rules orjson needs (tuples and nesting, fragments, dates). What the
+encoder does with the answers is tested in test_hardening_iii.py and, for
+dates, in test_dates.py.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fastjson import _scan
-from fastjson._scan import DEEP, FRAGMENT, LIMIT
+from fastjson._scan import DATES, DEEP, FRAGMENT, LIMIT, WALK
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +37,10 @@ leaves = st.one_of(
     st.just([]),
     st.just({}),
     st.builds(object),
+    st.dates(),
+    st.times(timezones=st.none() | st.timezones()),
+    st.datetimes(timezones=st.none() | st.just(dt.UTC) | st.timezones()),
+    st.builds(pd.Timestamp, st.datetimes()),
 )
 payloads = st.recursive(
     leaves,
@@ -61,9 +69,14 @@ def test_the_pass_is_compiled_where_make_test_builds_it():
 @settings(max_examples=400, deadline=None)
 @given(payloads)
 def test_compiled_and_python_passes_agree(obj: Any):
-    python_payload = _scan._scan_python(obj, LIMIT, DEEP | FRAGMENT)
-    python_result = _scan._scan_python(obj, LIMIT, _scan._RESULT)
-    assert bool(_scan.payload_flags(obj)) == bool(python_payload)
+    """Alike on whether to walk; where neither walks, both read everything and
+    agree on dates too (a pass that finds a reason to walk may stop early)."""
+    python_payload = _scan._scan_python(obj, LIMIT, WALK | DATES, WALK)
+    python_result = _scan._scan_python(obj, LIMIT, _scan._RESULT, _scan._RESULT)
+    compiled = _scan.payload_flags(obj)
+    assert bool(compiled & WALK) == bool(python_payload & WALK)
+    if not compiled & WALK:
+        assert compiled == python_payload
     assert bool(_scan.result_flags(obj)) == bool(python_result)
 
 
@@ -77,7 +90,7 @@ def test_a_container_at_orjsons_checked_level_is_deep(kinds: str):
     assert _scan.payload_flags(nest(LIMIT - 1, ([1],), kinds)) & DEEP
     assert _scan.payload_flags(nest(LIMIT + 10_000, [], kinds)) & DEEP
     assert _scan.payload_flags(nest(10_000, [], kinds)) == _scan._scan_python(
-        nest(10_000, [], kinds), LIMIT, DEEP | FRAGMENT
+        nest(10_000, [], kinds), LIMIT, WALK | DATES, WALK
     )
 
 
@@ -100,6 +113,40 @@ def test_fragments_are_found_at_any_level_and_nothing_else_is():
     assert _scan.payload_flags({"a": [1, "x", 2.5, None, True, object()]}) == 0
 
 
+AMSTERDAM = dt.datetime(1900, 1, 1, 12, tzinfo=ZoneInfo("Europe/Amsterdam"))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.time(1, 2, 3, 12345),
+        AMSTERDAM,
+        dt.datetime(2024, 1, 1, tzinfo=ZoneInfo("UTC")),  # not timezone.utc: not read
+        dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        pd.Timestamp("2024-01-01T00:00:00.000000001"),
+        pd.Timestamp("2024-01-01").date(),  # an exact date: written by orjson
+    ],
+)
+def test_dates_orjson_writes_otherwise_are_found_at_any_level(value: Any):
+    expected = 0 if type(value) is dt.date else DATES
+    for obj in ([value], {"a": [1, {"b": (value,)}]}, nest(LIMIT - 2, [value], "ltd")):
+        assert _scan.payload_flags(obj) == expected
+        assert _scan._scan_python(obj, LIMIT, WALK | DATES, WALK) == expected
+        assert _scan.result_flags(obj) & DATES == expected
+
+
+def test_naive_and_utc_datetimes_and_dates_are_left_to_orjson():
+    values = [dt.datetime(2024, 5, 17, 8, 30), dt.date(1, 1, 1), dt.datetime.max]
+    values.append(dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+    assert _scan.payload_flags({"a": values, "b": [1, "x", None, True]}) == 0
+    assert _scan._scan_python({"a": values}, LIMIT, WALK | DATES, WALK) == 0
+
+
+def test_a_date_does_not_stop_the_pass_before_a_reason_to_walk():
+    assert _scan.payload_flags([dt.time(1), nest(LIMIT, [1])]) == DEEP | DATES
+    assert _scan.payload_flags([dt.time(1), orjson.Fragment(b"1")]) == FRAGMENT | DATES
+
+
 def test_results_holding_tuples_are_flagged_where_orjson_does_not_bound_them():
     assert bool(_scan.result_flags({"a": [(1, 2)]})) is not _scan.TUPLES_BOUNDED
     assert _scan.result_flags({"a": [[1, 2]]}) == 0
@@ -119,7 +166,7 @@ def test_without_the_compiled_pass_nothing_crashes_and_the_bytes_are_the_same():
         """
         import sys
         sys.modules["fastjson._cscan"] = None  # as if it had not been built
-        import dataclasses, orjson, fastjson
+        import dataclasses, datetime, orjson, fastjson
         from fastjson import _scan
         assert not _scan.COMPILED
 
@@ -138,6 +185,7 @@ def test_without_the_compiled_pass_nothing_crashes_and_the_bytes_are_the_same():
         print(outcome({"a": items}))
         print(outcome([orjson.Fragment(b"{")]))
         print(outcome({"a": [orjson.Fragment(b'{"x":1}'), (1, 2)]}))
+        print(outcome({"a": [datetime.time(1, 2, 3, 12345), datetime.date(2024, 1, 2)]}))
         """
     )
     proc = subprocess.run(
@@ -154,4 +202,5 @@ def test_without_the_compiled_pass_nothing_crashes_and_the_bytes_are_the_same():
         "('CircularReferenceError', '$.a[0][0]')",
         "('EncodeValueError', '$[0]')",
         'b\'{"a":[{"x":1},[1,2]]}\'',
+        'b\'{"a":["01:02:03.012345","2024-01-02"]}\'',
     ]
