@@ -78,17 +78,17 @@ LIMIT = 254
 
 _CONTAINERS = frozenset((dict, list, tuple))
 _WRITTEN_BY_ORJSON = frozenset((dt.date, dt.datetime))
+_PLAIN = frozenset((str, int, float, bool, type(None), dict, list, tuple))
 
 
-def _moments(values: list[Any], types: list[type]) -> int:
-    """:data:`DATES` if one of ``values`` (of ``types``) is a date orjson would write
-    otherwise than fastjson."""
-    kinds = set(types)
+def _moments(values: list[Any], types: list[type], kinds: set[type]) -> int:
+    """:data:`DATES` if one of ``values`` (of ``types``, the set of which is ``kinds``)
+    is a date orjson would write otherwise than fastjson."""
     if dt.datetime in kinds:
         zones = {v.tzinfo for v, kind in zip(values, types, strict=True) if kind is dt.datetime}
         if zones - {None, dt.UTC}:
             return DATES
-    for kind in kinds - _WRITTEN_BY_ORJSON:
+    for kind in kinds - _WRITTEN_BY_ORJSON - _PLAIN:
         if issubclass(kind, (dt.date, dt.time)):
             return DATES
     return 0
@@ -101,19 +101,22 @@ def _scan_python(obj: Any, limit: int, mask: int, stop: int) -> int:
     ``stop`` ends the pass.
 
     It reads a level at a time, so that the work per value is done by
-    builtins (``map``, ``compress``) and Python runs once per container."""
+    builtins (``map``, ``set``, ``compress``) and Python runs once per container."""
     found = 0
     level: list[Any] = [obj]
     for depth in range(limit + 1):
         types = list(map(type, level))
-        if orjson.Fragment in types:
+        kinds = set(types)
+        if orjson.Fragment in kinds:
             found |= FRAGMENT
-        if mask & DATES and not found & DATES:
-            found |= _moments(level, types)
+        if mask & DATES and not found & DATES and not kinds <= _PLAIN:
+            found |= _moments(level, types, kinds)
+        if kinds.isdisjoint(_CONTAINERS):
+            break
         containers = list(filter(None, compress(level, map(_CONTAINERS.__contains__, types))))
         if not containers:  # empty ones open no level
             break
-        if tuple in map(type, containers):
+        if tuple in kinds and tuple in map(type, containers):
             found |= TUPLE
         if depth == limit:
             found |= DEEP
