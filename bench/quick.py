@@ -171,7 +171,7 @@ def speed_targets(rounds: int) -> list[dict[str, Any]]:
         ours = lambda o=orient: fastjson.dumpb(frame, orient=o)  # noqa: E731
         results.append(
             _measure(
-                (f"frame 100k x 8 {orient} vs pandas.to_json", ours, pandas, 0.5), rounds, 0.2
+                (f"frame 100k x 8 {orient} vs pandas.to_json", ours, pandas, 0.45), rounds, 0.2
             )
         )
         with route("pure"):
