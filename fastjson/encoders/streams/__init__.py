@@ -30,7 +30,7 @@ from .._source import Kind, Stream, streams
 if TYPE_CHECKING:
     from ...core import Encoder
 
-__all__ = ("BATCH_ROWS", "UNLABELLED", "guarded", "positioned", "reading", "register")
+__all__ = ("BATCH_ROWS", "UNLABELLED", "guarded", "in_schema", "positioned", "reading", "register")
 
 BATCH_ROWS = 65_536
 """Rows per batch asked of a query (DuckDB's ``to_arrow_reader``, polars'
@@ -63,6 +63,13 @@ def guarded(items: Iterator[Any], what: str) -> Iterator[Any]:
         if item is None:
             return
         yield item
+
+
+def in_schema(batches: Iterator[Any], schema: Any) -> Iterator[Any]:
+    """``batches`` (record batches) cast to ``schema``, the one announced before the first,
+    where theirs differs."""
+    for batch in batches:
+        yield batch if batch.schema.equals(schema) else batch.cast(schema)
 
 
 def _panic() -> type[BaseException]:

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 
 from ..._errors import EncodeError, qualname
 from . import Batches, guarded, reading, register
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ("CStream", "ReaderStream")
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._source import Kind, NoArrowForm, source_of
-from . import UNLABELLED, Batches, reading, register
+from . import UNLABELLED, Batches, in_schema, reading, register
 
 if TYPE_CHECKING:
     from ...core import Encoder
@@ -58,16 +58,15 @@ class PartitionStream(Batches):
         if meta is None:
             raise NoArrowForm("this Dask collection has no Arrow form")
         schema = meta.arrow(rows)[1]
-        return self._arrow_batches(rows, schema), schema
+        return in_schema(self._arrow_batches(rows), schema), schema
 
-    def _arrow_batches(self, rows: int, schema: Any) -> Iterator[Any]:
+    def _arrow_batches(self, rows: int) -> Iterator[Any]:
         from ...registry import builtins
 
         for partition in self.batches():
             source = source_of(partition, builtins)
             assert source is not None  # a pandas frame or Series, as the meta is
-            for batch in source.arrow(rows)[0]:
-                yield batch if batch.schema.equals(schema) else batch.cast(schema)
+            yield from source.arrow(rows)[0]
 
 
 def _register() -> None:

@@ -10,15 +10,12 @@ decimal is, strings with every digit (``"1.5"``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
 from .. import streams as package
 from . import Batches, guarded, reading, register
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ("RelationStream",)
 
@@ -30,9 +27,7 @@ class RelationStream(Batches):
         self.relation = relation
 
     def batches(self) -> Iterator[Any]:
-        with reading("a DuckDB query"):
-            reader = self.relation.to_arrow_reader(package.BATCH_ROWS)
-        yield from guarded(iter(reader), "a DuckDB query")
+        yield from self.arrow(package.BATCH_ROWS)[0]  # the query runs at the first batch
 
     def collect(self) -> Any:
         with reading("a DuckDB query"):

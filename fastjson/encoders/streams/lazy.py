@@ -8,15 +8,12 @@ orients that stream (``records``, ``values``, NDJSON, Arrow).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
 from .. import streams as package
-from . import Batches, guarded, reading, register
-
-if TYPE_CHECKING:
-    pass
+from . import Batches, guarded, in_schema, reading, register
 
 __all__ = ("LazyStream",)
 
@@ -40,14 +37,9 @@ class LazyStream(Batches):
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
         with reading("a polars LazyFrame"):
             schema = pl.DataFrame(schema=self.frame.collect_schema()).to_arrow().schema
-        return _cast(LazyStream(self.frame, rows).batches(), schema), schema
-
-
-def _cast(frames: Iterator[pl.DataFrame], schema: Any) -> Iterator[Any]:
-    """Each frame's record batches, in the schema announced before the first."""
-    for frame in frames:
-        for batch in frame.to_arrow().to_batches():
-            yield batch if batch.schema.equals(schema) else batch.cast(schema)
+        frames = LazyStream(self.frame, rows).batches()
+        batches = (batch for frame in frames for batch in frame.to_arrow().to_batches())
+        return in_schema(batches, schema), schema
 
 
 register(pl.LazyFrame, LazyStream)
