@@ -32,6 +32,7 @@ from fastjson import dumpb
 from fastjson.encoders import _columns as cols
 from fastjson.encoders import _datetimes as dates
 from fastjson.encoders import _polars_rows as pl_rows
+from fastjson.encoders import _tokens as tok
 from fastjson.encoders import numpy as np_enc
 from fastjson.encoders import route
 from fastjson.encoders.pandas import polars_table
@@ -278,7 +279,7 @@ def test_iso_dates_as_timestamp_isoformat(unit: str):
     expected = [
         b"null" if np.isnat(x) else b'"' + pd.Timestamp(x).isoformat().encode() + b'"' for x in a
     ]
-    assert np_enc.tokens(a, fastjson.Encoder()) == expected
+    assert tok.as_list(np_enc.encoded_tokens(a, fastjson.Encoder())) == expected
     strings = dates.datetime_strings(a)
     assert [b"null" if s is None else b'"' + s.encode() + b'"' for s in strings] == expected
     beyond = np.array(["-0005-01-01", "10000-01-01T00:00:01", "NaT"], dtype=f"M8[{unit}]")

@@ -6,7 +6,7 @@ encoder; datetime64 arrays are formatted with vectorised integer and string
 operations; nothing here loops over elements in Python, except object
 arrays, whose elements are arbitrary objects by definition.
 
-The column helpers (:func:`tokens`, :func:`compact`) are shared with the
+The column helpers (:func:`encoded_tokens`, :func:`compact`) are shared with the
 pandas and polars encoders, which import this module, never the reverse.
 """
 
@@ -55,12 +55,10 @@ def encode_array(a: NDArray[Any], enc: Encoder) -> Any:
     kind = a.dtype.kind
     if kind in "biuf":
         return numeric(a, enc)
-    if kind == "O":
+    if kind in "OU":  # a list the walk enters (it escapes lone surrogates as in any str)
         return a.tolist()
     if kind == "V" and a.dtype.names:
         return structured(a, enc)
-    if kind == "U":  # a list the walk may enter: it escapes lone surrogates as in any str
-        return a.tolist()
     return final(json_ready(a, enc).tolist())
 
 
@@ -200,22 +198,17 @@ def json_ready(a: NDArray[Any], enc: Encoder) -> NDArray[Any]:
 
 
 _BOOLEANS = [b"false", b"true"]
-"""Tokens of a boolean column, looked up (:class:`~._tokens.Lookup`)."""
 
 
-def tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> list[bytes]:
-    """The JSON text of every element of a 1-D column (numpy array or list).
+def encoded_tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> tok.Tokens:
+    """The JSON text of every element of a 1-D column (numpy array or list), in whichever
+    form the encoding gives: a list, or one joined text.
 
     ``scalars=True`` promises the elements are str/int/bool/None only, so the
     whole list is encoded in one call; numpy numeric arrays are always
     encoded whole; anything else is encoded element by element, and an error
     names the element's position (``$[3]``).
     """
-    return tok.as_list(encoded_tokens(values, enc, scalars=scalars))
-
-
-def encoded_tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> tok.Tokens:
-    """:func:`tokens` as whichever form the encoding gives: a list, or one joined text."""
     if len(values) == 0:
         return []
     tenc = compact(enc)
@@ -268,7 +261,7 @@ def structured(a: NDArray[Any], enc: Encoder) -> Any:
     names = [str(n) for n in a.dtype.names or ()]
     if enc.option("sort_keys"):
         names = sorted(names)
-    columns = [tokens(a[name], enc) for name in names]
+    columns = [tok.as_list(encoded_tokens(a[name], enc)) for name in names]
     rows = tok.object_rows(tok.keys_of(names), columns, len(a))
     return Raw(b"[" + rows[1:] + b"]", trusted=True)
 
@@ -283,9 +276,15 @@ def encode_masked(a: np.ma.MaskedArray[Any, Any], enc: Encoder) -> Any:
         return None if mask.all() and data.ndim == 0 else encode_array(data, enc)
     if data.dtype.kind in "biuf":
         return numeric(data, enc, null=mask)
+    values = _masked(data, mask, enc)
+    return values if data.dtype.kind == "O" else final(values)
+
+
+def _masked(data: NDArray[Any], mask: NDArray[np.bool_], enc: Encoder) -> Any:
+    """The JSON-ready values of ``data``, ``None`` where ``mask`` is set."""
     values = json_ready(data, enc).copy()
     values[mask] = None
-    return values.tolist() if data.dtype.kind == "O" else final(values.tolist())
+    return values.tolist()
 
 
 def masked_tokens(values: NDArray[Any], null: NDArray[np.bool_], enc: Encoder) -> tok.Tokens:
@@ -307,9 +306,7 @@ def element_tokens(a: NDArray[Any], enc: Encoder) -> tok.Tokens:
     data = np.asarray(a.data)
     if data.dtype.kind in "biuf":
         return masked_tokens(data, mask, enc)
-    values = json_ready(data, enc).copy()
-    values[mask] = None
-    return encoded_tokens(values.tolist(), enc, scalars=data.dtype.kind != "O")
+    return encoded_tokens(_masked(data, mask, enc), enc, scalars=data.dtype.kind != "O")
 
 
 _ARROW_KINDS = "biufMmUSO"
@@ -418,8 +415,7 @@ def _timedelta64(o: np.timedelta64, enc: Encoder) -> float | None:
 
 @builtin(np.bytes_, reentrant=False)
 def _bytes(o: np.bytes_, enc: Encoder) -> str:
-    result: str = json_ready(np.asarray(o).reshape(1), enc)[0]
-    return result
+    return str(json_ready(np.asarray(o).reshape(1), enc)[0])
 
 
 @builtin(np.void)
