@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
+from .._errors import EncodeError, qualname
+
 if TYPE_CHECKING:
     from ..core import Encoder
     from ..registry import Registry
@@ -211,8 +213,6 @@ def batches_of(obj: Any, registry: Registry) -> Iterator[Source]:
     :class:`~fastjson.EncodeError` for a value that is neither a table nor a stream
     (or that your own encoder writes), raised at once.
     """
-    from .._errors import EncodeError, qualname
-
     stream = stream_of(obj, registry)
     if stream is not None:
         return _stream_sources(stream, registry)
@@ -223,8 +223,6 @@ def batches_of(obj: Any, registry: Registry) -> Iterator[Source]:
 
 
 def _stream_sources(stream: Stream, registry: Registry) -> Iterator[Source]:
-    from .._errors import EncodeError, qualname
-
     for batch in stream.batches():
         source = source_of(batch, registry)
         if source is None:

@@ -101,7 +101,6 @@ def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) 
 
 
 def _sorted(df: pl.DataFrame) -> pl.DataFrame:
-    """``df`` with its columns in ``sort_keys`` order."""
     order = cols.key_order(df.columns)
     return df if order is None else df.select(pl.nth(order))
 
@@ -239,18 +238,14 @@ def _http_strings(series: pl.Series) -> pl.Series:
 
 @builtin(pl.Series)
 @provides(lambda series: ColumnSource(series, "series", _same))
-def encode_polars_series(series: pl.Series, enc: Encoder) -> Raw:
-    """A list of values (``records``/``values``), or pandas' other orients of a Series."""
-    return Raw(series_json(series, enc), trusted=True)
-
-
 @guarded
-def series_json(series: pl.Series, enc: Encoder) -> bytes:
-    """The JSON of a Series in the ``orient`` option, the row position as its index."""
+def encode_polars_series(series: pl.Series, enc: Encoder) -> Raw:
+    """A list of values (``records``/``values``), or pandas' other orients of a Series,
+    the row position as its index."""
     orient = enc.option("orient")
     if orient in ("records", "values"):
-        return array_json(series, enc)
-    return _series(series, enc, orient)
+        return Raw(array_json(series, enc), trusted=True)
+    return Raw(_series(series, enc, orient), trusted=True)
 
 
 def array_json(series: pl.Series, enc: Encoder) -> bytes:
