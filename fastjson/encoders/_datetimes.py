@@ -204,9 +204,7 @@ def datetime_tokens(a: NDArray[Any], enc: Encoder) -> tok.Padded | None:
     if enc.option("datetime_format") != "iso" or count != 1 or unit not in _PER_SECOND:
         return None
     matrix = iso_matrix(a, unit, np.isnat(a), quoted=True)
-    if matrix is None:
-        return None
-    return tok.Padded(matrix)
+    return None if matrix is None else tok.Padded(matrix)
 
 
 def _fractions(ns: NDArray[np.int64]) -> NDArray[Any]:

@@ -134,8 +134,7 @@ class _Table(cols.TokenTable):
         return slice(i, j) if self.order is None else self.order[i:j]
 
     def origin(self, i: int, j: int) -> Any:
-        rows = self._positions(i, j)
-        return rows.start if isinstance(rows, slice) else rows
+        return i if self.order is None else self.order[i:j]
 
     def label(self, row: int) -> Any:
         return self.df.index[row]
@@ -207,16 +206,6 @@ def _check_finite(df: pd.DataFrame, enc: Encoder) -> None:
         if len(bad):
             error = NonFiniteError(float(values[bad[0]]), f"$[{int(bad[0])}]")
             raise _Table(df, enc, None).placed(error, k)
-
-
-def ndjson(df: pd.DataFrame, enc: Encoder) -> bytes:
-    """One JSON object per row (``records``), each followed by a newline: NDJSON."""
-    enc = enc.replace(orient="records")
-    df = _keyed_columns(df, enc, "records")
-    if len(df) == 0:
-        return b""
-    table = polars_table(df, enc) or _Table(df, enc, None)
-    return b"".join(table.lines(0, len(df)))
 
 
 # -- the polars route -----------------------------------------------------------
@@ -496,7 +485,12 @@ class FrameSource(_Labelled):
         return self.data.iloc[i:j, k]
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
-        return ndjson(self.part(i, j), enc)
+        enc = enc.replace(orient="records")
+        df = _keyed_columns(self.part(i, j), enc, "records")
+        if len(df) == 0:
+            return b""
+        table = polars_table(df, enc) or _Table(df, enc, None)
+        return b"".join(table.lines(0, len(df)))
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
         return _arrow_batches(self.data, rows)

@@ -264,18 +264,6 @@ def _series(series: pl.Series, enc: Encoder, orient: str) -> bytes:
     return cols.write_series(table, orient, len(series), name, enc.option("sort_keys"), blocks)
 
 
-@guarded
-def ndjson(df: pl.DataFrame, enc: Encoder) -> bytes:
-    """One record per row, each followed by a newline: each line the bytes ``dumpb``
-    writes for that record, by the route ``dumpb`` takes for the frame's rows."""
-    enc = enc.replace(orient="records")
-    if enc.option("sort_keys"):
-        df = _sorted(df)
-    if not df.height:
-        return b""
-    return b"".join(_table(df, enc, "records")[0].lines(0, df.height))
-
-
 def _same(data: Any) -> Any:
     return data
 
@@ -307,9 +295,16 @@ class TableSource(Source):
     def column_key(self, k: int) -> bytes:
         return tok.keys_of([self.names[k]])[0]
 
+    @guarded
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
+        """Each line by the route ``dumpb`` takes for the frame's rows."""
         cols.check_unique(self.names, "column name", "records")
-        return ndjson(self.frame(self.part(i, j)), enc)
+        df, enc = self.frame(self.part(i, j)), enc.replace(orient="records")
+        if enc.option("sort_keys"):
+            df = _sorted(df)
+        if not df.height:
+            return b""
+        return b"".join(_table(df, enc, "records")[0].lines(0, df.height))
 
     def arrow(self, rows: int) -> tuple[Any, Any]:
         table = self.table.to_arrow() if isinstance(self.table, pl.DataFrame) else self.table

@@ -23,7 +23,7 @@ import datetime as dt
 import enum
 import types
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -192,8 +192,6 @@ def _list(o: list[Any] | tuple[Any, ...] | set[Any] | frozenset[Any], enc: Encod
 
 
 def _is_iterator(cls: type) -> bool:
-    from collections.abc import Iterator
-
     return issubclass(cls, Iterator)
 
 
