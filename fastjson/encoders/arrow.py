@@ -36,9 +36,13 @@ if TYPE_CHECKING:
 
 
 @builtin(pa.Table)
-@provides(lambda t: pl_enc.TableSource(t, _frame, list(t.column_names)))
-def encode_arrow_table(table: pa.Table, enc: Encoder) -> Raw:
-    """A Table as the polars DataFrame it converts to, zero-copy."""
+@builtin(pa.RecordBatch)
+@provides(lambda t: pl_enc.TableSource(t, _frame, list(t.schema.names)))
+def encode_arrow_table(table: pa.Table | pa.RecordBatch, enc: Encoder) -> Raw:
+    """A Table (a RecordBatch: a one-batch Table) as the polars DataFrame it converts to,
+    zero-copy."""
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
     names = list(table.column_names)
     if len(set(names)) == len(names):
         return Raw(pl_enc.frame_json(_frame(table), enc), trusted=True)
@@ -47,13 +51,6 @@ def encode_arrow_table(table: pa.Table, enc: Encoder) -> Raw:
         cols.check_unique(names, "column name", orient)
     unique = table.rename_columns([f"c{i}" for i in range(len(names))])
     return Raw(pl_enc.frame_json(_frame(unique), enc, labels=names), trusted=True)
-
-
-@builtin(pa.RecordBatch)
-@provides(lambda b: pl_enc.TableSource(b, _frame, list(b.schema.names)))
-def encode_arrow_batch(batch: pa.RecordBatch, enc: Encoder) -> Raw:
-    """A RecordBatch as a one-batch Table."""
-    return encode_arrow_table(pa.Table.from_batches([batch]), enc)
 
 
 @builtin(pa.Array)

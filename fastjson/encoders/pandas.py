@@ -184,8 +184,6 @@ def _checked(df: pd.DataFrame, enc: Encoder, stream: bool = False) -> pd.DataFra
 
 
 def _keyed_columns(df: pd.DataFrame, enc: Encoder, orient: str) -> pd.DataFrame:
-    """``df`` with its columns in ``sort_keys`` order, its column names refused if two
-    would write one key."""
     cols.check_unique(list(df.columns), "column name", orient)
     order = cols.key_order(df.columns) if enc.option("sort_keys") else None
     return df if order is None else df.iloc[:, order]

@@ -69,15 +69,10 @@ class PartitionStream(Batches):
             yield from source.arrow(rows)[0]
 
 
-def _register() -> None:
-    """Register the encoders when ``dask.dataframe`` is installed (a Dask array or
-    delayed object alone does not need it)."""
-    try:
-        import dask.dataframe as dd
-    except ImportError:
-        return
+try:
+    import dask.dataframe as dd
+except ImportError:  # a Dask array or delayed object alone does not need it
+    pass
+else:
     register(dd.DataFrame, lambda ddf: PartitionStream(ddf, "frame"))
     register(dd.Series, lambda ds: PartitionStream(ds, "series"))
-
-
-_register()
