@@ -9,10 +9,9 @@ layout of the orients, the key order and the error paths are written once. A
 range of rows is a value the one :class:`~fastjson.Encoder` writes as the whole
 would write those rows, so cutting can never change the bytes.
 
-A query result or a reader (an Arrow ``RecordBatchReader``, a DuckDB relation, a
-polars ``LazyFrame``, a Dask DataFrame) is a :class:`Stream` (:func:`streams`): a
-table known batch by batch, each batch a table with a :class:`Source`;
-:func:`batches_of` gives the batch sources of any table or stream.
+A query result or a reader (:mod:`fastjson.encoders.streams`) is a :class:`Stream`
+(:func:`streams`), each batch a table with a :class:`Source`; :func:`batches_of`
+gives the batch sources of any table or stream.
 
 This module imports neither numpy nor any table library.
 """

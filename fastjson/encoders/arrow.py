@@ -1,11 +1,10 @@
 """pyarrow Table, RecordBatch, Array and ChunkedArray, encoded through polars.
 
 ``pl.from_arrow`` takes Arrow memory as it is (zero-copy for the common
-types), so a Table is encoded exactly as the polars DataFrame it becomes
-(:mod:`fastjson.encoders.polars`): the same orients, with the row position
-``0..n-1`` as the index (pandas' ``RangeIndex`` for ``table.to_pandas()``),
-and the same JSON forms. An Array or ChunkedArray is a list of its values,
-whatever the orient, as pandas' extension arrays are.
+types), so a Table is encoded exactly as the polars DataFrame it becomes, its
+orients, index and JSON forms those of :mod:`fastjson.encoders.polars`. An
+Array or ChunkedArray is a list of its values, whatever the orient, as pandas'
+extension arrays are.
 
 Three Arrow details are smoothed over so that the output parses as that of
 ``table.to_pandas()``: ``date64`` columns, which polars reads as

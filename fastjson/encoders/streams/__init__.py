@@ -5,10 +5,10 @@ interface (``__arrow_c_stream__``), a DuckDB relation, a polars ``LazyFrame``
 and a Dask DataFrame or Series are each a :class:`~.._source.Stream`: a table
 known batch by batch, each batch a table fastjson already writes (an Arrow
 record batch, a polars frame, a pandas partition). ``dumpb`` encodes the
-collected table (``reader.read_all()``, ``rel.to_arrow_table()``,
-``lf.collect()``, ``ddf.compute()``), so the bytes are those of that table by
-construction; :mod:`fastjson.streaming` and the Arrow responses read the
-batches one at a time instead, and write the same bytes.
+collected table (each module beside this one says how it is collected), so the
+bytes are those of that table by construction; :mod:`fastjson.streaming` and
+the Arrow responses read the batches one at a time instead, and write the same
+bytes.
 
 This module registers the one family no package name announces, objects with
 ``__arrow_c_stream__``, as a predicate: it comes after every encoder registered
