@@ -48,9 +48,8 @@ from ._source import Kind, Source, provides
 if TYPE_CHECKING:
     from ..core import Encoder
 
-_INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 _NARROW = (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16, pl.UInt32)
-_NUMPY_NUMBERS = (*_INTEGERS, pl.Float32, pl.Float64, pl.Boolean)
+_NUMPY_NUMBERS = (*_NARROW, pl.Int64, pl.UInt64, pl.Float32, pl.Float64, pl.Boolean)
 """Columns numpy encodes whole (:func:`fastjson.encoders.numpy.numeric`)."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
