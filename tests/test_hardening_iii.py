@@ -9,42 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
 import sys
 import textwrap
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from fresh import run
 
 import fastjson
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclasses.dataclass
 class Box:
     value: Any
-
-
-def run(code: str) -> str:
-    """Run ``code`` (after ``import fastjson``) in a fresh interpreter; its stdout.
-
-    Fails on a non-zero exit, which a segfault (-11) or an abort (-6) is.
-    """
-    script = "import fastjson\n" + textwrap.dedent(code)
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        timeout=300,
-    )
-    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
-    return proc.stdout
 
 
 # -- 1. code of yours never runs while orjson holds the payload --------------------

@@ -9,23 +9,18 @@ dates, in test_dates.py.
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
 import pandas as pd
 import pytest
+from fresh import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fastjson import _scan
 from fastjson._scan import DATES, DEEP, FRAGMENT, LIMIT, WALK
-
-ROOT = Path(__file__).resolve().parent.parent
 
 leaves = st.one_of(
     st.none(),
@@ -162,7 +157,7 @@ def test_the_probe_tells_which_orjson_is_installed():
 
 def test_without_the_compiled_pass_nothing_crashes_and_the_bytes_are_the_same():
     """Where the extension could not be built: the Python pass, same answers."""
-    script = textwrap.dedent(
+    stdout = run(
         """
         import sys
         sys.modules["fastjson._cscan"] = None  # as if it had not been built
@@ -186,18 +181,10 @@ def test_without_the_compiled_pass_nothing_crashes_and_the_bytes_are_the_same():
         print(outcome([orjson.Fragment(b"{")]))
         print(outcome({"a": [orjson.Fragment(b'{"x":1}'), (1, 2)]}))
         print(outcome({"a": [datetime.time(1, 2, 3, 12345), datetime.date(2024, 1, 2)]}))
-        """
+        """,
+        prelude="",
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.splitlines() == [
+    assert stdout.splitlines() == [
         "('NestingTooDeepError', '$.a[0][0][0]')",
         "('CircularReferenceError', '$.a[0][0]')",
         "('EncodeValueError', '$[0]')",
