@@ -1,7 +1,7 @@
-"""Keyed orients (``columns``, ``index``) write each value after its key (``_columns.keyed``):
-by Arrow's ``take`` over both texts' token bounds, or without pyarrow by one ``bytes %``
-over the values' text. Every test here runs both ways; every byte a template or a
-separator search could misread is here."""
+"""Keyed orients (``columns``, ``index``) write each value after its key (``_tokens.keyed``):
+the leads and the values cut out of their texts by their bounds and stitched, compiled or
+in Python. Every test here runs both ways; every byte a separator search could misread
+is here."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 import fastjson
 from fastjson import Raw, dumpb
-from fastjson.encoders import _interleave
 from fastjson.encoders import _tokens as cols
 from fastjson.encoders import route as table_route
 from fastjson.encoders._columns import TokenTable
@@ -29,21 +28,18 @@ from fastjson.encoders.pandas import polars_table
 HOSTILE = ["%", "%s", "%%", "%(x)s", '"', "\\", "\n", "a,b", ",\n  ", "\x00", "é", "\u2028", ""]
 
 
-@pytest.fixture(autouse=True, params=["take", "format", "as chosen"])
-def kernel(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """How keys and values are alternated: Arrow's ``take`` (here from a single row on),
-    ``bytes %`` (as without pyarrow), or as fastjson chooses (``take`` from
-    ``ALTERNATE_FROM`` rows on)."""
-    if request.param == "take":
-        monkeypatch.setattr(cols, "ALTERNATE_FROM", 1)
-    if request.param == "format":
-        monkeypatch.setattr(cols, "available", lambda: False)
-    return str(request.param)
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def kernel(request: pytest.FixtureRequest) -> Iterator[str]:
+    """How keys and values are stitched: by ``fastjson/_cstitch.c``, or in Python (as
+    an install without a C compiler does; the table route ``"python"``)."""
+    with table_route("auto" if request.param == "compiled" else "python"):
+        yield str(request.param)
 
 
 @pytest.fixture(params=["polars", "pure"])
-def route(request: pytest.FixtureRequest) -> Iterator[str]:
-    with table_route(request.param):
+def route(request: pytest.FixtureRequest, kernel: str) -> Iterator[str]:
+    """The table route, within the kernel's (``"python"`` stays the pure route)."""
+    with table_route("python" if kernel == "python" else request.param):
         yield str(request.param)
 
 
@@ -105,7 +101,7 @@ def test_labels_are_written_alike_in_every_slice():
     df = pd.DataFrame({f"c{k}": np.arange(n) for k in range(TokenTable.KEYS_KEPT)})
     df.index = index
     fast = dumpb(df, orient="columns")
-    with table_route("pure"):
+    with table_route("python"):
         out = dumpb(df, orient="columns")
     assert out == fast
     keys = list(json.loads(out)["c0"])
@@ -132,9 +128,8 @@ def test_missing_labels_among_dates():
 def test_keyed_itself(kernel: str):
     joined = cols.Joined(b'1\x00"%s"\x00null', b"\x00")
     numbers = cols.leads(cols.Joined(b"1,-2,3.5", b","), False)
-    assert numbers.text == (
-        b',"1":,"-2":,"3.5":' if kernel == "take" else b',"1":\0,"-2":\0,"3.5":'
-    )
+    assert numbers.text == b',"1":,"-2":,"3.5":'
+    assert numbers.as_list() == [b',"1":', b',"-2":', b',"3.5":']
     assert bytes(cols.keyed(numbers, joined)) == b',"1":1,"-2":"%s","3.5":null'
     strings = cols.leads([b'"a"', b'"%"', b'"c,\\n"'], True)
     assert bytes(cols.keyed(strings, joined)) == b',"a":1,"%":"%s","c,\\n":null'
@@ -150,10 +145,9 @@ def test_leads_of_many_slices_are_cut_by_row(kernel: str):
     """Leads kept for a whole frame are made 65,536 rows at a time and cut by block."""
     parts = [cols.leads([b"1", b"22"], False), cols.leads([b'"x"', b'"yy"', b'"z"'], True)]
     whole = cols.concatenated(parts)
-    assert whole.text.replace(b"\0", b"") == b',"1":,"22":,"x":,"yy":,"z":'
-    if kernel == "take":
-        assert whole.rows(1, 4).text == b',"22":,"x":,"yy":'
-        assert bytes(cols.keyed(whole.rows(1, 4), [b"a", b"b", b"c"])) == b',"22":a,"x":b,"yy":c'
+    assert whole.text == b',"1":,"22":,"x":,"yy":,"z":'
+    assert whole.rows(1, 4).text == b',"22":,"x":,"yy":'
+    assert bytes(cols.keyed(whole.rows(1, 4), [b"a", b"b", b"c"])) == b',"22":a,"x":b,"yy":c'
 
 
 @pytest.mark.parametrize("orient", ["records", "split", "values", "columns", "index"])
@@ -166,8 +160,8 @@ def test_plain_strings_are_quoted_alike_on_both_routes(
     df = pd.DataFrame({"s": pd.Series(values, dtype="str"), "n": np.arange(len(values))})
     df.index = [f"r{i}" for i in range(len(df))]
     assert plain_strings(df["s"].array)
-    assert polars_table(df, fastjson.Encoder(orient=orient)) is not None
     with table_route("polars"):
+        assert polars_table(df, fastjson.Encoder(orient=orient)) is not None
         fast = dumpb(df, orient=orient)
     assert fast == dumpb(df, orient=orient)
     with table_route("pure"):
@@ -179,51 +173,37 @@ SEPARATORS = [b",", b"\0", b"\n", b",\n  "]
 
 @st.composite
 def texts(draw: st.DrawFn) -> tuple[list[bytes], bytes, list[bytes], bytes]:
-    """Two token lists of one length, each with a separator its tokens do not hold
+    """Keys and values of one length, each with a separator its tokens do not hold
     (tokens may hold the other bytes of a multi-byte separator, as strings do)."""
     n = draw(st.integers(1, 40))
     first_sep, second_sep = draw(st.sampled_from(SEPARATORS)), draw(st.sampled_from(SEPARATORS))
 
-    def tokens(separator: bytes) -> list[bytes]:
-        marker = _interleave._marker(separator)[0]
-        token = st.binary(max_size=6).filter(lambda t: marker not in t)
+    def tokens(separator: bytes, shortest: int) -> list[bytes]:
+        marker = cols._marker(separator)[0]
+        token = st.binary(min_size=shortest, max_size=6).filter(
+            lambda t: marker not in t and b"\0" not in t and b"\n" not in t  # as in JSON text
+        )
         return draw(st.lists(token, min_size=n, max_size=n))
 
-    return tokens(first_sep), first_sep, tokens(second_sep), second_sep
+    # a key is never empty; a value may be, here
+    return tokens(first_sep, 1), first_sep, tokens(second_sep, 0), second_sep
 
 
 @given(texts(), st.booleans())
-def test_alternate_pairs_every_token(
-    case: tuple[list[bytes], bytes, list[bytes], bytes], padded: bool
+def test_keyed_pairs_every_token(
+    case: tuple[list[bytes], bytes, list[bytes], bytes], looked_up: bool
 ):
-    """Joined texts by their separators, and padded rows (``Lookup``) by their lengths."""
+    """Leads from a joined text by its separators, values joined or picked by code."""
     first, first_sep, second, second_sep = case
-    want = b"".join(a + b for a, b in zip(first, second, strict=True))
-    lead = cols.Joined(first_sep.join(first), first_sep).bounded()
-    if padded:
+    want = b"".join(b"," + a + b":" + b for a, b in zip(first, second, strict=True))
+    leads = cols.leads(cols.Joined(first_sep.join(first), first_sep), True)
+    values: cols.Tokens = cols.Joined(second_sep.join(second), second_sep)
+    if looked_up:
         table = sorted(set(second))
-        values = cols.bounded(cols.Lookup(table, np.array([table.index(t) for t in second])))
-    else:
-        values = cols.Joined(second_sep.join(second), second_sep).bounded()
-    assert bytes(_interleave.alternate(lead, values)) == want
-
-
-def test_alternate_refuses_texts_of_different_lengths():
-    with pytest.raises(ValueError, match="2 tokens against 3"):
-        _interleave.alternate(
-            cols.Joined(b"a,b", b",").bounded(), cols.Joined(b"1,2,3", b",").bounded()
-        )
-
-
-@pytest.mark.parametrize(
-    "bounds", [[0, 2, 1, 3], [-1, 1, 2, 3], [0, 1, 2, 9]], ids=["falling", "before", "beyond"]
-)
-def test_alternate_refuses_bounds_arrow_would_read_astray(bounds: list[int]):
-    """Arrow reads where the offsets say, unchecked: bounds that fall, or point outside
-    their text, are refused before it reads."""
-    good = cols.Joined(b"x,y", b",").bounded()
-    with pytest.raises(ValueError, match="out of order or outside"):
-        _interleave.alternate((b"a,b", np.array(bounds, np.int64)), good)
+        values = cols.Lookup(table, np.array([table.index(t) for t in second]))
+    for kernel in ("auto", "python"):
+        with table_route(kernel):  # type: ignore[arg-type]
+            assert bytes(cols.keyed(leads, values)) == want
 
 
 @given(
@@ -241,11 +221,8 @@ def test_counting_leads_are_the_labels_leads(start: int, count: int, near: int):
     for counted_from in (1, cols.COUNTED_FROM):  # matrices from one label on, and as chosen
         with mock.patch.object(cols, "COUNTED_FROM", counted_from):
             got = cols.counting_leads(start, start + count)
-        if got.bounds is not None and want.bounds is not None:
-            assert got.text == want.text
-            assert got.bounds.tolist() == want.bounds.tolist()
-        else:  # one as bytes % takes them (a NUL between two leads), or both
-            assert got.text.replace(b"\0", b"") == want.text.replace(b"\0", b"")
+        assert got.text == want.text
+        assert got.bounds.tolist() == want.bounds.tolist()
 
 
 @pytest.mark.parametrize(

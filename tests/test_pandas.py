@@ -393,12 +393,11 @@ def test_index_rows_are_the_index_sliced(index: pd.Index):
         pd.testing.assert_index_equal(sliced, index[rows], exact="equiv", check_freq=False)
 
 
-WITHOUT_PYARROW = """
+KEYED_ORIENTS = """
 import sys
-sys.modules["pyarrow"] = None  # import pyarrow fails: as where it is not installed
+for name in sys.argv[1:]:
+    sys.modules[name] = None  # its import fails: as where it is not installed (or built)
 import numpy as np, pandas as pd, fastjson
-from fastjson.encoders import _interleave
-assert not _interleave.available()
 n = 1500
 rng = np.random.default_rng(11)
 df = pd.DataFrame({
@@ -416,28 +415,21 @@ for index in (None, np.array([f"r{k}" for k in range(n)], dtype=object)):
 """
 
 
-def test_keyed_orients_without_pyarrow():
-    """Where pyarrow is not installed, the keyed orients format instead (``bytes %``):
-    the same bytes as with Arrow's ``take``."""
+def test_keyed_orients_without_pyarrow_or_the_compiled_stitch():
+    """Without pyarrow, or where ``fastjson/_cstitch.c`` was not built (rows joined in
+    Python), the keyed orients give the same bytes."""
     import subprocess
     import sys
 
-    out = subprocess.run(
-        [sys.executable, "-c", WITHOUT_PYARROW], capture_output=True, check=True
-    ).stdout
-    with_arrow = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            WITHOUT_PYARROW.replace('sys.modules["pyarrow"] = None', "").replace(
-                "assert not _interleave.available()", "assert _interleave.available()"
-            ),
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
-    assert out.count(b"\n") == 8
-    assert out == with_arrow
+    def run(*missing: str) -> bytes:
+        command = [sys.executable, "-c", KEYED_ORIENTS, *missing]
+        return subprocess.run(command, capture_output=True, check=True).stdout
+
+    everything = run()
+    assert everything.count(b"\n") == 8
+    assert run("pyarrow") == everything
+    assert run("fastjson._cstitch") == everything
+    assert run("pyarrow", "fastjson._cstitch") == everything
 
 
 @pytest.mark.parametrize("orient", ["records", "split", "values", "columns", "index"])

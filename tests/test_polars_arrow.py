@@ -405,7 +405,7 @@ def test_numeric_frames_keyed_on_both_routes(
     rows: int, options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ):
     """A frame of numbers and booleans with no null in ``columns`` takes the token route
-    (numpy's whole-column text, alternated with the labels by Arrow from 1,000 rows):
+    (numpy's whole-column text, stitched with the labels):
     the bytes polars' route writes, and a pandas twin's."""
     rng = np.random.default_rng(3)
     floats = rng.normal(size=rows)

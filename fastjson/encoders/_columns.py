@@ -127,10 +127,13 @@ class Blocks(NamedTuple):
         return min(self.most, max(self.least, total // self.share))
 
 
-PURE = Blocks(first=1 << 19, small=1 << 19, share=1, least=1 << 19, most=1 << 19)
-"""Blocks of the pure route: per-cell tokens take about ten times their output,
-and ``bytes.join`` is fastest over a few ten thousand pieces; measured on the
-benchmark frame, 512 KiB blocks beat both 256 KiB and 1-2 MiB ones."""
+_PURE_BYTES = 1 << 21 if _tokens.STITCHED else 1 << 19
+PURE = Blocks(_PURE_BYTES, _PURE_BYTES, share=1, least=_PURE_BYTES, most=_PURE_BYTES)
+"""Blocks of the pure route, measured on the benchmark frame: 2 MiB where rows are
+stitched compiled (a block's tokens and bounds take two to three times its output;
+smaller blocks pay their fixed costs more often, bigger ones gain little), 512 KiB
+where they are joined in Python (per-cell tokens take about ten times their
+output, and ``bytes.join`` is fastest over a few ten thousand pieces)."""
 
 POLARS = Blocks(first=1 << 18, small=32 << 20, share=32, least=1 << 20, most=32 << 20)
 """Blocks of polars' route. A block's work (the block converted, per-cell
@@ -436,25 +439,24 @@ class TokenTable:
         return exc.at((f"$.data[{row}]" if self.orient == "split" else "$" + label) + rest)
 
     def rows(self, i: int, j: int) -> Pieces:
-        columns = [self.column(k, i, j) for k in range(len(self.column_keys))]
+        columns = [self.column_encoded(k, i, j) for k in range(len(self.column_keys))]
         if self.orient in ("values", "split"):
             return [array_rows(columns, j - i)]
         if self.orient == "records":
             return [object_rows(self.column_keys, columns, j - i)]
-        keys, quoted = self.row_keys(i, j)
-        labels = as_list(keys)  # strings as they are, numbers inside quotes
+        labels, quoted = self.row_keys(i, j)  # strings as they are, numbers inside quotes
         lead: list[Slot] = [labels, b":"] if quoted else [b'"', labels, b'":']
         return [object_rows(self.column_keys, columns, j - i, lead=lead)]
 
     def lines(self, i: int, j: int) -> Pieces:
-        columns = [self.column(k, i, j) for k in range(len(self.column_keys))]
+        columns = [self.column_encoded(k, i, j) for k in range(len(self.column_keys))]
         return [object_rows(self.column_keys, columns, j - i, separator=b"\n")[1:] + b"\n"]
 
     def cells(self, k: int, i: int, j: int) -> Pieces:
         return [keyed(self._leads(i, j), self.column_encoded(k, i, j))]
 
     def items(self, k: int, i: int, j: int) -> Pieces:
-        return [assemble(j - i, [b",", self.column(k, i, j)])]
+        return [assemble(j - i, [b",", self.column_encoded(k, i, j)])]
 
     def _leads(self, i: int, j: int) -> Leads:
         """The :func:`leads` of rows ``i:j``, kept as :class:`TokenTable` says."""
@@ -462,10 +464,8 @@ class TokenTable:
         if kept is not None and kept[0] <= i and j <= kept[1]:
             return kept[2] if (i, j) == kept[:2] else kept[2].rows(i - kept[0], j - kept[0])
         if i == j:
-            return Leads(b"", None)
-        # kept whole when cut cheaply by block: with bounds, or few (a NUL between two)
+            return leads([], False)
         wide = len(self.column_keys) >= self.KEYS_KEPT
-        wide = wide and (_tokens.available() or self.height < _tokens.ALTERNATE_FROM)
         first, last = (0, self.height) if wide else (i, j)
         parts = [self.row_leads(s, min(last, s + 65536)) for s in range(first, last, 65536)]
         whole = parts[0] if len(parts) == 1 else concatenated(parts)

@@ -9,30 +9,44 @@ encoded one by one.
 
 Each form costs least where it is made (:data:`Tokens`): one text
 (:class:`Joined`), codes into a few tokens (:class:`Lookup`), a padded byte
-matrix (:class:`Padded`); it becomes a list only where rows are stitched
-(:func:`assemble`: separators and token lists placed into one flat list by
-slice assignment, joined once). Where every value follows its row's key (the
-keyed orients), :func:`keyed` alternates the column with the rows'
-:class:`Leads` (``,"label":``) through Arrow (:mod:`._interleave`), with no
-object per cell at all.
+matrix (:class:`Padded`). Rows are stitched from them by :func:`assemble`,
+compiled where a C compiler was found at install (``fastjson/_cstitch.c``:
+each token copied once out of its column's text, no object per cell), else
+in Python (each slot a list, placed into one flat list, joined once). Where
+every value follows its row's key (the keyed orients), :func:`keyed` pairs
+the column with the rows' :class:`Leads` (``,"label":``) the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 import orjson
 
 from .._values import json_string
-from ._interleave import Bounded, alternate, bounds
-from ._interleave import available as available  # patched by tests: one switch
+from ._route import joined_in_python
+
+_stitch: Callable[[int, Sequence[Any]], bytes] | None = None
+try:
+    from .._cstitch import stitch
+
+    _stitch = stitch
+except ImportError:  # built without a C compiler: the rows are joined in Python
+    pass
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-Slot = bytes | list[bytes]
+STITCHED = _stitch is not None
+"""Whether rows are stitched by the compiled :func:`assemble` (``fastjson/_cstitch.c``)."""
+
+Bounded = tuple[bytes, "NDArray[np.int64]"]
+"""A buffer and its tokens' bounds, ``[start0, end0, start1, end1, ...]``: what lies
+between one token's end and the next one's start (a separator, padding) is left out."""
+
 Buffer = bytes | memoryview
 Pieces = Sequence[Buffer]
 """What a table renders a block into: bytes, or views of buffers (Arrow's) to copy once."""
@@ -128,6 +142,9 @@ Tokens = list[bytes] | TokenText
 """A column's tokens in whichever form encoding it gave, converted only for a consumer
 that needs another."""
 
+Slot = bytes | Tokens
+"""A part of every row (:func:`assemble`): the same bytes in each, or one token a row."""
+
 
 def as_list(tokens: Tokens) -> list[bytes]:
     """The tokens, one ``bytes`` each."""
@@ -148,31 +165,30 @@ def bounded(tokens: Tokens) -> Bounded:
 
 class Leads(NamedTuple):
     """``,"k0":``, ``,"k1":``...: what precedes each value in the keyed orients, as one
-    text and the bounds of each lead in it (:mod:`._interleave`); without pyarrow, a
-    NUL stands between two leads instead and ``bounds`` is ``None``."""
+    text and the bounds of each lead in it; tokens like a column's (:data:`Tokens`).
+    The leads follow each other in the text, with nothing between two."""
 
     text: bytes
-    bounds: NDArray[np.int64] | None
+    bounds: NDArray[np.int64]
 
     def rows(self, a: int, b: int) -> Leads:
         """The leads of rows ``a:b``."""
         if a == b:
-            return Leads(b"", None)
-        if self.bounds is None:
-            return Leads(b"\0".join(self.text.split(b"\0")[a:b]), None)
+            return Leads(b"", np.zeros(0, np.int64))
         pairs = self.bounds[2 * a : 2 * b]
         start, end = int(pairs[0]), int(pairs[-1])
         return Leads(self.text[start:end], pairs - start)
 
-    def bounded(self) -> Leads:
-        """These leads with their bounds (found, when a NUL stands between two)."""
-        return self if self.bounds is not None else Leads(self.text, bounds(self.text, b"\0"))
+    def as_list(self) -> list[bytes]:
+        """A NUL (which no lead holds) put at each lead's end, and the text split there."""
+        text = np.frombuffer(self.text, np.uint8)
+        return np.insert(text, self.bounds[1:-1:2], 0).tobytes().split(b"\0")
 
+    def as_joined(self) -> Joined:
+        return as_joined(self.as_list())
 
-ALTERNATE_FROM = 1000
-"""Rows from which :func:`keyed` alternates through Arrow: below, one ``bytes %`` over a
-lead object a row is faster than Arrow's fixed cost per call (the measured
-crossover)."""
+    def bounded(self) -> Bounded:
+        return self.text, self.bounds
 
 
 def leads(keys: Tokens, quoted: bool) -> Leads:
@@ -183,11 +199,8 @@ def leads(keys: Tokens, quoted: bool) -> Leads:
     """
     text, separator = as_joined(keys)
     if not text:  # no key (a key token is never empty)
-        return Leads(b"", None)
+        return Leads(b"", np.zeros(0, np.int64))
     before, after = (b",", b":") if quoted else (b',"', b'":')
-    few = len(text) < 64 * ALTERNATE_FROM and text.count(separator) + 1 < ALTERNATE_FROM
-    if few or not available():
-        return Leads(before + text.replace(separator, after + b"\0" + before) + after, None)
     result = bounds(text, separator)
     growth = len(before) + len(after) - len(separator)  # per lead, in the text
     shift = np.arange(0, growth * (len(result) // 2), growth) if growth else 0
@@ -197,8 +210,8 @@ def leads(keys: Tokens, quoted: bool) -> Leads:
 
 
 def counting_leads(start: int, stop: int) -> Leads:
-    """The :class:`Leads` of the labels ``start`` to ``stop - 1`` (``start >= 0``, pyarrow
-    installed): a default ``RangeIndex``, a polars frame's row positions, a stream's.
+    """The :class:`Leads` of the labels ``start`` to ``stop - 1`` (``start >= 0``): a
+    default ``RangeIndex``, a polars frame's row positions, a stream's.
 
     From :data:`COUNTED_FROM` labels, built as byte matrices, one per number
     of digits, with no text to replace or search: at each decimal place,
@@ -244,27 +257,53 @@ labels' text and finding its separators from 3,000 (large labels) to 6,000 (from
 labels, and up to twice as fast at 65,536; slower below (measured)."""
 
 
-def keyed(row_leads: Leads, values: Tokens) -> Buffer:
-    """``,"k0":v0,"k1":v1...``: each value preceded by its row's lead (:func:`leads`),
-    alternated by Arrow (:mod:`._interleave`) or, without pyarrow, by one ``bytes %``
-    over the values' text, its separators become ``%s``: no object per cell."""
-    if not row_leads.text:
+def keyed(row_leads: Leads, values: Tokens) -> bytes:
+    """``,"k0":v0,"k1":v1...``: each value preceded by its row's lead (:func:`leads`);
+    in Python, by one ``bytes %`` over the values' text, its separators become ``%s``
+    (an object a row, not two as :func:`assemble` would make)."""
+    if not row_leads.text:  # no row (a lead is never empty)
         return b""
-    if row_leads.bounds is not None:
-        return alternate((row_leads.text, row_leads.bounds), bounded(values))
+    if _stitch is not None and not joined_in_python():
+        return assemble(len(row_leads.bounds) // 2, [row_leads, values])
     text, separator = as_joined(values)
     if b"%" in text:
         text = text.replace(b"%", b"%%")
-    return (b"%s" + text.replace(separator, b"%s")) % tuple(row_leads.text.split(b"\0"))
+    return (b"%s" + text.replace(separator, b"%s")) % tuple(row_leads.as_list())
 
 
 def assemble(n: int, slots: Sequence[Slot]) -> bytes:
-    """Join ``n`` rows, each the concatenation of ``slots`` (a constant, or one item per row)."""
+    """Join ``n`` rows, each the concatenation of ``slots`` (a constant, or one token a row).
+
+    Compiled, each token is copied once out of its column's text, found by its
+    bounds (:meth:`TokenText.bounded`; a :class:`Lookup` by its codes). In
+    Python, each slot becomes a list of ``n`` items, placed into one flat list
+    by slice assignment, and the list is joined once.
+    """
+    if _stitch is not None and n and not joined_in_python():
+        return _stitch(n, [s if isinstance(s, bytes) else _compiled_slot(s) for s in slots])
+    return joined_rows(n, slots)
+
+
+def joined_rows(n: int, slots: Sequence[Slot]) -> bytes:
+    """:func:`assemble` in Python (without the compiled module; the tests' reference)."""
+    if not n:  # (a text of no token reads as one empty token)
+        return b""
     stride = len(slots)
     flat: list[bytes] = [b""] * (n * stride)
     for j, slot in enumerate(slots):
-        flat[j::stride] = slot if isinstance(slot, list) else [slot] * n
+        flat[j::stride] = [slot] * n if isinstance(slot, bytes) else as_list(slot)
     return b"".join(flat)
+
+
+def _compiled_slot(tokens: Tokens) -> tuple[Any, ...]:
+    """Tokens as the compiled :func:`assemble` reads them: ``(text, bounds)``, or for a
+    :class:`Lookup` the few tokens' ``(text, bounds)`` and the codes that pick them."""
+    if isinstance(tokens, Lookup):
+        lengths = np.fromiter(map(len, tokens.table), np.int64, len(tokens.table))
+        ends = np.cumsum(lengths)
+        pairs = np.column_stack((ends - lengths, ends)).ravel()
+        return b"".join(tokens.table), pairs, np.asarray(tokens.codes, np.int64)
+    return bounded(tokens)
 
 
 def keys_of(names: Sequence[Any]) -> list[bytes]:
@@ -274,7 +313,7 @@ def keys_of(names: Sequence[Any]) -> list[bytes]:
 
 def object_rows(
     keys: Sequence[bytes],
-    columns: Sequence[list[bytes]],
+    columns: Sequence[Tokens],
     n: int,
     lead: Sequence[Slot] = (),
     separator: bytes = b",",
@@ -289,7 +328,7 @@ def object_rows(
     return assemble(n, slots)
 
 
-def array_rows(columns: Sequence[list[bytes]], n: int) -> bytes:
+def array_rows(columns: Sequence[Tokens], n: int) -> bytes:
     """Rows as arrays, each preceded by a comma: ``,[1,2],[3,4]``."""
     if not columns:
         return b",[]" * n
@@ -301,11 +340,35 @@ def array_rows(columns: Sequence[list[bytes]], n: int) -> bytes:
 
 
 def concatenated(parts: list[Leads]) -> Leads:
-    """Leads of consecutive rows as one (with bounds if any part has them)."""
-    parts = [part for part in parts if part.text]
-    if all(part.bounds is None for part in parts):
-        return Leads(b"\0".join(part.text for part in parts), None)
-    parts = [part.bounded() for part in parts]
+    """Leads of consecutive rows as one."""
     starts = np.cumsum([0] + [len(part.text) for part in parts[:-1]])
     pairs = [part.bounds + start for part, start in zip(parts, starts, strict=True)]
     return Leads(b"".join(part.text for part in parts), np.concatenate(pairs))
+
+
+def bounds(text: bytes, separator: bytes) -> NDArray[np.int64]:
+    """The bounds of the tokens of ``text``, between which stands ``separator``."""
+    byte, at = _marker(separator)
+    found = np.flatnonzero(np.frombuffer(text, np.uint8) == byte)
+    result = np.empty(2 * len(found) + 2, np.int64)
+    result[0] = 0
+    result[1:-1:2] = found - at
+    result[2:-1:2] = found + (len(separator) - at)
+    result[-1] = len(text)
+    return result
+
+
+@functools.cache
+def _marker(separator: bytes) -> tuple[int, int]:
+    """The byte that marks each separator in the text, and its place in the separator.
+
+    A separator is held by no token, but its bytes may be (a ``,`` inside a
+    string): a multi-byte separator is found by its newline or NUL, which
+    JSON text never holds raw; a one-byte separator is found as itself.
+    """
+    for at, byte in enumerate(separator):
+        if byte in b"\0\n":
+            return byte, at
+    if len(separator) != 1:
+        raise ValueError(f"no byte marks the separator {separator!r}")
+    return separator[0], 0

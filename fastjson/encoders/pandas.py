@@ -53,7 +53,7 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
     """A DataFrame in the ``orient`` option (pandas' meanings of the orients)."""
     df = _checked(df, enc)
     orient = enc.option("orient")
-    table: cols.Table | None = polars_table(df, enc, orient == "columns" and _keyed_faster(df))
+    table: cols.Table | None = polars_table(df, enc, tok.STITCHED)
     blocks = cols.POLARS
     if table is None:
         table, blocks = _Table(df, enc, row_order(df.index, enc)), cols.PURE
@@ -68,13 +68,6 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
         blocks,
     )
     return Raw(body, trusted=True)
-
-
-def _keyed_faster(df: pd.DataFrame) -> bool:
-    """Whether ``columns`` is faster on the pure route, values alternated with their labels
-    by Arrow, than through polars: for every dtype but dates with a time zone, which the
-    pure route writes through a Python string each, slower than polars."""
-    return tok.available() and not any(_zoned(dtype) for dtype in df.dtypes)
 
 
 def _zoned(dtype: Any) -> bool:
@@ -152,7 +145,6 @@ class _Table(cols.TokenTable):
             and index.step == 1
             and index.start >= 0
             and self.order is None
-            and tok.available()
         ):
             return tok.counting_leads(index.start + i, index.start + j)
         return super().row_leads(i, j)
@@ -358,7 +350,7 @@ def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
 
     Its values are written as arrays by blocks (:func:`array_json`: one orjson call
     for numbers and strings); keyed by label (``index``, ``columns``) with the
-    labels and the values' text alternated (:func:`~._columns.keyed`), which
+    labels and the values' tokens stitched (:func:`~._tokens.keyed`), which
     for one column is faster than polars' per-cell strings.
     """
     orient = enc.option("orient")

@@ -125,11 +125,10 @@ def _has_big_int(series: pl.Series, enc: Encoder) -> bool:
 
 def _keyed_whole(df: pl.DataFrame) -> bool:
     """Whether ``columns`` is faster on the token route: every column numbers or booleans
-    with no null, each encoded whole by numpy and alternated with the row labels by Arrow
-    (:func:`~._tokens.keyed`), where polars builds a string a cell (measured in
-    ``bench/README.md``)."""
+    with no null, each encoded whole by numpy and stitched with the row labels
+    (:func:`~._tokens.keyed`), where polars builds a string a cell."""
     whole = (s.dtype in _NUMPY_NUMBERS and not s.null_count() for s in df.iter_columns())
-    return tok.available() and all(whole)
+    return all(whole)
 
 
 def row_bytes(df: pl.DataFrame) -> int:
@@ -159,7 +158,7 @@ class _Tokens(cols.TokenTable):
         return tok.Joined(positions(i, j)[1:-1], b","), False
 
     def row_leads(self, i: int, j: int) -> tok.Leads:
-        return tok.counting_leads(i, j) if tok.available() else super().row_leads(i, j)
+        return tok.counting_leads(i, j)
 
     def labels(self, i: int, j: int) -> list[bytes]:
         return [b"," + positions(i, j)[1:-1]]

@@ -110,10 +110,7 @@ class Batches:
     kind: Kind = "frame"
 
     def streams(self, enc: Encoder) -> bool:
-        from .._interleave import available
-
-        orient = enc.option("orient")
-        return orient in UNLABELLED or (orient == "index" and available())
+        return enc.option("orient") in (*UNLABELLED, "index")
 
 
 def positioned(lines: bytes, first: int) -> memoryview:
