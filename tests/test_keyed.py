@@ -22,8 +22,6 @@ from fastjson import Raw, dumpb
 from fastjson.encoders import _tokens as cols
 from fastjson.encoders import route as table_route
 from fastjson.encoders._columns import TokenTable
-from fastjson.encoders._pandas_columns import plain_strings
-from fastjson.encoders.pandas import polars_table
 
 HOSTILE = ["%", "%s", "%%", "%(x)s", '"', "\\", "\n", "a,b", ",\n  ", "\x00", "é", "\u2028", ""]
 
@@ -151,21 +149,15 @@ def test_leads_of_many_slices_are_cut_by_row(kernel: str):
 
 
 @pytest.mark.parametrize("orient", ["records", "split", "values", "columns", "index"])
-def test_plain_strings_are_quoted_alike_on_both_routes(
-    orient: str, monkeypatch: pytest.MonkeyPatch
-):
-    """Strings that need no escape are written by quoting them (polars route); the pure
-    path writes them through orjson: the bytes are the same, nulls and non-ASCII included."""
+def test_plain_strings_are_quoted_alike_from_arrow_and_by_orjson(orient: str):
+    """Strings that need no escape are quoted from Arrow's buffers; an object column's go
+    through orjson: the bytes are the same, nulls and non-ASCII included."""
     values = ["a", None, "é\u2028", "", "%s", "x" * 40, "\x7f"] * 300
     df = pd.DataFrame({"s": pd.Series(values, dtype="str"), "n": np.arange(len(values))})
     df.index = [f"r{i}" for i in range(len(df))]
-    assert plain_strings(df["s"].array)
-    with table_route("polars"):
-        assert polars_table(df, fastjson.Encoder(orient=orient)) is not None
-        fast = dumpb(df, orient=orient)
-    assert fast == dumpb(df, orient=orient)
-    with table_route("pure"):
-        assert dumpb(df, orient=orient) == fast
+    assert cols.arrow_strings(df["s"].array) is not None
+    twin = df.astype({"s": object})
+    assert dumpb(df, orient=orient) == dumpb(twin, orient=orient)
 
 
 SEPARATORS = [b",", b"\0", b"\n", b",\n  "]

@@ -18,7 +18,6 @@ from strictjson import strict_loads
 import fastjson
 from fastjson import dumpb
 from fastjson.encoders import route
-from fastjson.encoders.pandas import polars_table
 
 
 @pytest.fixture
@@ -107,9 +106,6 @@ def test_row_orients_with_strings_that_look_like_the_rewritten_bytes(
         [","] * 12,
         [None] * 12,
     ]
-    enc = fastjson.Encoder(orient="values")
-    assert polars_table(df, enc) is not None
-    assert polars_table(wide, enc) is not None
     dup = pd.DataFrame([[1, "x"], [2, "y"]], columns=["k", "k"])
     assert both_paths(dup, monkeypatch, orient="values") == [[1, "x"], [2, "y"]]
 
@@ -324,14 +320,14 @@ def test_arrow_string_tokens_are_orjsons(values: list[str | None], cut: int, chu
     """Arrow-backed strings are joined from their buffers when none needs an escape; the
     tokens are orjson's either way (slices and several chunks included)."""
     from fastjson.encoders import _tokens as cols
-    from fastjson.encoders._pandas_columns import _arrow_strings, encoded_column
+    from fastjson.encoders._pandas_columns import encoded_column
 
     s = pd.Series(values, dtype="str")
     if chunked:
         s = pd.concat([s, pd.Series(["tail", None], dtype="str")], ignore_index=True)
     s = s.iloc[min(cut, len(s)) :]
     want = [orjson.dumps(None if v is None or v != v else v) for v in s.array.tolist()]
-    fast = _arrow_strings(s.array)
+    fast = cols.arrow_strings(s.array)
     if fast is not None:
         assert cols.as_list(fast) == want
     assert cols.as_list(encoded_column(s, fastjson.Encoder())) == want
@@ -340,11 +336,11 @@ def test_arrow_string_tokens_are_orjsons(values: list[str | None], cut: int, chu
 
 
 def test_long_arrow_string_columns_take_the_buffers(pure: None):
-    from fastjson.encoders._pandas_columns import _arrow_strings
+    from fastjson.encoders import _tokens as cols
 
     values = [None if i % 7 == 0 else f"v{i} é %s" for i in range(3000)]
     s = pd.Series(values, dtype="str").iloc[5:]
-    assert _arrow_strings(s.array) is not None
+    assert cols.arrow_strings(s.array) is not None
     want = [None if v is None else v for v in values[5:]]
     assert strict_loads(dumpb(s)) == want
     assert strict_loads(dumpb(s.to_frame(), orient="values")) == [[v] for v in want]

@@ -57,7 +57,7 @@ def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> tok.Tokens:
     if nullable is not None:
         return np_enc.masked_tokens(*nullable, enc)
     if isinstance(dtype, pd.StringDtype):
-        fast = _arrow_strings(s.array) if dtype.storage == "pyarrow" and len(s) > 500 else None
+        fast = tok.arrow_strings(s.array) if dtype.storage == "pyarrow" and len(s) > 500 else None
         if fast is not None:
             return fast
         return np_enc.encoded_tokens(
@@ -100,67 +100,6 @@ def _numpy_moments(s: pd.Series[Any] | pd.Index) -> pd.Index:
     moments = pd.DatetimeIndex(ticks.view(f"M8[{arrow.type.unit}]"))
     zone = arrow.type.tz
     return moments.tz_localize("UTC").tz_convert(zone) if zone else moments
-
-
-def _arrow_utf8(array: Any) -> tuple[Any, NDArray[np.integer[Any]]]:
-    """An Arrow-backed string column as one Arrow string array and its offsets (``None``
-    and no offsets for another Arrow type)."""
-    import pyarrow as pa
-
-    strings = pa.array(array)
-    if isinstance(strings, pa.ChunkedArray):
-        strings = strings.combine_chunks()
-    large = pa.types.is_large_string(strings.type)
-    if not (large or pa.types.is_string(strings.type)):
-        return None, np.zeros(0, dtype=np.int64)
-    offsets: NDArray[np.integer[Any]] = np.frombuffer(
-        strings.buffers()[1], dtype=np.int64 if large else np.int32
-    )
-    return strings, offsets[strings.offset : strings.offset + len(strings) + 1]
-
-
-def _escapes(strings: Any, offsets: NDArray[np.integer[Any]]) -> bool:
-    """Whether a value needs an escape in JSON (``"``, ``\\``, control characters)."""
-    data = strings.buffers()[2]
-    if data is None or len(offsets) < 2:
-        return False
-    text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return bool(((text < 0x20) | (text == 0x22) | (text == 0x5C)).any())
-
-
-def plain_strings(array: Any) -> bool:
-    """Whether a pandas string array is Arrow-backed and no value needs a JSON escape, so
-    that a token is the value in quotes (the polars route asks, once per column)."""
-    dtype = array.dtype
-    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
-        return False
-    strings, offsets = _arrow_utf8(array)
-    return strings is not None and not _escapes(strings, offsets)
-
-
-def _arrow_strings(array: Any) -> tok.Joined | None:
-    """Tokens of an Arrow-backed string column from its buffers, with no Python string per
-    value: when no value needs an escape (``"``, ``\\``, control characters), a token is
-    the UTF-8 in quotes, as orjson writes it, and Arrow joins them in C++. ``None`` when
-    a value needs an escape (orjson writes those)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    strings, offsets = _arrow_utf8(array)
-    if strings is None or len(strings) == 0 or _escapes(strings, offsets):
-        return None
-    large = offsets.dtype == np.int64
-    nulls = strings.null_count > 0
-    if nulls:  # marked by a NUL, which no value here holds: '"\x00"' becomes null below
-        strings = pc.fill_null(strings, "\x00")
-    lists = (pa.LargeListArray if large else pa.ListArray).from_arrays(
-        pa.array([0, len(strings)], type=pa.from_numpy_dtype(offsets.dtype)), strings
-    )
-    joined = pc.binary_join(lists, pa.scalar('"\n"', type=strings.type))
-    start, end = np.frombuffer(joined.buffers()[1], dtype=offsets.dtype)[:2].tolist()
-    body = joined.buffers()[2]
-    out = b'"' + (memoryview(body)[start:end] if body is not None else b"") + b'"'
-    return tok.Joined(out.replace(b'"\x00"', b"null") if nulls else out, b"\n")
 
 
 def _object_tokens(values: NDArray[Any], enc: Encoder) -> tok.Tokens:

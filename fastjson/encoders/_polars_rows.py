@@ -1,4 +1,4 @@
-"""polars' route: a block's rows built by polars, for polars and pandas frames alike.
+"""polars' route: a block's rows built by polars, for polars frames and Arrow tables.
 
 Each block is one ``select``: a string per row, separators included
 (``,{"a":1}``, ``,[1,"x"]``, ``,"3":{"a":1}``...), built by expressions in

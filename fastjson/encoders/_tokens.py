@@ -372,3 +372,54 @@ def _marker(separator: bytes) -> tuple[int, int]:
     if len(separator) != 1:
         raise ValueError(f"no byte marks the separator {separator!r}")
     return separator[0], 0
+
+
+def _arrow_utf8(array: Any) -> tuple[Any, NDArray[np.integer[Any]]]:
+    """An Arrow-backed string column as one Arrow string array and its offsets (``None``
+    and no offsets for another Arrow type)."""
+    import pyarrow as pa
+
+    strings = pa.array(array)
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    large = pa.types.is_large_string(strings.type)
+    if not (large or pa.types.is_string(strings.type)):
+        return None, np.zeros(0, dtype=np.int64)
+    offsets: NDArray[np.integer[Any]] = np.frombuffer(
+        strings.buffers()[1], dtype=np.int64 if large else np.int32
+    )
+    return strings, offsets[strings.offset : strings.offset + len(strings) + 1]
+
+
+def _escapes(strings: Any, offsets: NDArray[np.integer[Any]]) -> bool:
+    """Whether a value needs an escape in JSON (``"``, ``\\``, control characters)."""
+    data = strings.buffers()[2]
+    if data is None or len(offsets) < 2:
+        return False
+    text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return bool(((text < 0x20) | (text == 0x22) | (text == 0x5C)).any())
+
+
+def arrow_strings(array: Any) -> Joined | None:
+    """Tokens of an Arrow string array (pandas' Arrow-backed strings, polars' strings) from
+    its buffers, with no Python string per value: when no value needs an escape (``"``,
+    ``\\``, control characters), a token is the UTF-8 in quotes, as orjson writes it, and
+    Arrow joins them in C++. ``None`` when a value needs an escape (orjson writes those)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    strings, offsets = _arrow_utf8(array)
+    if strings is None or len(strings) == 0 or _escapes(strings, offsets):
+        return None
+    large = offsets.dtype == np.int64
+    nulls = strings.null_count > 0
+    if nulls:  # marked by a NUL, which no value here holds: '"\x00"' becomes null below
+        strings = pc.fill_null(strings, "\x00")
+    lists = (pa.LargeListArray if large else pa.ListArray).from_arrays(
+        pa.array([0, len(strings)], type=pa.from_numpy_dtype(offsets.dtype)), strings
+    )
+    joined = pc.binary_join(lists, pa.scalar('"\n"', type=strings.type))
+    start, end = np.frombuffer(joined.buffers()[1], dtype=offsets.dtype)[:2].tolist()
+    body = joined.buffers()[2]
+    out = b'"' + (memoryview(body)[start:end] if body is not None else b"") + b'"'
+    return Joined(out.replace(b'"\x00"', b"null") if nulls else out, b"\n")

@@ -1,9 +1,7 @@
 """pandas DataFrame, Series, Index and scalars.
 
-A frame is written by the one table writer (:mod:`._columns`) from its columns'
-tokens (:mod:`._pandas_columns`, the pure route) or from polars blocks
-(:class:`_Rows`), as :mod:`._route` decides. A Series is written from its
-values' arrays.
+A frame or Series is written by the one table writer (:mod:`._columns`) from its
+columns' tokens (:mod:`._pandas_columns`).
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from ..registry import builtin
 from . import _columns as cols
 from . import _datetimes as dates
 from . import _tokens as tok
-from . import numpy as np_enc
 from ._pandas_columns import (
     array_json,
     check_labels,
@@ -31,17 +28,13 @@ from ._pandas_columns import (
     index_rows,
     json_array,
     labels_json,
-    plain_strings,
-    tz_strings,
 )
-from ._route import use_polars
 from ._source import Kind, NoArrowForm, Source, provides
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from ..core import Encoder
-    from ._polars_rows import FastTable
 
 
 # -- frames --------------------------------------------------------------------
@@ -52,29 +45,17 @@ if TYPE_CHECKING:
 def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
     """A DataFrame in the ``orient`` option (pandas' meanings of the orients)."""
     df = _checked(df, enc)
-    orient = enc.option("orient")
-    table: cols.Table | None = polars_table(df, enc, tok.STITCHED)
-    blocks = cols.POLARS
-    if table is None:
-        table, blocks = _Table(df, enc, row_order(df.index, enc)), cols.PURE
     body = cols.write_frame(
-        table,
-        orient,
+        _Table(df, enc, row_order(df.index, enc)),
+        enc.option("orient"),
         len(df),
         tok.keys_of(list(df.columns)),
         lambda: labels_json(df.columns, enc),
         enc.option("sort_keys"),
         row_bytes(df),
-        blocks,
+        cols.PURE,
     )
     return Raw(body, trusted=True)
-
-
-def _zoned(dtype: Any) -> bool:
-    """Datetimes with a time zone, as pandas or Arrow holds them."""
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        return True
-    return getattr(getattr(dtype, "pyarrow_dtype", None), "tz", None) is not None
 
 
 def row_order(index: pd.Index, enc: Encoder) -> NDArray[np.intp] | None:
@@ -196,148 +177,6 @@ def _check_finite(df: pd.DataFrame, enc: Encoder) -> None:
         if len(bad):
             error = NonFiniteError(float(values[bad[0]]), f"$[{int(bad[0])}]")
             raise _Table(df, enc, None).placed(error, k)
-
-
-# -- the polars route -----------------------------------------------------------
-
-
-def polars_table(df: pd.DataFrame, enc: Encoder, pure_faster: bool = False) -> FastTable | None:
-    """polars' writer (:class:`~._polars_rows.FastTable`) for ``df``, converted a block of rows
-    at a time; ``None`` where it would not write what the pure route writes, or where the
-    route decision (:func:`~._route.use_polars`) is the pure route."""
-    if not use_polars(_polars_exact(df, enc), pure_faster):
-        return None
-    try:
-        from . import _polars_rows as pl_rows
-
-        source = _Rows(df, row_order(df.index, enc), enc)
-        return pl_rows.fast_table(source, [str(c) for c in df.columns], enc)
-    except Exception:  # polars or pyarrow missing, or a column it cannot convert
-        return None
-
-
-class _Rows:
-    """A pandas frame as the rows of a :class:`~._polars_rows.FastTable`: each block's columns
-    converted one by one (``pl.from_pandas`` of a whole block costs more), rows in
-    ``order`` (``None``: the frame's own), the index giving the row labels."""
-
-    def __init__(self, df: pd.DataFrame, order: NDArray[np.intp] | None, enc: Encoder) -> None:
-        import polars as pl
-
-        self.df = df
-        self.order = order
-        self.enc = enc
-        self.height = len(df)
-        self.columns = columns_of(df)
-        self.enums = {  # each categorical's categories once, as a polars Enum, and its codes
-            k: (
-                pl.Series(list(dtype.categories), dtype=pl.Enum(list(dtype.categories))),
-                np.asarray(self.columns[k].array.codes),
-            )
-            for k, dtype in enumerate(df.dtypes)
-            if isinstance(dtype, pd.CategoricalDtype)
-        }
-        self.zoned = {k for k, dtype in enumerate(df.dtypes) if _zoned(dtype)}
-
-    def _rows(self, i: int, j: int) -> Any:
-        return slice(i, j) if self.order is None else self.order[i:j]
-
-    def frame(self, i: int, j: int, columns: list[int] | None = None) -> Any:
-        import polars as pl
-
-        rows = self._rows(i, j)
-        block = []
-        for k in range(len(self.columns)) if columns is None else columns:
-            name = f"c{k}"
-            if k in self.enums:
-                categories, all_codes = self.enums[k]
-                codes = all_codes[rows]
-                index = pl.Series(codes, dtype=pl.Int64)
-                if (codes < 0).any():
-                    index = index.scatter(np.flatnonzero(codes < 0), None)
-                block.append(categories.gather(index).alias(name))
-                continue
-            column = self.columns[k].iloc[rows]
-            if k in self.zoned:  # pandas' own time-zone data, by the one datetime rule
-                block.append(pl.Series(name, tz_strings(column, "iso"), dtype=pl.String))
-            elif column.dtype.kind == "m":  # numpy's division, as on the pure route
-                seconds = dates.timedelta_seconds(column.to_numpy())
-                block.append(pl.Series(name, seconds, nan_to_null=True))
-            else:
-                block.append(pl.from_pandas(column, nan_to_null=True).alias(name))
-        return pl.DataFrame(block)
-
-    def leads(self, i: int, j: int) -> Any:
-        """``,"label":`` for rows ``i:j``, the labels as :func:`index_keys` writes them."""
-        import polars as pl
-
-        from . import _polars_rows as pl_rows
-
-        index = self.df.index
-        if isinstance(index, pd.RangeIndex) and self.order is None:
-            start, step = index.start + i * index.step, index.step
-            return pl_rows.integer_leads(np.arange(start, start + (j - i) * step, step))
-        index = index_rows(index, self._rows(i, j))
-        if not isinstance(index, pd.MultiIndex) and not index.hasnans:
-            if isinstance(index.dtype, np.dtype) and index.dtype.kind in "iu":
-                return pl_rows.integer_leads(np.asarray(index))
-            if isinstance(index.dtype, pd.StringDtype) or (
-                pd.api.types.infer_dtype(index, skipna=False) == "string"
-            ):
-                try:  # polars cannot hold lone surrogates: those take the tokens below
-                    strings = pl.from_pandas(index).cast(pl.String)  # no list of strings
-                except Exception:
-                    pass
-                else:
-                    return pl_rows.leads(pl_rows.json_token(pl.lit(strings)), True)
-        tokens, quoted = index_keys(index, self.enc)
-        strings = pl.Series([t.decode() for t in tok.as_list(tokens)], dtype=pl.String)
-        return pl_rows.leads(pl.lit(strings), quoted)
-
-    def labels(self, i: int, j: int) -> bytes:
-        return b"," + labels_json(index_rows(self.df.index, slice(i, j)), self.enc)[1:-1]
-
-    def plain_strings(self, k: int) -> bool:
-        return k in self.zoned or plain_strings(self.columns[k].array)
-
-    def whole_seconds(self, k: int) -> bool:
-        """No datetime of column ``k`` has a sub-second part (checked once, on the ticks)."""
-        array = self.columns[k].array
-        ticks = np.asarray(array.asi8)
-        per_second = 10 ** {"s": 0, "ms": 3, "us": 6, "ns": 9}[array.unit]
-        valid = ticks != np.iinfo(np.int64).min  # NaT
-        return not bool((ticks[valid] % per_second).any())
-
-
-def _polars_exact(df: pd.DataFrame, enc: Encoder) -> bool:
-    """Whether polars writes exactly what the pure route would, for this frame and options
-    (and the dtypes of its first block, :func:`~._polars_rows.fast_table`)."""
-    if enc.option("nan") != "null" or df.shape[1] == 0 or not all(map(_supported, df.dtypes)):
-        return False
-    dates = (isinstance(d, pd.DatetimeTZDtype) or getattr(d, "kind", "") == "M" for d in df.dtypes)
-    if enc.option("datetime_format") != "iso" and any(dates):
-        return False
-    return enc.option("big_int") != "string" or not any(map(_has_big_int, df.items()))
-
-
-def _has_big_int(item: tuple[Any, pd.Series[Any]]) -> bool:
-    """A 64-bit integer column holding a value that ``big_int="string"`` quotes."""
-    column = item[1]
-    dtype: Any = column.dtype
-    if getattr(dtype, "kind", "") not in ("i", "u") or dtype.itemsize < 8:
-        return False
-    return np_enc.beyond_safe(column.min(), column.max())
-
-
-def _supported(dtype: Any) -> bool:
-    """Column dtypes the polars route writes exactly as the pure route does."""
-    if isinstance(dtype, np.dtype):
-        return dtype.kind in "biuMm" or (dtype.kind == "f" and dtype.itemsize in (4, 8))
-    if isinstance(dtype, pd.CategoricalDtype):
-        return pd.api.types.infer_dtype(dtype.categories, skipna=True) == "string"
-    return isinstance(dtype, pd.DatetimeTZDtype | pd.StringDtype) or (
-        getattr(dtype, "kind", "") in "biuf" and hasattr(dtype, "numpy_dtype")
-    )
 
 
 # -- series, index, scalars ----------------------------------------------------
@@ -479,8 +318,7 @@ class FrameSource(_Labelled):
         df = _keyed_columns(self.part(i, j), enc, "records")
         if len(df) == 0:
             return b""
-        table = polars_table(df, enc) or _Table(df, enc, None)
-        return b"".join(table.lines(0, len(df)))
+        return b"".join(_Table(df, enc, None).lines(0, len(df)))
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
         return _arrow_batches(self.data, rows)

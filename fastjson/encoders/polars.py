@@ -30,7 +30,6 @@ from .._errors import EncodeError
 from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
-from . import _datetimes as dates
 from . import _tokens as tok
 from . import numpy as np_enc
 from ._polars_rows import (
@@ -180,8 +179,15 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
             values = series.fill_null(False if dtype == pl.Boolean else 0).to_numpy()
             return np_enc.masked_tokens(values, series.is_null().to_numpy(), enc)
         return np_enc.encoded_tokens(series.to_numpy(), enc)
+    if isinstance(dtype, pl.Datetime | pl.Date):  # naive: numpy's, as pandas' are written
+        return np_enc.encoded_tokens(series.to_numpy(), enc)
     if isinstance(dtype, pl.Categorical | pl.Enum):
         series = series.cast(pl.String)
+    if series.dtype == pl.String and len(series) > 500:  # from Arrow's buffers
+        arrow = series.to_arrow(compat_level=pl.CompatLevel.oldest())  # not string views
+        fast = tok.arrow_strings(arrow)
+        if fast is not None:
+            return fast
     if series.dtype == pl.String or series.dtype.is_integer():  # strings, 128-bit integers
         return np_enc.encoded_tokens(series.to_list(), enc, scalars=True)
     return np_enc.encoded_tokens(series.to_list(), enc)  # nested, binary, object: each
@@ -192,10 +198,10 @@ def _canonical(series: pl.Series, enc: Encoder) -> pl.Series:
     differs (datetimes, times, durations, decimals); other dtypes unchanged."""
     dtype = series.dtype
     http = enc.option("datetime_format") == "http"
-    if isinstance(dtype, pl.Datetime):
-        return _http_strings(series) if http else _select(series, iso_datetime(dtype))
-    if dtype == pl.Date and http:
-        return _http_strings(series)
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        if http:  # the same instants, naive in UTC
+            return series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        return _select(series, iso_datetime(dtype))
     if dtype == pl.Time:
         return _select(series, iso_time)
     if dtype == pl.Binary:
@@ -221,14 +227,6 @@ def _utf8(series: pl.Series) -> pl.Series:
 def _select(series: pl.Series, expression: Any) -> pl.Series:
     """``expression(column)`` evaluated over ``series``, keeping its name."""
     return series.to_frame().select(expression(pl.first()).alias(series.name)).to_series()
-
-
-def _http_strings(series: pl.Series) -> pl.Series:
-    """RFC 822 dates in GMT, by numpy, as the pandas and numpy encoders write them."""
-    if isinstance(series.dtype, pl.Datetime) and series.dtype.time_zone is not None:
-        series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    strings = dates.datetime_strings(series.to_numpy(), "http")
-    return pl.Series(series.name, strings.tolist(), dtype=pl.String)
 
 
 # -- series --------------------------------------------------------------------
