@@ -44,7 +44,7 @@ class Rows(Protocol):
 
     def leads(self, i: int, j: int) -> Any:
         """``,"label":`` for rows ``i:j``: what precedes each row's object or cell in the
-        keyed orients, as one polars expression (see :func:`leads`)."""
+        keyed orients, as one polars expression."""
         ...
 
     def labels(self, i: int, j: int) -> tok.Buffer:
@@ -84,13 +84,6 @@ class Positions:
 
     def plain_strings(self, k: int) -> bool:
         return False  # polars keeps short strings inside their views: no one buffer to scan
-
-
-def leads(keys: Any, quoted: bool) -> Any:
-    """``,"label":`` from key text: JSON strings already (``quoted``), or numbers."""
-    if quoted:
-        return pl.concat_str([pl.lit(","), keys, pl.lit(":")])
-    return pl.concat_str([pl.lit(',"'), keys, pl.lit('":')])
 
 
 def integer_leads(labels: NDArray[np.integer[Any]]) -> Any:
