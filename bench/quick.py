@@ -174,10 +174,10 @@ def speed_targets(rounds: int) -> list[dict[str, Any]]:
                 (f"frame 100k x 8 {orient} vs pandas.to_json", ours, pandas, 0.45), rounds, 0.2
             )
         )
-        with route("pure"):
+        with route("python"):
             results.append(
                 _measure(
-                    (f"pure path {orient} vs pandas.to_json", ours, pandas, 1.0),
+                    (f"no C compiler, {orient} vs pandas.to_json", ours, pandas, 1.0),
                     max(rounds // 2, 7),
                     0.2,
                 )

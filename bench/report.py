@@ -30,7 +30,7 @@ STREAM_START, STREAM_END = "<!-- streaming:start -->", "<!-- streaming:end -->"
 PACKAGES = ("flask-fastjson", "orjson", "ujson", "numpy", "pandas", "polars", "pyarrow", "flask")
 
 
-NAMED = {"test_frame_records_without_polars": "fastjson.dumpb, pure path (no polars)"}
+NAMED = {"test_frame_records_without_a_compiler": "fastjson.dumpb, no C compiler"}
 
 
 def row_name(bench: dict[str, Any]) -> str:

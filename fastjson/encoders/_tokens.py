@@ -163,13 +163,24 @@ def bounded(tokens: Tokens) -> Bounded:
     return as_joined(tokens).bounded() if isinstance(tokens, list) else tokens.bounded()
 
 
-class Leads(NamedTuple):
+class Leads:
     """``,"k0":``, ``,"k1":``...: what precedes each value in the keyed orients, as one
     text and the bounds of each lead in it; tokens like a column's (:data:`Tokens`).
-    The leads follow each other in the text, with nothing between two."""
+    The leads follow each other in the text, with nothing between two.
 
-    text: bytes
-    bounds: NDArray[np.int64]
+    Every column of a block repeats the same leads: their list (:meth:`as_list`,
+    for rows joined in Python) is made once, and the leads of a slice of rows
+    take a slice of it.
+    """
+
+    __slots__ = ("_listed", "bounds", "text")
+
+    def __init__(
+        self, text: bytes, bounds: NDArray[np.int64], listed: list[bytes] | None = None
+    ) -> None:
+        self.text = text
+        self.bounds = bounds
+        self._listed = listed
 
     def rows(self, a: int, b: int) -> Leads:
         """The leads of rows ``a:b``."""
@@ -177,12 +188,15 @@ class Leads(NamedTuple):
             return Leads(b"", np.zeros(0, np.int64))
         pairs = self.bounds[2 * a : 2 * b]
         start, end = int(pairs[0]), int(pairs[-1])
-        return Leads(self.text[start:end], pairs - start)
+        listed = self.as_list()[a:b] if _stitch is None or joined_in_python() else None
+        return Leads(self.text[start:end], pairs - start, listed)
 
     def as_list(self) -> list[bytes]:
         """A NUL (which no lead holds) put at each lead's end, and the text split there."""
-        text = np.frombuffer(self.text, np.uint8)
-        return np.insert(text, self.bounds[1:-1:2], 0).tobytes().split(b"\0")
+        if self._listed is None:
+            text = np.frombuffer(self.text, np.uint8)
+            self._listed = np.insert(text, self.bounds[1:-1:2], 0).tobytes().split(b"\0")
+        return self._listed
 
     def as_joined(self) -> Joined:
         return as_joined(self.as_list())
@@ -272,7 +286,8 @@ def keyed(row_leads: Leads, values: Tokens) -> bytes:
 
 
 def assemble(n: int, slots: Sequence[Slot]) -> bytes:
-    """Join ``n`` rows, each the concatenation of ``slots`` (a constant, or one token a row).
+    """Join ``n`` rows, each the concatenation of ``slots`` (a constant, or one token a row;
+    neither holds a NUL byte, as no JSON text does).
 
     Compiled, each token is copied once out of its column's text, found by its
     bounds (:meth:`TokenText.bounded`; a :class:`Lookup` by its codes). In
@@ -285,14 +300,42 @@ def assemble(n: int, slots: Sequence[Slot]) -> bytes:
 
 
 def joined_rows(n: int, slots: Sequence[Slot]) -> bytes:
-    """:func:`assemble` in Python (without the compiled module; the tests' reference)."""
+    """:func:`assemble` in Python (without the compiled module; the tests' reference).
+
+    Each column's tokens take the constants before them as a prefix, put in
+    by one ``replace`` of the column's text, so that a row is one item a
+    column in the list joined. The first column's prefix also holds the
+    constants that end the row before it; the first row's item drops them.
+    """
     if not n:  # (a text of no token reads as one empty token)
         return b""
-    stride = len(slots)
-    flat: list[bytes] = [b""] * (n * stride)
-    for j, slot in enumerate(slots):
-        flat[j::stride] = [slot] * n if isinstance(slot, bytes) else as_list(slot)
-    return b"".join(flat)
+    columns: list[list[bytes]] = []
+    prefix = b""
+    for slot in slots:
+        if isinstance(slot, bytes):
+            prefix += slot
+        else:
+            columns.append(_prefixed(prefix, slot))
+            prefix = b""
+    if not columns:
+        return prefix * n
+    if prefix:  # the row's end, before the next row's first item
+        columns[0] = _prefixed(prefix, columns[0])
+        columns[0][0] = columns[0][0][len(prefix) :]
+    flat: list[bytes] = [b""] * (n * len(columns))
+    for j, column in enumerate(columns):
+        flat[j :: len(columns)] = column
+    return b"".join(flat) + prefix
+
+
+def _prefixed(prefix: bytes, tokens: Tokens) -> list[bytes]:
+    """The tokens, each preceded by ``prefix``."""
+    if not prefix:
+        return as_list(tokens)
+    if isinstance(tokens, Lookup):
+        return Lookup([prefix + token for token in tokens.table], tokens.codes).as_list()
+    text, separator = as_joined(tokens)
+    return (prefix + text.replace(separator, b"\0" + prefix)).split(b"\0")
 
 
 def _compiled_slot(tokens: Tokens) -> tuple[Any, ...]:
