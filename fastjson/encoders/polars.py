@@ -23,6 +23,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import numpy as np
 import orjson
 import polars as pl
 
@@ -175,13 +176,15 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
     if dtype == pl.Null:
         return [b"null"] * len(series)
     if dtype in _NUMPY_NUMBERS or dtype == pl.Float16:
-        if series.null_count():  # the values with nulls filled, and the null mask
-            values = series.fill_null(False if dtype == pl.Boolean else 0).to_numpy()
-            return np_enc.masked_tokens(values, series.is_null().to_numpy(), enc)
+        if series.null_count():
+            return np_enc.masked_tokens(*_values_and_nulls(series), enc)
         return np_enc.encoded_tokens(series.to_numpy(), enc)
     if isinstance(dtype, pl.Datetime | pl.Date):  # naive: numpy's, as pandas' are written
         return np_enc.encoded_tokens(series.to_numpy(), enc)
     if isinstance(dtype, pl.Categorical | pl.Enum):
+        categories = _categories(series, enc)
+        if categories is not None:
+            return categories
         series = series.cast(pl.String)
     if series.dtype == pl.String and len(series) > 500:  # from Arrow's buffers
         arrow = series.to_arrow(compat_level=pl.CompatLevel.oldest())  # not string views
@@ -191,6 +194,38 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
     if series.dtype == pl.String or series.dtype.is_integer():  # strings, 128-bit integers
         return np_enc.encoded_tokens(series.to_list(), enc, scalars=True)
     return np_enc.encoded_tokens(series.to_list(), enc)  # nested, binary, object: each
+
+
+def _values_and_nulls(series: pl.Series) -> tuple[Any, Any]:
+    """A numeric or boolean column with nulls as its values (any value where null) and its
+    null mask: from Arrow's buffers, in place, where pyarrow is installed (a tenth of
+    the time of ``fill_null`` and ``is_null``, each a polars query)."""
+    try:
+        array = series.to_arrow()
+    except ImportError:
+        values = series.fill_null(False if series.dtype == pl.Boolean else 0).to_numpy()
+        return values, series.is_null().to_numpy()
+    validity, data = array.buffers()
+    n, start = len(array), array.offset
+    present = np.unpackbits(np.frombuffer(validity, np.uint8), bitorder="little")
+    if series.dtype == pl.Boolean:
+        bits = np.unpackbits(np.frombuffer(data, np.uint8), bitorder="little")
+        values = bits[start : start + n].astype(bool)
+    else:
+        values = np.frombuffer(data, array.type.to_pandas_dtype())[start : start + n]
+    return values, present[start : start + n] == 0
+
+
+def _categories(series: pl.Series, enc: Encoder) -> tok.Lookup | None:
+    """Each category encoded once and picked by code, from Arrow's dictionary (polars
+    exports only the categories the column holds); ``None`` without pyarrow."""
+    try:
+        array = series.to_arrow()
+    except ImportError:
+        return None
+    table = tok.as_list(encoded_tokens(pl.Series(array.dictionary), enc))
+    codes = array.indices.fill_null(len(table)).to_numpy(zero_copy_only=False)
+    return tok.Lookup([*table, b"null"], codes.astype(np.int64, copy=False))
 
 
 def _canonical(series: pl.Series, enc: Encoder) -> pl.Series:
