@@ -34,9 +34,10 @@ def kernel(request: pytest.FixtureRequest) -> Iterator[str]:
         yield str(request.param)
 
 
-@pytest.fixture(params=["polars", "pure"])
+@pytest.fixture(params=["auto", "pure"])
 def route(request: pytest.FixtureRequest, kernel: str) -> Iterator[str]:
-    """The table route, within the kernel's (``"python"`` stays the pure route)."""
+    """How columns are read (through Arrow or by numpy alone), within the kernel's
+    (rows joined in Python read them through Arrow)."""
     with table_route("python" if kernel == "python" else request.param):
         yield str(request.param)
 

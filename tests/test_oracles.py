@@ -290,7 +290,7 @@ def pandas_oracle(df: pd.DataFrame, orient: str, sort_keys: bool) -> str:
     return json.dumps(normalise(value), sort_keys=sort_keys, **COMPACT)
 
 
-@pytest.mark.parametrize("pure", [False, True], ids=["polars", "pure"])
+@pytest.mark.parametrize("pure", [False, True], ids=["auto", "pure"])
 @settings(max_examples=60)
 @given(df=frames())
 def test_frames_equal_to_dict(df: pd.DataFrame, pure: bool):

@@ -1,17 +1,16 @@
-"""Every orient by blocks, through polars or the pure path: the same bytes, and bounded memory.
+"""Every orient by blocks, on every route: the same bytes, and bounded memory.
 
 Frames and Series are written a block of rows at a time into one buffer
-(:func:`fastjson.encoders._columns.write_frame`), by polars' orient writers
-(:class:`fastjson.encoders.polars.FastTable`, pandas frames converted block by
-block) or from per-cell tokens (the pure path). These tests hold the routes
-to one output: byte for byte between the routes and between block sizes,
+(:func:`fastjson.encoders._columns.write_frame`), from each column's tokens.
+These tests hold the routes (:func:`fastjson.encoders.route`: columns read
+from Arrow or by numpy alone, rows stitched compiled or joined in Python) to
+one output: byte for byte between the routes and between block sizes,
 parsed-equal to ``df.to_dict(orient)``, and the peak memory of a big frame
 within 1.5 times its output. No timings are asserted (see bench/).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import importlib.util
 import math
@@ -31,7 +30,6 @@ import fastjson
 from fastjson import dumpb
 from fastjson.encoders import _columns as cols
 from fastjson.encoders import _datetimes as dates
-from fastjson.encoders import _polars_rows as pl_rows
 from fastjson.encoders import _tokens as tok
 from fastjson.encoders import numpy as np_enc
 from fastjson.encoders import route
@@ -52,15 +50,9 @@ def make_frame(n: int) -> pd.DataFrame:
     return frame
 
 
-def pure_path(stack: contextlib.ExitStack) -> None:
-    """The pure path for every orient, for the rest of ``stack``."""
-    stack.enter_context(route("pure"))
-
-
 def tiny_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Blocks of a few rows on both routes: many blocks, many Arrow buffers."""
-    monkeypatch.setattr(cols, "PURE", cols.Blocks(64, 64, 1, 64, 64))
-    monkeypatch.setattr(cols, "POLARS", cols.Blocks(256, 0, 1, 512, 512))
+    """Blocks of a few rows: many blocks, many Arrow buffers."""
+    monkeypatch.setattr(cols, "BLOCK_BYTES", 64)
 
 
 def outcome(obj: Any, **options: Any) -> tuple[str, Any]:
@@ -72,16 +64,17 @@ def outcome(obj: Any, **options: Any) -> tuple[str, Any]:
 
 
 def routes(obj: Any, monkeypatch: pytest.MonkeyPatch, **options: Any) -> tuple[str, Any]:
-    """The outcome on polars' route, checked equal on the pure route and with tiny blocks."""
-    fast = outcome(obj, **options)
-    with monkeypatch.context() as m, contextlib.ExitStack() as stack:
+    """The outcome on the default route, checked equal with tiny blocks on every route."""
+    default = outcome(obj, **options)
+    with monkeypatch.context() as m:
         tiny_blocks(m)
-        assert outcome(obj, **options) == fast, "polars, tiny blocks"
-        pure_path(stack)
-        assert outcome(obj, **options) == fast, "pure, tiny blocks"
+        assert outcome(obj, **options) == default, "tiny blocks"
+        for name in ("pure", "python"):
+            with route(name):  # type: ignore[arg-type]
+                assert outcome(obj, **options) == default, f"{name}, tiny blocks"
     with route("pure"):
-        assert outcome(obj, **options) == fast, "pure"
-    return fast
+        assert outcome(obj, **options) == default, "pure"
+    return default
 
 
 # -- the frames of the test suite ------------------------------------------------
@@ -122,7 +115,7 @@ def test_every_dtype_same_bytes_on_every_route(
 ):
     df = frame()
     routes(df, monkeypatch, orient=orient, **options)
-    for name in COLUMNS:  # each column alone: polars' route takes most of them
+    for name in COLUMNS:  # each column alone
         routes(df[[name]], monkeypatch, orient=orient, **options)
         routes(df[name], monkeypatch, orient=orient, **options)
 
@@ -234,28 +227,13 @@ def test_big_frames_by_many_blocks(orient: str, monkeypatch: pytest.MonkeyPatch)
     df.index = [f"r{6000 - i}" for i in range(6000)]
     for options in ({}, {"sort_keys": True}):
         whole = dumpb(df, orient=orient, **options)
-        with monkeypatch.context() as m, contextlib.ExitStack() as stack:
-            m.setattr(cols, "POLARS", cols.Blocks(4096, 0, 1, 65536, 65536))
-            m.setattr(cols, "PURE", cols.Blocks(8192, 8192, 1, 8192, 8192))
+        with monkeypatch.context() as m:
+            m.setattr(cols, "BLOCK_BYTES", 8192)
             assert dumpb(df, orient=orient, **options) == whole
-            pure_path(stack)
-            assert dumpb(df, orient=orient, **options) == whole
+            with route("python"):
+                assert dumpb(df, orient=orient, **options) == whole
     pf = pl.from_pandas(df.reset_index(drop=True))
     assert dumpb(pf, orient=orient) == dumpb(df.reset_index(drop=True), orient=orient)
-
-
-def test_arrow_views_are_the_strings_end_to_end():
-    """Strings over 12 bytes lie in data buffers, shorter ones inside their views."""
-    rng = np.random.default_rng(5)
-    values = ["x" * int(k) + "é" * int(k % 3) for k in rng.integers(0, 30, 5000)]
-    values[::7] = [""] * len(values[::7])
-    series = pl.Series(values, dtype=pl.String)
-    for part in (series, series[13:], series[100:101], series[:0]):
-        text = "".join(part.to_list()).encode()
-        assert b"".join(bytes(p) for p in pl_rows._pieces(part)) == text
-    alternating = pl.Series(["a" * 20, "b"] * 2000)  # many short runs: one copy instead
-    expected = ("a" * 20 + "b") * 2000
-    assert b"".join(bytes(p) for p in pl_rows._pieces(alternating)) == expected.encode()
 
 
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
@@ -324,7 +302,7 @@ def peak_extra(orient: str, rows: int, pure: bool) -> tuple[int, int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
-@pytest.mark.parametrize("route", ["polars", "pure"])
+@pytest.mark.parametrize("route", ["auto", "pure"])
 @pytest.mark.parametrize("orient", ORIENTS)
 def test_peak_memory_within_one_and_a_half_times_the_output(orient: str, route: str):
     """Peak RSS while encoding a 400k-row frame like the benchmark's, over the RSS before,

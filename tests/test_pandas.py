@@ -1,4 +1,4 @@
-"""pandas: every dtype and orient, on the polars path and the pure path alike."""
+"""pandas: every dtype and orient, on every route alike."""
 
 from __future__ import annotations
 

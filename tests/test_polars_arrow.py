@@ -24,7 +24,7 @@ from strictjson import strict_loads
 
 import fastjson
 from fastjson import dumpb
-from fastjson.encoders import polars as pl_enc
+from fastjson.encoders import route
 from fastjson.streaming import iter_encode
 
 ORIENTS = ("records", "values", "split", "columns", "index")
@@ -360,53 +360,49 @@ def test_other_backends_read_the_fragment():
         assert dumpb({"f": FRAME}, backend=backend) == dumpb({"f": FRAME})
 
 
-# -- the fast route ------------------------------------------------------------
+# -- the routes: columns read through Arrow, and by numpy alone -------------------
 
 
-def test_polars_writer_takes_common_frames():
-    """The benchmark frame's dtypes take polars' route (the speed of the issue)."""
-    enc = fastjson.Encoder()
-    pf = pl.DataFrame(
-        {
-            "i": [1, None],
-            "f": [0.5, float("nan")],
-            "s": ["a", None],
-            "t": [dt.datetime(2024, 1, 1), None],
-            "c": pl.Series(["x", "y"], dtype=pl.Categorical),
-        }
-    )
-    assert pl_enc.fast_applies(pf.dtypes, enc)
-    assert not pl_enc.fast_applies(pf.dtypes, enc.replace(nan="string"))
-    assert not pl_enc.fast_applies(pf.dtypes, enc.replace(datetime_format="http"))
+COMMON = NESTED.with_columns(
+    f=pl.Series([0.1, 1e30, None]),
+    g=pl.Series([float("nan"), float("inf"), -0.0]),
+    t=pl.Series([dt.datetime(2024, 1, 1, 0, 0, 0, 5), None, dt.datetime(1969, 12, 31)]),
+    c=pl.Series(["x", None, "é"], dtype=pl.Categorical),
+    e=pl.Series(["b", "a", None], dtype=pl.Enum(["a", "b"])),
+    d=pl.Series([dt.timedelta(seconds=1.5), None, dt.timedelta(days=-1)]),
+    s=pl.Series(['q"', "\n", None]),
+    plain=pl.Series(["a", "b\u00e9", None]),
+    day=pl.Series([dt.date(1, 1, 1), None, dt.date(9999, 12, 31)]),
+    n=pl.Series([None, 2, 3], dtype=pl.Int16),
+    flag=pl.Series([True, None, False]),
+)
+"""Every dtype that is read through Arrow or written by polars' expressions on the default
+route, beside the nested columns."""
 
 
 @pytest.mark.parametrize("orient", ORIENTS)
-def test_both_routes_give_the_same_bytes(orient: str, monkeypatch: pytest.MonkeyPatch):
-    """polars' route and the token route, for every orient, on the common dtypes."""
-    pf = NESTED.drop("list").with_columns(
-        f=pl.Series([0.1, 1e30, None]),
-        g=pl.Series([float("nan"), float("inf"), -0.0]),
-        t=pl.Series([dt.datetime(2024, 1, 1, 0, 0, 0, 5), None, dt.datetime(1969, 12, 31)]),
-        c=pl.Series(["x", None, "é"], dtype=pl.Categorical),
-        e=pl.Series(["b", "a", None], dtype=pl.Enum(["a", "b"])),
-        d=pl.Series([dt.timedelta(seconds=1.5), None, dt.timedelta(days=-1)]),
-        s=pl.Series(['q"', "\n", None]),
-    )
-    fast = dumpb(pf, orient=orient)
-    monkeypatch.setattr(pl_enc, "fast_applies", lambda dtypes, enc: False)
-    assert dumpb(pf, orient=orient) == fast
-    series = pf["s"]
+@pytest.mark.parametrize(
+    "options", [{}, {"nan": "string"}, {"sort_keys": True}, {"datetime_format": "http"}]
+)
+def test_columns_read_through_arrow_and_by_numpy_alike(orient: str, options: dict[str, Any]):
+    """Arrow's buffers and polars' expressions (the default route) against ``to_list`` and
+    ``to_numpy`` (the pure route), for every orient, many rows and few, and with the
+    rows joined in Python."""
+    many = pl.concat([COMMON] * 400)  # strings beyond 500 rows: from Arrow's buffers
+    for pf in (COMMON, many, many.slice(7, 901)):
+        arrow = dumpb(pf, orient=orient, **options)
+        for name in ("pure", "python"):
+            with route(name):  # type: ignore[arg-type]
+                assert dumpb(pf, orient=orient, **options) == arrow, name
+    series = COMMON["s"]
     assert dumpb(series, orient=orient) == dumpb(series.to_pandas(), orient=orient)
 
 
 @pytest.mark.parametrize("rows", [3, 2500])
 @pytest.mark.parametrize("options", [{}, {"nan": "string"}, {"big_int": "string"}])
-def test_numeric_frames_keyed_on_both_routes(
-    rows: int, options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-):
-    """A frame of numbers and booleans with no null in ``columns`` takes the token route
-    (numpy's whole-column text, stitched with the labels):
-    the bytes polars' route writes, and a pandas twin's."""
+def test_numeric_frames_keyed_as_their_pandas_twins(rows: int, options: dict[str, Any]):
+    """A frame of numbers and booleans in ``columns`` (numpy's whole-column text, stitched
+    with the labels): the bytes of its pandas twin."""
     rng = np.random.default_rng(3)
     floats = rng.normal(size=rows)
     floats[:2] = [float("nan"), -0.0]
@@ -419,24 +415,37 @@ def test_numeric_frames_keyed_on_both_routes(
             "b": rng.random(rows) < 0.5,
         }
     )
-    assert pl_enc._keyed_whole(pf)
     keyed = dumpb(pf, orient="columns", **options)
     assert keyed == dumpb(pf.to_pandas(), orient="columns", **options)
-    monkeypatch.setattr(pl_enc, "_keyed_whole", lambda df: False)
-    assert dumpb(pf, orient="columns", **options) == keyed
 
 
-def test_rows_without_pyarrow(monkeypatch: pytest.MonkeyPatch):
-    """Without pyarrow, polars' row strings are taken through one Python string: the same JSON."""
-    pf = NESTED.drop("list").with_columns(f=pl.Series([0.1, 1e30, None]))
-    expected = {orient: dumpb(pf, orient=orient) for orient in ORIENTS}
+def test_without_pyarrow_the_bytes_are_the_same():
+    """Where pyarrow is not installed, every column is read by numpy and ``to_list``."""
+    script = """
+        import sys
+        sys.modules["pyarrow"] = None  # as if not installed
+        import datetime as dt, hashlib, polars as pl, fastjson
+        n = 1200
+        pf = pl.DataFrame({
+            "s": [f"s{k}\u00e9" if k % 7 else None for k in range(n)],
+            "c": pl.Series(["x", "y", None] * (n // 3), dtype=pl.Categorical),
+            "i": [k if k % 5 else None for k in range(n)],
+            "l": [[k, None] for k in range(n)],
+            "d": [dt.date(2024, 1, 1) + dt.timedelta(days=k) for k in range(n)],
+        })
+        digest = hashlib.sha256()
+        for orient in ("records", "split", "values", "columns", "index"):
+            digest.update(fastjson.dumpb(pf, orient=orient))
+        print(digest.hexdigest())
+    """
+    import textwrap
 
-    def no_arrow(*args: Any, **kwargs: Any) -> Any:
-        raise ImportError("pyarrow")
-
-    monkeypatch.setattr(pl.Series, "to_arrow", no_arrow)
-    for orient in ORIENTS:
-        assert dumpb(pf, orient=orient) == expected[orient]
+    code = textwrap.dedent(script)
+    without = subprocess.check_output([sys.executable, "-c", code], text=True).strip()
+    with_arrow = subprocess.check_output(
+        [sys.executable, "-c", code.replace('sys.modules["pyarrow"] = None', "")], text=True
+    ).strip()
+    assert without == with_arrow
 
 
 def test_polars_needs_no_pandas():

@@ -3,10 +3,8 @@
 Frames and Series of every library are written by :func:`write_frame` and
 :func:`write_series` into one :class:`Output`, which hands a big output over
 without a copy: the peak is the output plus one block's work. A
-:class:`Table` renders the blocks: :class:`TokenTable` from per-cell tokens
-(:mod:`._tokens`, the pure route), or polars' rows
-(:class:`fastjson.encoders._polars_rows.FastTable`); :class:`Blocks` sizes them
-(blocks also keep ``bytes.join`` fast: it allocates a buffer record per piece).
+:class:`Table` renders the blocks, of about :data:`BLOCK_BYTES` each:
+:class:`TokenTable` from each column's tokens (:mod:`._tokens`).
 Labels are checked and ordered here once (:func:`check_unique`,
 :func:`key_order`), and an error is placed in the table's layout once
 (:meth:`TokenTable.placed`).
@@ -17,13 +15,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from .._errors import DuplicateKeyError, EncodeError, member, rebased
 from . import _tokens
 from ._tokens import (
     Buffer,
-    Leads,
+    Packed,
     Pieces,
     Slot,
     Tokens,
@@ -103,47 +101,13 @@ class Table(Protocol):
         ...
 
 
-class Blocks(NamedTuple):
-    """How many output bytes a block of rows should render to.
-
-    An output of up to ``small`` bytes is written in blocks of ``small`` (one:
-    speed matters, and the peak is small anyway), a bigger one in blocks of a
-    ``share`` of it, between ``least`` and ``most`` bytes, so that a block's
-    work stays a fixed fraction of the output. The size of the output is
-    guessed from the dtypes (on the high side); when the guess is above
-    ``small``, a first block of ``first`` bytes measures the rows. With
-    ``least == most`` the blocks are that size whatever the output.
-    """
-
-    first: int
-    small: int
-    share: int
-    least: int
-    most: int
-
-    def size(self, total: int) -> int:
-        if total <= self.small:
-            return self.small
-        return min(self.most, max(self.least, total // self.share))
-
-
-_PURE_BYTES = 1 << 21 if _tokens.STITCHED else 1 << 19
-PURE = Blocks(_PURE_BYTES, _PURE_BYTES, share=1, least=_PURE_BYTES, most=_PURE_BYTES)
-"""Blocks of the pure route, measured on the benchmark frame: 2 MiB where rows are
-stitched compiled (a block's tokens and bounds take two to three times its output;
-smaller blocks pay their fixed costs more often, bigger ones gain little), 512 KiB
-where they are joined in Python (per-cell tokens take about ten times their
-output, and ``bytes.join`` is fastest over a few ten thousand pieces)."""
-
-POLARS = Blocks(first=1 << 18, small=32 << 20, share=32, least=1 << 20, most=32 << 20)
-"""Blocks of polars' route. A block's work (the block converted, per-cell
-strings held as 16-byte views, row strings) retains 6 to 9 times the block in
-polars' and pyarrow's allocators: blocks of 1/32 of the output keep it under a
-third of the output. An output of up to 32 MiB (the benchmark's 100k rows: 10
-to 18 MB) is written in one block, or two when the guess of its size is not
-sure: speed first there (each block costs a fixed half millisecond or so,
-and polars spreads a big block's columns over the cores), at a peak of a few
-times a small output."""
+BLOCK_BYTES = 1 << 21 if _tokens.STITCHED else 1 << 19
+"""The output a block of rows renders to, measured on the benchmark frame: 2 MiB where
+rows are stitched compiled (a block's tokens and bounds take two to three times its
+output; smaller blocks pay their fixed costs more often, bigger ones gain little),
+512 KiB where they are joined in Python (per-cell tokens take about ten times their
+output, and ``bytes.join`` is fastest over a few ten thousand pieces). Read at each
+call: tests set it small."""
 
 
 def write_frame(
@@ -154,7 +118,6 @@ def write_frame(
     columns_json: Callable[[], bytes],
     sort_keys: bool,
     row_bytes: int,
-    blocks: Blocks,
 ) -> bytes:
     """A frame of ``n`` rows in ``orient``, its layout written once for every encoder.
 
@@ -163,96 +126,44 @@ def write_frame(
     the size of a row, for the first block and the room reserved.
     """
     out = Output(n * row_bytes)
-    sizing = _Sizing(blocks, n)
     if orient in ("records", "values", "index"):
         brackets = (b"{", b"}") if orient == "index" else (b"[", b"]")
-        _container(out, *brackets, n, table.rows, row_bytes, sizing)
+        _container(out, *brackets, n, table.rows, row_bytes)
     elif orient == "columns":
-        width = len(column_keys)
-        per_cell = max(1, row_bytes // max(1, width))
-        if not sizing.guessed(row_bytes) and n and width:  # a sample of every column
-            rows = min(n, sizing.first_rows(row_bytes))
-            size = sum(len(p) for k in range(width) for p in table.cells(k, 0, rows))
-            sizing.measured(size // width, rows, scale=width)
+        per_cell = max(1, row_bytes // max(1, len(column_keys)))
         out.write(b"{")
         for k, key in enumerate(column_keys):
             out.write(b"," + key + b":" if k else key + b":")
-            _container(out, b"{", b"}", n, partial(table.cells, k), per_cell, sizing)
+            _container(out, b"{", b"}", n, partial(table.cells, k), per_cell)
         out.write(b"}")
     else:  # split
-        labels = _Sizing(blocks, n, measures=False)
         members: dict[str, Callable[[], object]] = {
             "columns": lambda: out.write(columns_json()),
-            "index": lambda: _container(out, b"[", b"]", n, table.labels, 8, labels),
-            "data": lambda: _container(out, b"[", b"]", n, table.rows, row_bytes, sizing),
+            "index": lambda: _container(out, b"[", b"]", n, table.labels, 8),
+            "data": lambda: _container(out, b"[", b"]", n, table.rows, row_bytes),
         }
         _members(out, members, sort_keys)
     return out.value()
 
 
-def write_series(
-    table: Table, orient: str, n: int, name_json: bytes, sort_keys: bool, blocks: Blocks
-) -> bytes:
+def write_series(table: Table, orient: str, n: int, name_json: bytes, sort_keys: bool) -> bytes:
     """A Series (column 0 of ``table``) in ``orient``: a list of its values
     (``records``, ``values``), an object keyed by label (``index``, ``columns``),
     or split's ``name``, ``index`` and ``data``."""
     out = Output(n * 24)
     values = partial(table.items, 0)
-    sizing = _Sizing(blocks, n)
     if orient in ("records", "values"):
-        _container(out, b"[", b"]", n, values, 16, sizing)
+        _container(out, b"[", b"]", n, values, 16)
     elif orient in ("index", "columns"):
-        _container(out, b"{", b"}", n, partial(table.cells, 0), 24, sizing)
+        _container(out, b"{", b"}", n, partial(table.cells, 0), 24)
     else:
-        labels = _Sizing(blocks, n, measures=False)
         members: dict[str, Callable[[], object]] = {
             "name": lambda: out.write(name_json),
-            "index": lambda: _container(out, b"[", b"]", n, table.labels, 8, labels),
-            "data": lambda: _container(out, b"[", b"]", n, values, 16, sizing),
+            "index": lambda: _container(out, b"[", b"]", n, table.labels, 8),
+            "data": lambda: _container(out, b"[", b"]", n, values, 16),
         }
         _members(out, members, sort_keys)
     return out.value()
-
-
-class _Sizing:
-    """The block size of one output: measured on its first block (``n`` rows in all),
-    then kept for every container of the output."""
-
-    def __init__(self, blocks: Blocks, n: int, measures: bool = True) -> None:
-        self.blocks = blocks
-        self.n = n
-        self.target: int | None = None
-        if blocks.least == blocks.most:  # fixed blocks: nothing to measure
-            self.target = blocks.least
-        elif not measures:
-            self.target = blocks.small
-        self.row = 0  # measured bytes a row of a container
-
-    def guessed(self, row_bytes: int) -> bool:
-        """Take the target from the guess of a row's size (an upper bound) when it puts
-        the whole output within ``small``: no sample block then."""
-        if self.target is None and self.n * row_bytes <= self.blocks.small:
-            self.target, self.row = self.blocks.small, max(1, row_bytes)
-        return self.target is not None
-
-    def first_rows(self, row_bytes: int) -> int:
-        """Rows of a container's first block: a sample of ``first`` bytes by the guess,
-        then blocks of the target by what was measured (or guessed)."""
-        if not self.guessed(row_bytes) or not self.row:
-            return max(1, self.blocks.first // max(1, row_bytes))
-        return max(1, self.target // self.row) if self.target else 1
-
-    def measured(self, size: int, rows: int, scale: int = 1) -> int:
-        """The target, from ``size`` bytes for ``rows`` rows of a container (one of
-        ``scale`` alike: the columns of ``columns``)."""
-        if self.target is None:
-            self.row = max(1, size // max(1, rows))
-            total = self.row * self.n * scale
-            target = self.blocks.size(total)
-            if scale > 1 and total > self.blocks.small:
-                target = max(self.blocks.least, target // 2)  # see POLARS
-            self.target = target
-        return self.target
 
 
 RESERVED = 48 << 20
@@ -325,17 +236,12 @@ def _container(
     n: int,
     render: Callable[[int, int], Pieces],
     row_bytes: int,
-    sizing: _Sizing,
 ) -> None:
-    """``opener``, rows ``0..n`` rendered a block at a time, ``closer``.
-
-    The first block is sized by ``row_bytes`` (a guess); the first block of
-    the output measures its rows, whence the size of the next blocks
-    (:class:`Blocks`); each block is sized from the bytes the previous one took.
-    """
+    """``opener``, rows ``0..n`` rendered a block at a time, ``closer``: the first block
+    sized by ``row_bytes`` (a guess), each next one by the bytes the previous one took."""
     out.write(opener)
-    rows = sizing.first_rows(row_bytes)
-    target = sizing.target or sizing.blocks.first
+    target = BLOCK_BYTES
+    rows = max(1, target // max(1, row_bytes))
     i = 0
     while i < n:
         j = min(n, i + rows)
@@ -346,8 +252,6 @@ def _container(
                 size = 1
             size += len(piece)
             out.write(piece)
-        if not i:
-            target = sizing.measured(size, j - i)
         rows = max(1, min(rows * 64, (j - i) * target // max(1, size)))
         i = j
     out.write(closer)
@@ -360,7 +264,7 @@ class TokenTable:
     row labels; the layout of every orient, and where an error sits in it, are
     here. In ``columns`` every column repeats the row labels as keys
     (:func:`keyed`): for frames of :data:`KEYS_KEPT` columns or more the
-    :class:`Leads` are made once for the whole frame, else again per block.
+    leads (:class:`Packed`) are made once for the whole frame, else again per block.
     """
 
     KEYS_KEPT = 6
@@ -371,7 +275,7 @@ class TokenTable:
         self.column_keys = keys_of(names)
         self.height = height
         self.series = series
-        self._kept: tuple[int, int, Leads] | None = None
+        self._kept: tuple[int, int, Packed] | None = None
 
     # what subclasses give
     def read(self, k: int, i: int, j: int) -> Tokens:
@@ -390,7 +294,7 @@ class TokenTable:
         """Row labels of rows ``i:j`` as key tokens, and whether they are quoted already."""
         raise NotImplementedError
 
-    def row_leads(self, i: int, j: int) -> Leads:
+    def row_leads(self, i: int, j: int) -> Packed:
         """The :func:`leads` of rows ``i:j``; subclasses make them faster when they can."""
         return leads(*self.row_keys(i, j))  # each slice as it is quoted
 
@@ -458,7 +362,7 @@ class TokenTable:
     def items(self, k: int, i: int, j: int) -> Pieces:
         return [assemble(j - i, [b",", self.column_encoded(k, i, j)])]
 
-    def _leads(self, i: int, j: int) -> Leads:
+    def _leads(self, i: int, j: int) -> Packed:
         """The :func:`leads` of rows ``i:j``, kept as :class:`TokenTable` says."""
         kept = self._kept
         if kept is not None and kept[0] <= i and j <= kept[1]:

@@ -1,18 +1,19 @@
-"""Which route writes a table's rows: decided in one function, switchable for tests.
+"""How a table's columns are read and its rows joined: one switch, for tests and benchmarks.
 
-Every table is written by one of these routes, and each gives the same bytes:
+Every table (pandas, polars or Arrow) is written by one route: each column's
+tokens (:mod:`._tokens`), stitched into rows. Two of its parts have a second
+form, and :func:`route` selects it, so that each is held to the other:
 
-- **pure**: numpy and orjson make each column's tokens and the rows are
-  stitched from them, compiled (``fastjson/_cstitch.c``) where a C compiler
-  was found at install. It writes every pandas frame and Series, and every
-  table that polars would not write exactly as it does;
-- **python**: the pure route with the rows joined in Python, as an install
-  without a C compiler runs it: the differential oracle of the compiled code;
-- **polars**: polars builds each block's rows in Rust, for polars frames and
-  Arrow tables, wherever it writes exactly what the pure route writes.
+- **auto**: the default. Columns are read the fastest exact way: strings,
+  categories and null masks from Arrow's buffers, nested polars columns and
+  dates written by polars' expressions; rows are stitched by the compiled
+  ``fastjson/_cstitch.c`` where a C compiler was found at install;
+- **pure**: columns read by numpy and orjson alone (``to_numpy``,
+  ``to_list``), as without pyarrow: the differential oracle of the readers;
+- **python**: rows joined in Python, as an install without a C compiler
+  joins them: the differential oracle of the compiled stitch.
 
-:func:`use_polars` is the decision; :func:`route` forces one route inside a
-``with`` block (tests and benchmarks), per thread and per task:
+:func:`route` holds inside a ``with`` block, per thread and per task:
 
 >>> from fastjson.encoders import route
 >>> with route("pure"):
@@ -26,19 +27,18 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Literal, TypeAlias
 
-__all__ = ("Route", "joined_in_python", "route", "use_polars")
+__all__ = ("Route", "joined_in_python", "reads_arrow", "route")
 
-Route: TypeAlias = Literal["auto", "polars", "pure", "python"]
+Route: TypeAlias = Literal["auto", "pure", "python"]
 
 _FORCED: ContextVar[Route] = ContextVar("fastjson_table_route", default="auto")
 
 
 @contextmanager
 def route(name: Route) -> Iterator[None]:
-    """Write every table inside the block by one route (``"polars"``: wherever it writes
-    what the pure route writes; ``"auto"``: the choice of :func:`use_polars`)."""
-    if name not in ("auto", "polars", "pure", "python"):
-        raise ValueError(f"route must be 'auto', 'polars', 'pure' or 'python'; got {name!r}")
+    """Write every table inside the block by one route (see the module docstring)."""
+    if name not in ("auto", "pure", "python"):
+        raise ValueError(f"route must be 'auto', 'pure' or 'python'; got {name!r}")
     token = _FORCED.set(name)
     try:
         yield
@@ -46,14 +46,9 @@ def route(name: Route) -> Iterator[None]:
         _FORCED.reset(token)
 
 
-def use_polars(exact: bool, pure_faster: bool = False) -> bool:
-    """Whether polars writes a table's rows: only where it writes them ``exact``-ly as the
-    pure route, and, unless forced, not where the pure route is measured faster
-    (``pure_faster``, see ``bench/README.md``)."""
-    forced = _FORCED.get()
-    if forced in ("pure", "python") or not exact:
-        return False
-    return forced == "polars" or not pure_faster
+def reads_arrow() -> bool:
+    """Whether columns may be read from Arrow's buffers and by polars' expressions."""
+    return _FORCED.get() != "pure"
 
 
 def joined_in_python() -> bool:

@@ -14,7 +14,7 @@ compiled where a C compiler was found at install (``fastjson/_cstitch.c``:
 each token copied once out of its column's text, no object per cell), else
 in Python (each slot a list, placed into one flat list, joined once). Where
 every value follows its row's key (the keyed orients), :func:`keyed` pairs
-the column with the rows' :class:`Leads` (``,"label":``) the same way.
+the column with the rows' leads (``,"label":``, :class:`Packed`) the same way.
 """
 
 from __future__ import annotations
@@ -163,10 +163,10 @@ def bounded(tokens: Tokens) -> Bounded:
     return as_joined(tokens).bounded() if isinstance(tokens, list) else tokens.bounded()
 
 
-class Leads:
-    """``,"k0":``, ``,"k1":``...: what precedes each value in the keyed orients, as one
-    text and the bounds of each lead in it; tokens like a column's (:data:`Tokens`).
-    The leads follow each other in the text, with nothing between two.
+class Packed:
+    """Tokens one after the other in one text, with nothing between two, and the bounds of
+    each: the leads of the keyed orients (``,"k0":``, ``,"k1":``..., :func:`leads`), or
+    a column polars wrote into one Arrow buffer.
 
     Every column of a block repeats the same leads: their list (:meth:`as_list`,
     for rows joined in Python) is made once, and the leads of a slice of rows
@@ -182,17 +182,17 @@ class Leads:
         self.bounds = bounds
         self._listed = listed
 
-    def rows(self, a: int, b: int) -> Leads:
-        """The leads of rows ``a:b``."""
+    def rows(self, a: int, b: int) -> Packed:
+        """The tokens of rows ``a:b``."""
         if a == b:
-            return Leads(b"", np.zeros(0, np.int64))
+            return Packed(b"", np.zeros(0, np.int64))
         pairs = self.bounds[2 * a : 2 * b]
         start, end = int(pairs[0]), int(pairs[-1])
         listed = self.as_list()[a:b] if _stitch is None or joined_in_python() else None
-        return Leads(self.text[start:end], pairs - start, listed)
+        return Packed(self.text[start:end], pairs - start, listed)
 
     def as_list(self) -> list[bytes]:
-        """A NUL (which no lead holds) put at each lead's end, and the text split there."""
+        """A NUL (which no token holds) put at each token's end, and the text split there."""
         if self._listed is None:
             text = np.frombuffer(self.text, np.uint8)
             self._listed = np.insert(text, self.bounds[1:-1:2], 0).tobytes().split(b"\0")
@@ -205,26 +205,26 @@ class Leads:
         return self.text, self.bounds
 
 
-def leads(keys: Tokens, quoted: bool) -> Leads:
-    """The :class:`Leads` of key tokens (numbers go inside quotes unless ``quoted``).
+def leads(keys: Tokens, quoted: bool) -> Packed:
+    """The leads of key tokens (numbers go inside quotes unless ``quoted``).
 
     The text is the keys' own, their separators replaced by the end of one
     lead and the start of the next; the bounds follow from the keys'.
     """
     text, separator = as_joined(keys)
     if not text:  # no key (a key token is never empty)
-        return Leads(b"", np.zeros(0, np.int64))
+        return Packed(b"", np.zeros(0, np.int64))
     before, after = (b",", b":") if quoted else (b',"', b'":')
     result = bounds(text, separator)
     growth = len(before) + len(after) - len(separator)  # per lead, in the text
     shift = np.arange(0, growth * (len(result) // 2), growth) if growth else 0
     result[0::2] += shift
     result[1::2] += shift + len(before) + len(after)
-    return Leads(before + text.replace(separator, after + before) + after, result)
+    return Packed(before + text.replace(separator, after + before) + after, result)
 
 
-def counting_leads(start: int, stop: int) -> Leads:
-    """The :class:`Leads` of the labels ``start`` to ``stop - 1`` (``start >= 0``): a
+def counting_leads(start: int, stop: int) -> Packed:
+    """The leads of the labels ``start`` to ``stop - 1`` (``start >= 0``): a
     default ``RangeIndex``, a polars frame's row positions, a stream's.
 
     From :data:`COUNTED_FROM` labels, built as byte matrices, one per number
@@ -260,7 +260,7 @@ def counting_leads(start: int, stop: int) -> Leads:
         pairs.append(np.repeat(edges, 2)[1:-1])
         size += count * width
         low = high
-    return Leads(b"".join(texts), np.concatenate(pairs))
+    return Packed(b"".join(texts), np.concatenate(pairs))
 
 
 _DIGITS = np.frombuffer(b"0123456789", np.uint8)
@@ -271,7 +271,7 @@ labels' text and finding its separators from 3,000 (large labels) to 6,000 (from
 labels, and up to twice as fast at 65,536; slower below (measured)."""
 
 
-def keyed(row_leads: Leads, values: Tokens) -> bytes:
+def keyed(row_leads: Packed, values: Tokens) -> bytes:
     """``,"k0":v0,"k1":v1...``: each value preceded by its row's lead (:func:`leads`);
     in Python, by one ``bytes %`` over the values' text, its separators become ``%s``
     (an object a row, not two as :func:`assemble` would make)."""
@@ -382,11 +382,11 @@ def array_rows(columns: Sequence[Tokens], n: int) -> bytes:
     return assemble(n, slots)
 
 
-def concatenated(parts: list[Leads]) -> Leads:
+def concatenated(parts: list[Packed]) -> Packed:
     """Leads of consecutive rows as one."""
     starts = np.cumsum([0] + [len(part.text) for part in parts[:-1]])
     pairs = [part.bounds + start for part, start in zip(parts, starts, strict=True)]
-    return Leads(b"".join(part.text for part in parts), np.concatenate(pairs))
+    return Packed(b"".join(part.text for part in parts), np.concatenate(pairs))
 
 
 def bounds(text: bytes, separator: bytes) -> NDArray[np.int64]:

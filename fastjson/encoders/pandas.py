@@ -53,7 +53,6 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
         lambda: labels_json(df.columns, enc),
         enc.option("sort_keys"),
         row_bytes(df),
-        cols.PURE,
     )
     return Raw(body, trusted=True)
 
@@ -119,7 +118,7 @@ class _Table(cols.TokenTable):
     def row_keys(self, i: int, j: int) -> tuple[tok.Tokens, bool]:
         return index_keys(index_rows(self.df.index, self._positions(i, j)), self.enc)
 
-    def row_leads(self, i: int, j: int) -> tok.Leads:
+    def row_leads(self, i: int, j: int) -> tok.Packed:
         index = self.df.index
         if (  # labels counting up from a start
             isinstance(index, pd.RangeIndex)
@@ -200,7 +199,7 @@ def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
         check_labels(s.index, orient, enc)
     table = _SeriesTable(_column_frame(s), enc, row_order(s.index, enc), series=True)
     name = b"null" if s.name is None else tok.keys_of([s.name])[0]
-    body = cols.write_series(table, orient, len(s), name, enc.option("sort_keys"), cols.PURE)
+    body = cols.write_series(table, orient, len(s), name, enc.option("sort_keys"))
     return Raw(body, trusted=True)
 
 

@@ -1,8 +1,8 @@
 """polars DataFrame and Series, and what the token route reads of their columns.
 
 :mod:`fastjson.encoders.arrow` converts pyarrow data with ``pl.from_arrow``
-(zero-copy) and comes here too. Rows are written by polars (:mod:`._polars_rows`)
-or from tokens (:func:`encoded_tokens`), as :mod:`._route` decides.
+(zero-copy) and comes here too. Each column's tokens (:func:`encoded_tokens`) are
+stitched into rows by the one table writer (:mod:`._columns`).
 
 **No index.** Where an orient needs one (``split``, ``columns``, ``index``) the
 row position ``0..n-1`` stands in, as for ``pf.to_pandas()``, so every orient
@@ -12,14 +12,17 @@ of the converted frame for the dtypes pandas holds one to one.
 **Where polars and pandas differ**: null and NaN stay apart in float columns
 (null is always ``null``, only NaN follows ``nan``); a Date stays
 ``"2024-01-01"``; integers with nulls stay exact integers; nested cells on
-the token route go through ``Series.to_list()`` (a nested Datetime loses its
-nanoseconds there). Other JSON forms are the pandas encoder's; Decimal is
+polars' expressions write where they write what fastjson writes (dates, lists,
+structs of numbers and strings), else go through ``Series.to_list()`` (a nested
+Datetime loses its nanoseconds there). Other JSON forms are the pandas encoder's; Decimal is
 ``str(Decimal)``, Binary the UTF-8 text it holds.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,18 +34,10 @@ from .._errors import EncodeError
 from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
+from . import _datetimes as dates
 from . import _tokens as tok
 from . import numpy as np_enc
-from ._polars_rows import (
-    FastTable,
-    Positions,
-    exact_numbers,
-    fast_applies,
-    iso_datetime,
-    iso_time,
-    positions,
-)
-from ._route import use_polars
+from ._route import reads_arrow
 from ._source import Kind, Source, provides
 
 if TYPE_CHECKING:
@@ -86,49 +81,20 @@ def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) 
     orient = enc.option("orient")
     if enc.option("sort_keys") and orient in ("records", "columns", "index"):
         df = _sorted(df)
-    table, blocks = _table(df, enc, orient, orient == "columns" and _keyed_whole(df))
     return cols.write_frame(
-        table,
+        _Tokens(df, enc, orient, series=False),
         orient,
         df.height,
         tok.keys_of(df.columns),
         lambda: orjson.dumps(df.columns if labels is None else labels),
         enc.option("sort_keys"),
         row_bytes(df),
-        blocks,
     )
 
 
 def _sorted(df: pl.DataFrame) -> pl.DataFrame:
     order = cols.key_order(df.columns)
     return df if order is None else df.select(pl.nth(order))
-
-
-def _table(
-    df: pl.DataFrame, enc: Encoder, orient: str, pure_faster: bool = False, series: bool = False
-) -> tuple[cols.Table, cols.Blocks]:
-    """The writer of ``df``'s rows in ``orient``, by the route decision, and its blocks."""
-    exact = fast_applies(df.dtypes, enc) and not any(
-        _has_big_int(column, enc) for column in df.iter_columns()
-    )
-    if use_polars(exact, pure_faster):
-        return FastTable(Positions(df), df.columns, enc), cols.POLARS
-    return _Tokens(df, enc, orient, series), cols.PURE
-
-
-def _has_big_int(series: pl.Series, enc: Encoder) -> bool:
-    """A 64-bit (or wider) integer column holding a value that ``big_int="string"`` quotes."""
-    if enc.option("big_int") != "string" or not series.dtype.is_integer():
-        return False
-    return series.dtype not in _NARROW and np_enc.beyond_safe(series.min(), series.max())
-
-
-def _keyed_whole(df: pl.DataFrame) -> bool:
-    """Whether ``columns`` is faster on the token route: every column numbers or booleans
-    with no null, each encoded whole by numpy and stitched with the row labels
-    (:func:`~._tokens.keyed`), where polars builds a string a cell."""
-    whole = (s.dtype in _NUMPY_NUMBERS and not s.null_count() for s in df.iter_columns())
-    return all(whole)
 
 
 def row_bytes(df: pl.DataFrame) -> int:
@@ -144,7 +110,7 @@ def _cell_bytes(series: pl.Series) -> int:
 
 
 class _Tokens(cols.TokenTable):
-    """The token route's blocks: :func:`encoded_tokens` of each column's rows."""
+    """A frame's blocks: :func:`encoded_tokens` of each column's rows."""
 
     def __init__(self, df: pl.DataFrame, enc: Encoder, orient: str, series: bool) -> None:
         super().__init__(orient, df.columns, df.height, series)
@@ -157,7 +123,7 @@ class _Tokens(cols.TokenTable):
     def row_keys(self, i: int, j: int) -> tuple[tok.Tokens, bool]:
         return tok.Joined(positions(i, j)[1:-1], b","), False
 
-    def row_leads(self, i: int, j: int) -> tok.Leads:
+    def row_leads(self, i: int, j: int) -> tok.Packed:
         return tok.counting_leads(i, j)
 
     def labels(self, i: int, j: int) -> list[bytes]:
@@ -179,32 +145,63 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
         if series.null_count():
             return np_enc.masked_tokens(*_values_and_nulls(series), enc)
         return np_enc.encoded_tokens(series.to_numpy(), enc)
+    arrow = _through_arrow()
+    if dtype == pl.Date and arrow and enc.option("datetime_format") == "iso":
+        return _written(series, json_token)
     if isinstance(dtype, pl.Datetime | pl.Date):  # naive: numpy's, as pandas' are written
         return np_enc.encoded_tokens(series.to_numpy(), enc)
     if isinstance(dtype, pl.Categorical | pl.Enum):
-        categories = _categories(series, enc)
-        if categories is not None:
-            return categories
+        if arrow:
+            return _categories(series, enc)
         series = series.cast(pl.String)
-    if series.dtype == pl.String and len(series) > 500:  # from Arrow's buffers
-        arrow = series.to_arrow(compat_level=pl.CompatLevel.oldest())  # not string views
-        fast = tok.arrow_strings(arrow)
+    if series.dtype == pl.String and len(series) > 500 and arrow:  # from Arrow's buffers
+        fast = tok.arrow_strings(series.to_arrow(compat_level=pl.CompatLevel.oldest()))
         if fast is not None:
             return fast
+    if dtype.is_nested() and arrow and _writable(dtype, enc):
+        return _written(series, json_token)
     if series.dtype == pl.String or series.dtype.is_integer():  # strings, 128-bit integers
         return np_enc.encoded_tokens(series.to_list(), enc, scalars=True)
     return np_enc.encoded_tokens(series.to_list(), enc)  # nested, binary, object: each
+
+
+def _through_arrow() -> bool:
+    """Whether columns are read through Arrow: not on the pure route, and only where
+    pyarrow can be imported (polars hands its buffers over through it)."""
+    if not reads_arrow():
+        return False
+    module = sys.modules.get("pyarrow", _NOT_IMPORTED)
+    return _installed("pyarrow") if module is _NOT_IMPORTED else module is not None
+
+
+_NOT_IMPORTED = object()
+
+
+@functools.cache
+def _installed(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+def _written(series: pl.Series, token: Callable[[Any], Any]) -> tok.Packed:
+    """The tokens polars' ``token`` expression writes, cut out of the one Arrow string
+    buffer they end up in, by its offsets."""
+    strings = _select(series, token).to_arrow(compat_level=pl.CompatLevel.oldest())
+    offsets = np.frombuffer(strings.buffers()[1], np.int64)
+    offsets = offsets[strings.offset : strings.offset + len(strings) + 1]
+    data = strings.buffers()[2]
+    first, last = int(offsets[0]), int(offsets[-1])
+    text = b"" if data is None else memoryview(data)[first:last].tobytes()
+    return tok.Packed(text, np.repeat(offsets - first, 2)[1:-1])
 
 
 def _values_and_nulls(series: pl.Series) -> tuple[Any, Any]:
     """A numeric or boolean column with nulls as its values (any value where null) and its
     null mask: from Arrow's buffers, in place, where pyarrow is installed (a tenth of
     the time of ``fill_null`` and ``is_null``, each a polars query)."""
-    try:
-        array = series.to_arrow()
-    except ImportError:
+    if not _through_arrow():
         values = series.fill_null(False if series.dtype == pl.Boolean else 0).to_numpy()
         return values, series.is_null().to_numpy()
+    array = series.to_arrow()
     validity, data = array.buffers()
     n, start = len(array), array.offset
     present = np.unpackbits(np.frombuffer(validity, np.uint8), bitorder="little")
@@ -216,13 +213,10 @@ def _values_and_nulls(series: pl.Series) -> tuple[Any, Any]:
     return values, present[start : start + n] == 0
 
 
-def _categories(series: pl.Series, enc: Encoder) -> tok.Lookup | None:
+def _categories(series: pl.Series, enc: Encoder) -> tok.Lookup:
     """Each category encoded once and picked by code, from Arrow's dictionary (polars
-    exports only the categories the column holds); ``None`` without pyarrow."""
-    try:
-        array = series.to_arrow()
-    except ImportError:
-        return None
+    exports only the categories the column holds)."""
+    array = series.to_arrow()
     table = tok.as_list(encoded_tokens(pl.Series(array.dictionary), enc))
     codes = array.indices.fill_null(len(table)).to_numpy(zero_copy_only=False)
     return tok.Lookup([*table, b"null"], codes.astype(np.int64, copy=False))
@@ -264,6 +258,112 @@ def _select(series: pl.Series, expression: Any) -> pl.Series:
     return series.to_frame().select(expression(pl.first()).alias(series.name)).to_series()
 
 
+def json_token(value: Any) -> Any:
+    """The JSON text of each value, as polars' writer writes it inside a row object:
+    ``{"a":<token>}``, sliced (strings escaped, nested values, dates...)."""
+    return pl.struct(value.alias("a")).struct.json_encode().str.slice(5).str.head(-1)
+
+
+def _writable(dtype: Any, enc: Encoder) -> bool:
+    """Whether polars writes nested values of ``dtype`` as fastjson does.
+
+    Nested integers could exceed 2**53 unseen, nested NaN is written ``null``,
+    nested dates are ISO only, and a struct writes its fields in order, so
+    under ``sort_keys`` only sorted ones. Temporal values other than dates,
+    decimals, binary and 16-bit floats go through Python instead.
+    """
+    if enc.option("nan") != "null":
+        return False
+    if dtype.is_integer():
+        return bool(enc.option("big_int") == "number")
+    if dtype in (pl.Float32, pl.Float64, pl.Boolean, pl.String, pl.Null):
+        return True
+    if isinstance(dtype, pl.Categorical | pl.Enum):
+        return True
+    if dtype == pl.Date:
+        return bool(enc.option("datetime_format") == "iso")
+    if isinstance(dtype, pl.List | pl.Array):
+        return _writable(dtype.inner, enc)
+    if isinstance(dtype, pl.Struct):
+        names = [field.name for field in dtype.fields]
+        if enc.option("sort_keys") and names != sorted(names):
+            return False
+        return all(_writable(field.dtype, enc) for field in dtype.fields)
+    return False
+
+
+def exact_numbers(series: pl.Series) -> pl.Series:
+    """Durations as float seconds, by numpy's division as everywhere else in fastjson
+    (polars multiplies by the reciprocal, which can differ in the last bit), decimals as
+    ``str(Decimal)`` writes them; other columns as they are.
+
+    polars writes decimals in the plain form (``0.00000010``); Python switches
+    to the exponent form (``1.0E-7``) below 1e-6 at more than 6 decimals. Only
+    those values are formatted in Python.
+    """
+    dtype = series.dtype
+    if isinstance(dtype, pl.Duration):
+        seconds = dates.timedelta_seconds(series.to_numpy())
+        return pl.Series(series.name, seconds, nan_to_null=True)
+    if not isinstance(dtype, pl.Decimal):
+        return series
+    strings = series.cast(pl.String)
+    tiny = strings.str.strip_prefix("-").str.starts_with("0.000000")
+    if dtype.scale <= 6 or not tiny.any():
+        return strings
+    positions = tiny.arg_true()
+    exact = [str(d) for d in series.gather(positions).to_list()]
+    return strings.scatter(positions, exact)
+
+
+def iso_datetime(dtype: Any) -> Any:
+    """The expression writing a Datetime column by the rule of :mod:`fastjson._dates`, with
+    polars' own time-zone data: wall time and offset where the offset is whole minutes,
+    else the UTC time and ``+00:00`` (New York's local mean time of 1850, -4:56:02)."""
+    if dtype.time_zone is None:
+        return _iso_naive
+    return _iso_zoned
+
+
+def _iso_zoned(col: Any) -> Any:
+    wall = col.dt.replace_time_zone(None)
+    utc = col.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    whole = (wall - utc).dt.total_seconds() % 60 == 0
+    return (
+        pl.when(whole)
+        .then(pl.concat_str([_iso_naive(wall), col.dt.to_string("%:z")]))
+        .otherwise(pl.concat_str([_iso_naive(utc), pl.lit("+00:00")]))
+    )
+
+
+def _iso_naive(col: Any) -> Any:
+    """``2024-03-01T12:30:00``, with ``.ffffff`` or ``.fffffffff`` when not whole seconds."""
+    return pl.concat_str([col.dt.to_string("%Y-%m-%dT%H:%M:%S"), _fraction(col)])
+
+
+def iso_time(col: Any) -> Any:
+    """``HH:MM:SS`` and the same fraction, as every time and datetime is written
+    (:mod:`fastjson._dates`)."""
+    return pl.concat_str([col.dt.to_string("%H:%M:%S"), _fraction(col)])
+
+
+def _fraction(col: Any) -> Any:
+    """None for whole seconds, else ``.ffffff``, or ``.fffffffff`` with nanoseconds."""
+    ns = col.dt.nanosecond()
+    return (
+        pl.when(ns == 0)
+        .then(pl.lit(""))
+        .when(ns % 1000 == 0)
+        .then(pl.concat_str([pl.lit("."), (ns // 1000).cast(pl.String).str.zfill(6)]))
+        .otherwise(pl.concat_str([pl.lit("."), ns.cast(pl.String).str.zfill(9)]))
+    )
+
+
+def positions(i: int, j: int) -> bytes:
+    """``[i,...,j-1]``: the row positions that stand in for an index."""
+    return orjson.dumps(np.arange(i, j, dtype=np.int64), option=orjson.OPT_SERIALIZE_NUMPY)
+
+
 # -- series --------------------------------------------------------------------
 
 
@@ -289,10 +389,10 @@ def array_json(series: pl.Series, enc: Encoder) -> bytes:
 
 
 def _series(series: pl.Series, enc: Encoder, orient: str) -> bytes:
-    """A Series by blocks, through polars or by tokens as a frame's column would be."""
-    table, blocks = _table(series.to_frame(), enc, orient, series=True)
+    """A Series by blocks, from its tokens as a frame's column would be."""
+    table = _Tokens(series.to_frame(), enc, orient, series=True)
     name = orjson.dumps(series.name)
-    return cols.write_series(table, orient, len(series), name, enc.option("sort_keys"), blocks)
+    return cols.write_series(table, orient, len(series), name, enc.option("sort_keys"))
 
 
 def _same(data: Any) -> Any:
@@ -335,7 +435,7 @@ class TableSource(Source):
             df = _sorted(df)
         if not df.height:
             return b""
-        return b"".join(_table(df, enc, "records")[0].lines(0, df.height))
+        return b"".join(_Tokens(df, enc, "records", series=False).lines(0, df.height))
 
     def arrow(self, rows: int) -> tuple[Any, Any]:
         table = self.table.to_arrow() if isinstance(self.table, pl.DataFrame) else self.table
