@@ -105,14 +105,6 @@ def _big_ints(a: NDArray[Any], enc: Encoder) -> NDArray[np.bool_] | None:
     return big if big.any() else None
 
 
-def beyond_safe(low: Any, high: Any) -> bool:
-    """Whether an integer column from ``low`` to ``high`` holds a value that
-    ``big_int="string"`` quotes (not integers: the column holds no value)."""
-    if not isinstance(low, int | np.integer) or not isinstance(high, int | np.integer):
-        return False
-    return bool(high > SAFE_INTEGER or low < -SAFE_INTEGER)
-
-
 def _nonfinite(a: NDArray[Any], enc: Encoder, null: NDArray[np.bool_] | None) -> Any:
     """Positions of NaN/inf that need the ``nan`` policy (None when there is nothing to do)."""
     if a.dtype.kind != "f" or enc.option("nan") == "null":
