@@ -21,6 +21,7 @@ from . import _columns as cols
 from . import _datetimes as dates
 from . import _tokens as tok
 from . import numpy as np_enc
+from ._route import reads_arrow
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -57,7 +58,8 @@ def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> tok.Tokens:
     if nullable is not None:
         return np_enc.masked_tokens(*nullable, enc)
     if isinstance(dtype, pd.StringDtype):
-        fast = tok.arrow_strings(s.array) if dtype.storage == "pyarrow" and len(s) > 500 else None
+        arrow = dtype.storage == "pyarrow" and len(s) > 500 and reads_arrow()
+        fast = tok.arrow_strings(s.array) if arrow else None
         if fast is not None:
             return fast
         return np_enc.encoded_tokens(
