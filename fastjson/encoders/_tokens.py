@@ -43,6 +43,12 @@ if TYPE_CHECKING:
 STITCHED = _stitch is not None
 """Whether rows are stitched by the compiled :func:`assemble` (``fastjson/_cstitch.c``)."""
 
+
+def _compiled() -> Callable[[int, Sequence[Any]], bytes] | None:
+    """The compiled stitch, unless absent or the route is ``"python"``."""
+    return None if joined_in_python() else _stitch
+
+
 Bounded = tuple[bytes, "NDArray[np.int64]"]
 """A buffer and its tokens' bounds, ``[start0, end0, start1, end1, ...]``: what lies
 between one token's end and the next one's start (a separator, padding) is left out."""
@@ -188,7 +194,7 @@ class Packed:
             return Packed(b"", np.zeros(0, np.int64))
         pairs = self.bounds[2 * a : 2 * b]
         start, end = int(pairs[0]), int(pairs[-1])
-        listed = self.as_list()[a:b] if _stitch is None or joined_in_python() else None
+        listed = None if _compiled() else self.as_list()[a:b]
         return Packed(self.text[start:end], pairs - start, listed)
 
     def as_list(self) -> list[bytes]:
@@ -277,7 +283,7 @@ def keyed(row_leads: Packed, values: Tokens) -> bytes:
     (an object a row, not two as :func:`assemble` would make)."""
     if not row_leads.text:  # no row (a lead is never empty)
         return b""
-    if _stitch is not None and not joined_in_python():
+    if _compiled():
         return assemble(len(row_leads.bounds) // 2, [row_leads, values])
     text, separator = as_joined(values)
     if b"%" in text:
@@ -294,8 +300,9 @@ def assemble(n: int, slots: Sequence[Slot]) -> bytes:
     Python, each slot becomes a list of ``n`` items, placed into one flat list
     by slice assignment, and the list is joined once.
     """
-    if _stitch is not None and n and not joined_in_python():
-        return _stitch(n, [s if isinstance(s, bytes) else _compiled_slot(s) for s in slots])
+    stitch = _compiled()
+    if stitch is not None and n:
+        return stitch(n, [s if isinstance(s, bytes) else _compiled_slot(s) for s in slots])
     return joined_rows(n, slots)
 
 
