@@ -14,9 +14,9 @@ RFC 3339 allows it:
 Fractions: none for whole seconds, else six digits (nine when the value has
 nanoseconds, as pandas and numpy hold them). The vectorised writer
 (:func:`fastjson.encoders._datetimes.zoned_strings`) applies the same rule and
-:func:`offset_label` to whole columns, and polars' expressions
-(:func:`fastjson.encoders.polars.iso_datetime`) write the same text; the
-differential tests hold them to :mod:`datetime` and :mod:`zoneinfo`.
+:func:`offset_label` to the columns of every library (pandas' and polars' each
+with their own time-zone data, as wall time and UTC); the differential tests
+hold them to :mod:`datetime` and :mod:`zoneinfo`.
 
 This module imports nothing but the standard library: ``import fastjson`` uses it.
 """

@@ -207,6 +207,18 @@ def datetime_tokens(a: NDArray[Any], enc: Encoder) -> tok.Padded | None:
     return None if matrix is None else tok.Padded(matrix)
 
 
+def time_tokens(a: NDArray[Any]) -> tok.Padded:
+    """JSON tokens of times of day, given as ``timedelta64`` since midnight: the clock and
+    fraction that a datetime at that time is written with, ``null`` for NaT."""
+    nat = np.isnat(a)
+    matrix = iso_matrix(a.astype("m8[ns]").view("M8[ns]"), "ns", nat, quoted=True)
+    assert matrix is not None  # every row is a day of 1970
+    clock = np.delete(matrix, np.s_[1:12], axis=1)  # the quote kept, the date dropped
+    clock[nat] = 0
+    clock[nat, :4] = _NULL
+    return tok.Padded(clock)
+
+
 def _fractions(ns: NDArray[np.int64]) -> NDArray[Any]:
     """``""``, ``".ffffff"`` or ``".fffffffff"`` per element, from sub-second nanoseconds."""
     micro = ns % 1000 == 0

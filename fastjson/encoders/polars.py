@@ -139,6 +139,10 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
     encoding gives. Errors carry the row (``$[3]``); the table adds the column."""
     series = _canonical(series, enc)
     dtype = series.dtype
+    if dtype == pl.Time:
+        return dates.time_tokens(series.cast(pl.Duration("ns")).to_numpy())
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        return np_enc.encoded_tokens(_zoned_strings(series, enc), enc, scalars=True)
     if dtype == pl.Null:
         return [b"null"] * len(series)
     if dtype in _NUMPY_NUMBERS or dtype == pl.Float16:
@@ -224,18 +228,17 @@ def _categories(series: pl.Series, enc: Encoder) -> tok.Lookup:
 
 def _canonical(series: pl.Series, enc: Encoder) -> pl.Series:
     """``series`` with its values in the form fastjson writes them, where polars' own
-    differs (datetimes, times, durations, decimals); other dtypes unchanged."""
-    dtype = series.dtype
-    http = enc.option("datetime_format") == "http"
-    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
-        if http:  # the same instants, naive in UTC
-            return series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-        return _select(series, iso_datetime(dtype))
-    if dtype == pl.Time:
-        return _select(series, iso_time)
-    if dtype == pl.Binary:
-        return _utf8(series)
-    return exact_numbers(series)
+    differs (durations, decimals, binary); other dtypes unchanged."""
+    return _utf8(series) if series.dtype == pl.Binary else exact_numbers(series)
+
+
+def _zoned_strings(series: pl.Series, enc: Encoder) -> list[str | None]:
+    """Datetimes with a time zone as the one datetime writer writes them
+    (:mod:`._datetimes`), their wall time from polars' own time-zone data."""
+    wall = series.dt.replace_time_zone(None).to_numpy()
+    strings = dates.zoned_strings(series.to_numpy(), wall, enc.option("datetime_format"))
+    result: list[str | None] = strings.tolist()
+    return result
 
 
 def _utf8(series: pl.Series) -> pl.Series:
@@ -314,49 +317,6 @@ def exact_numbers(series: pl.Series) -> pl.Series:
     positions = tiny.arg_true()
     exact = [str(d) for d in series.gather(positions).to_list()]
     return strings.scatter(positions, exact)
-
-
-def iso_datetime(dtype: Any) -> Any:
-    """The expression writing a Datetime column by the rule of :mod:`fastjson._dates`, with
-    polars' own time-zone data: wall time and offset where the offset is whole minutes,
-    else the UTC time and ``+00:00`` (New York's local mean time of 1850, -4:56:02)."""
-    if dtype.time_zone is None:
-        return _iso_naive
-    return _iso_zoned
-
-
-def _iso_zoned(col: Any) -> Any:
-    wall = col.dt.replace_time_zone(None)
-    utc = col.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    whole = (wall - utc).dt.total_seconds() % 60 == 0
-    return (
-        pl.when(whole)
-        .then(pl.concat_str([_iso_naive(wall), col.dt.to_string("%:z")]))
-        .otherwise(pl.concat_str([_iso_naive(utc), pl.lit("+00:00")]))
-    )
-
-
-def _iso_naive(col: Any) -> Any:
-    """``2024-03-01T12:30:00``, with ``.ffffff`` or ``.fffffffff`` when not whole seconds."""
-    return pl.concat_str([col.dt.to_string("%Y-%m-%dT%H:%M:%S"), _fraction(col)])
-
-
-def iso_time(col: Any) -> Any:
-    """``HH:MM:SS`` and the same fraction, as every time and datetime is written
-    (:mod:`fastjson._dates`)."""
-    return pl.concat_str([col.dt.to_string("%H:%M:%S"), _fraction(col)])
-
-
-def _fraction(col: Any) -> Any:
-    """None for whole seconds, else ``.ffffff``, or ``.fffffffff`` with nanoseconds."""
-    ns = col.dt.nanosecond()
-    return (
-        pl.when(ns == 0)
-        .then(pl.lit(""))
-        .when(ns % 1000 == 0)
-        .then(pl.concat_str([pl.lit("."), (ns // 1000).cast(pl.String).str.zfill(6)]))
-        .otherwise(pl.concat_str([pl.lit("."), ns.cast(pl.String).str.zfill(9)]))
-    )
 
 
 def positions(i: int, j: int) -> bytes:
