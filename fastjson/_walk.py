@@ -38,12 +38,20 @@ from ._errors import (
     format_path,
     qualname,
 )
-from ._values import INT64_MIN, NONFINITE_TOKENS, SAFE_INTEGER, UINT64_MAX, Raw, final
+from ._values import (
+    INT64_MIN,
+    NONFINITE_TOKENS,
+    SAFE_INTEGER,
+    UINT64_MAX,
+    Raw,
+    escape_non_ascii,
+    final,
+)
 
 if TYPE_CHECKING:
     from .registry import Registry
 
-__all__ = ("MAX_DEPTH", "Encoding", "object_items", "walk")
+__all__ = ("MAX_DEPTH", "Encoding", "object_items", "walk", "write")
 
 
 class Encoding(Protocol):
@@ -59,7 +67,6 @@ class Encoding(Protocol):
     def option(self, name: str) -> Any: ...
     def replace(self, *, datetime_format: Any = ..., nan: Any = ...) -> Encoding: ...
     def convert(self, obj: Any) -> Any: ...
-    def finish(self, tree: Any) -> bytes: ...
 
 
 MAX_DEPTH = 800
@@ -85,6 +92,36 @@ def walk(obj: Any, enc: Encoding, memo: dict[int, tuple[Any, ...]] | None = None
         return walker.value(obj, 0)
     except RecursionError:
         raise NestingTooDeepError("nesting too deep", walker.where()) from None
+
+
+def write(tree: Any, enc: Encoding) -> bytes:
+    """A tree the walk has normalised (keys in order already), written by ``enc``'s backend."""
+    indent = enc.option("indent")
+    ascii_only = enc.option("ensure_ascii")
+    if enc.fragments:
+        out = orjson.dumps(tree, option=orjson.OPT_INDENT_2 if indent else 0)
+        return escape_non_ascii(out) if ascii_only else out
+    if enc.option("backend") == "ujson":
+        import ujson
+
+        try:
+            text = ujson.dumps(
+                tree,
+                ensure_ascii=False,  # escaped as json escapes, DEL too
+                indent=indent or 0,
+                escape_forward_slashes=False,
+                reject_bytes=True,
+            )
+            return escape_non_ascii(text.encode()) if ascii_only else text.encode()
+        except (UnicodeEncodeError, OverflowError):
+            pass  # lone surrogates: the stdlib escapes them below
+    separators = (",", ":") if indent is None else (",", ": ")
+    kwargs: dict[str, Any] = {"indent": indent, "separators": separators, "allow_nan": False}
+    text = json.dumps(tree, ensure_ascii=ascii_only, **kwargs)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:  # lone surrogates: escape them, as Flask writes them
+        return json.dumps(tree, ensure_ascii=True, **kwargs).encode()
 
 
 def object_items(o: dict[Any, Any], enc: Encoding) -> list[tuple[str, Any]]:
@@ -181,7 +218,7 @@ class _Walker:
                 path.pop()
         self.seen.discard(key)
         if self.fragments and depth and depth % _SLICE == 0 and type(out) is not orjson.Fragment:
-            return orjson.Fragment(self.enc.finish(out))
+            return orjson.Fragment(write(out, self.enc))
         return out
 
     def _duplicate(self, items: list[tuple[Any, Any]], names: list[str], i: int) -> Exception:
@@ -194,7 +231,7 @@ class _Walker:
     def _escaped_object(self, out: dict[str, Any]) -> orjson.Fragment:
         """orjson cannot write a key with a lone surrogate: assemble this object by hand."""
         body = b",".join(
-            json.dumps(k).encode() + b":" + self.enc.finish(v) for k, v in out.items()
+            json.dumps(k).encode() + b":" + write(v, self.enc) for k, v in out.items()
         )
         return orjson.Fragment(b"{" + body + b"}")
 

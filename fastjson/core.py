@@ -196,13 +196,7 @@ class Encoder:
                 if found & WALK:  # deep, or holding a Fragment
                     return self._walk(obj)
                 try:
-                    out = orjson.dumps(
-                        obj, default=self._hook, option=self._flags if found else self._native
-                    )
-                    if _MEMOS:  # the hook ran: it may have deferred objects
-                        if DEFERRED:
-                            out = self._resolve(out)
-                        _MEMOS.pop(get_ident(), None)
+                    out = self._orjson(obj, self._hook, found)
                 except (TypeError, Refused):
                     return self._walk(obj)  # the walk knows what orjson refused, and where
                 return escape_non_ascii(out) if self._escape else out
@@ -211,6 +205,17 @@ class Encoder:
             self._replan()
             return self.encode(obj)
         return self._walk(obj)
+
+    def _orjson(self, obj: Any, hook: Callable[[Any], Any], found: int) -> bytes:
+        """orjson's pass over a dict or list (``found``: what :func:`payload_flags` found
+        in it), the objects the hook deferred then written; ``TypeError`` or
+        :class:`Refused` for what orjson refused, the memo kept for the walk."""
+        out = orjson.dumps(obj, default=hook, option=self._flags if found else self._native)
+        if _MEMOS:  # the hook ran: it may have deferred objects
+            if DEFERRED:
+                out = self._resolve(out)
+            _MEMOS.pop(get_ident(), None)
+        return out
 
     def _top_level(self, obj: Any) -> bytes:
         """A top-level value that is not a dict or list.
@@ -251,7 +256,7 @@ class Encoder:
         if DEFERRED:
             DEFERRED.pop(get_ident(), None)  # left by an orjson call that gave up
         memo = _MEMOS.pop(get_ident(), None) if _MEMOS else None
-        return self.finish(_walk.walk(obj, self, memo))
+        return _walk.write(_walk.walk(obj, self, memo), self)
 
     def _defer(self, o: Any) -> Any:
         """orjson's ``default`` hook on the fast path: :meth:`convert`, noting the
@@ -417,11 +422,7 @@ class Encoder:
             found = payload_flags(obj) if t is dict or t is list else WALK
             if self._fast and not found & WALK:
                 try:
-                    out = orjson.dumps(
-                        obj, default=hook, option=self._flags if found else self._native
-                    )
-                    if DEFERRED:
-                        out = self._resolve(out)
+                    out = self._orjson(obj, hook, found)
                 except (TypeError, Refused) as exc:
                     if isinstance(exc.__cause__, _TooBig) or _holds(obj, big, 2):
                         if _MEMOS:
@@ -430,8 +431,6 @@ class Encoder:
                             DEFERRED.pop(get_ident(), None)
                         return None
                     return self._walk(obj)  # for what orjson refused, with what is known
-                if _MEMOS:
-                    _MEMOS.pop(get_ident(), None)
                 return escape_non_ascii(out) if self._escape else out
             return None if _holds(obj, big, 2) else self.encode(obj)
 
@@ -494,37 +493,6 @@ class Encoder:
 
     def _ascii(self, out: bytes) -> bytes:
         return escape_non_ascii(out) if self._opts["ensure_ascii"] else out
-
-    def finish(self, tree: Any) -> bytes:
-        """Serialise a tree the walk has normalised (keys sorted already) with the backend."""
-        opts = self._opts
-        indent = opts["indent"]
-        if self.fragments:
-            option = orjson.OPT_INDENT_2 if indent else 0
-            return self._ascii(orjson.dumps(tree, option=option))
-        if opts["backend"] == "ujson":
-            import ujson
-
-            try:
-                text = ujson.dumps(
-                    tree,
-                    ensure_ascii=False,
-                    indent=indent or 0,
-                    escape_forward_slashes=False,
-                    reject_bytes=True,
-                )
-                return self._ascii(text.encode())
-            except (UnicodeEncodeError, OverflowError):
-                pass  # lone surrogates: the stdlib escapes them below
-        import json
-
-        separators = (",", ":") if indent is None else (",", ": ")
-        kwargs: dict[str, Any] = {"indent": indent, "separators": separators, "allow_nan": False}
-        text = json.dumps(tree, ensure_ascii=opts["ensure_ascii"], **kwargs)
-        try:
-            return text.encode()
-        except UnicodeEncodeError:  # lone surrogates: escape them, as Flask writes them
-            return json.dumps(tree, ensure_ascii=True, **kwargs).encode()
 
 
 class _TooBig(Exception):
