@@ -49,11 +49,12 @@ def _compiled() -> Callable[[int, Sequence[Any]], bytes] | None:
     return None if joined_in_python() else _stitch
 
 
-Bounded = tuple[bytes, "NDArray[np.int64]"]
+Buffer = bytes | memoryview
+
+Bounded = tuple[Buffer, "NDArray[np.int64]"]
 """A buffer and its tokens' bounds, ``[start0, end0, start1, end1, ...]``: what lies
 between one token's end and the next one's start (a separator, padding) is left out."""
 
-Buffer = bytes | memoryview
 Pieces = Sequence[Buffer]
 """What a table renders a block into: bytes, or views of buffers (Arrow's) to copy once."""
 
@@ -182,7 +183,7 @@ class Packed:
     __slots__ = ("_listed", "bounds", "text")
 
     def __init__(
-        self, text: bytes, bounds: NDArray[np.int64], listed: list[bytes] | None = None
+        self, text: Buffer, bounds: NDArray[np.int64], listed: list[bytes] | None = None
     ) -> None:
         self.text = text
         self.bounds = bounds
@@ -195,7 +196,7 @@ class Packed:
         pairs = self.bounds[2 * a : 2 * b]
         start, end = int(pairs[0]), int(pairs[-1])
         listed = None if _compiled() else self.as_list()[a:b]
-        return Packed(self.text[start:end], pairs - start, listed)
+        return Packed(memoryview(self.text)[start:end], pairs - start, listed)  # no copy
 
     def as_list(self) -> list[bytes]:
         """A NUL (which no token holds) put at each token's end, and the text split there."""

@@ -194,7 +194,7 @@ def _written(series: pl.Series, token: Callable[[Any], Any]) -> tok.Packed:
     offsets = offsets[strings.offset : strings.offset + len(strings) + 1]
     data = strings.buffers()[2]
     first, last = int(offsets[0]), int(offsets[-1])
-    text = b"" if data is None else memoryview(data)[first:last].tobytes()
+    text = b"" if data is None else memoryview(data)[first:last]  # no copy
     return tok.Packed(text, np.repeat(offsets - first, 2)[1:-1])
 
 
