@@ -3,8 +3,8 @@
 Frames and Series of every library are written by :func:`write_frame` and
 :func:`write_series` into one :class:`Output`, which hands a big output over
 without a copy: the peak is the output plus one block's work. A
-:class:`Table` renders the blocks, of about :data:`BLOCK_BYTES` each:
-:class:`TokenTable` from each column's tokens (:mod:`._tokens`).
+:class:`TokenTable` renders the blocks, of about :data:`BLOCK_BYTES` each, from
+each column's tokens (:mod:`._tokens`).
 Labels are checked and ordered here once (:func:`check_unique`,
 :func:`key_order`), and an error is placed in the table's layout once
 (:meth:`TokenTable.placed`).
@@ -15,12 +15,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from .._errors import DuplicateKeyError, EncodeError, member, rebased
 from . import _tokens
 from ._tokens import (
     Buffer,
+    Joined,
     Packed,
     Pieces,
     Slot,
@@ -29,6 +30,7 @@ from ._tokens import (
     as_list,
     assemble,
     concatenated,
+    joined_by,
     keyed,
     keys_of,
     leads,
@@ -71,36 +73,6 @@ def check_unique(labels: Sequence[Any], what: str, orient: str) -> None:
 # -- writing by blocks ---------------------------------------------------------
 
 
-class Table(Protocol):
-    """What an encoder renders, block by block, for :func:`write_frame` and :func:`write_series`.
-
-    Every method renders rows ``i`` to ``j - 1`` (in output order), each row
-    *preceded* by its comma (the writer drops the first of a container), as
-    pieces written one after the other.
-    """
-
-    def rows(self, i: int, j: int) -> Pieces:
-        """Whole rows in the table's orient: ``{..}`` (records), ``[..]`` (values,
-        split), ``"label":{..}`` (index)."""
-        ...
-
-    def cells(self, k: int, i: int, j: int) -> Pieces:
-        """Column ``k`` as object members keyed by row label: ``"label":value`` (columns)."""
-        ...
-
-    def items(self, k: int, i: int, j: int) -> Pieces:
-        """Column ``k``'s values alone: ``value`` (a Series' data)."""
-        ...
-
-    def labels(self, i: int, j: int) -> Pieces:
-        """The row labels as array items (split's ``index``)."""
-        ...
-
-    def lines(self, i: int, j: int) -> Pieces:
-        """NDJSON: row objects, each followed by a newline."""
-        ...
-
-
 BLOCK_BYTES = 1 << 21 if _tokens.STITCHED else 1 << 19
 """The output a block of rows renders to, measured on the benchmark frame: 2 MiB where
 rows are stitched compiled (a block's tokens and bounds take two to three times its
@@ -111,7 +83,7 @@ call: tests set it small."""
 
 
 def write_frame(
-    table: Table,
+    table: TokenTable,
     orient: str,
     n: int,
     column_keys: Sequence[bytes],
@@ -146,7 +118,9 @@ def write_frame(
     return out.value()
 
 
-def write_series(table: Table, orient: str, n: int, name_json: bytes, sort_keys: bool) -> bytes:
+def write_series(
+    table: TokenTable, orient: str, n: int, name_json: bytes, sort_keys: bool
+) -> bytes:
     """A Series (column 0 of ``table``) in ``orient``: a list of its values
     (``records``, ``values``), an object keyed by label (``index``, ``columns``),
     or split's ``name``, ``index`` and ``data``."""
@@ -258,13 +232,17 @@ def _container(
 
 
 class TokenTable:
-    """A :class:`Table` from per-cell tokens: the pure route of every frame and Series.
+    """A table rendered block by block from per-cell tokens, for :func:`write_frame` and
+    :func:`write_series`: every frame and Series.
 
     A library's subclass reads a block of one column (:meth:`read`) and the
     row labels; the layout of every orient, and where an error sits in it, are
-    here. In ``columns`` every column repeats the row labels as keys
-    (:func:`keyed`): for frames of :data:`KEYS_KEPT` columns or more the
-    leads (:class:`Packed`) are made once for the whole frame, else again per block.
+    here. Each rendering method renders rows ``i`` to ``j - 1`` (in output
+    order), each row *preceded* by its comma (the writer drops the first of a
+    container), as pieces written one after the other. In ``columns`` every
+    column repeats the row labels as keys (:func:`keyed`): for frames of
+    :data:`KEYS_KEPT` columns or more the leads (:class:`Packed`) are made once
+    for the whole frame, else again per block.
     """
 
     KEYS_KEPT = 6
@@ -299,6 +277,7 @@ class TokenTable:
         return leads(*self.row_keys(i, j))  # each slice as it is quoted
 
     def labels(self, i: int, j: int) -> Pieces:
+        """The row labels as array items (split's ``index``)."""
         raise NotImplementedError
 
     # the layouts
@@ -343,6 +322,8 @@ class TokenTable:
         return exc.at((f"$.data[{row}]" if self.orient == "split" else "$" + label) + rest)
 
     def rows(self, i: int, j: int) -> Pieces:
+        """Whole rows in the table's orient: ``{..}`` (records), ``[..]`` (values, split),
+        ``"label":{..}`` (index)."""
         columns = [self.column_encoded(k, i, j) for k in range(len(self.column_keys))]
         if self.orient in ("values", "split"):
             return [array_rows(columns, j - i)]
@@ -353,14 +334,21 @@ class TokenTable:
         return [object_rows(self.column_keys, columns, j - i, lead=lead)]
 
     def lines(self, i: int, j: int) -> Pieces:
+        """NDJSON: row objects, each followed by a newline."""
         columns = [self.column_encoded(k, i, j) for k in range(len(self.column_keys))]
         return [object_rows(self.column_keys, columns, j - i, separator=b"\n")[1:] + b"\n"]
 
     def cells(self, k: int, i: int, j: int) -> Pieces:
+        """Column ``k`` as object members keyed by row label: ``"label":value`` (columns)."""
         return [keyed(self._leads(i, j), self.column_encoded(k, i, j))]
 
     def items(self, k: int, i: int, j: int) -> Pieces:
-        return [assemble(j - i, [b",", self.column_encoded(k, i, j)])]
+        """Column ``k``'s values alone: ``value`` (a Series' data); a text joined by commas
+        already (numbers, strings) as it is."""
+        tokens = self.column_encoded(k, i, j)
+        if isinstance(tokens, Joined):
+            return [b",", joined_by(tokens, b",")]
+        return [assemble(j - i, [b",", tokens])]
 
     def _leads(self, i: int, j: int) -> Packed:
         """The :func:`leads` of rows ``i:j``, kept as :class:`TokenTable` says."""

@@ -1,6 +1,6 @@
 """A pandas column, or index, as JSON tokens: chosen by dtype, vectorised.
 
-What :mod:`fastjson.encoders.pandas` reads of a column (:func:`column_tokens`,
+What :mod:`fastjson.encoders.pandas` reads of a column (:func:`encoded_column`,
 :func:`array_json`) and of the labels (:func:`index_keys` as object keys,
 :func:`labels_json` as a list), on both routes. Missing values (``NaN``,
 ``None``, ``NaT``, ``pd.NA``) are ``null``; datetimes ISO 8601 by the rule of
@@ -237,32 +237,10 @@ def _label_text(label: Any, enc: Encoder) -> str:
 
 
 def array_json(s: pd.Series[Any] | pd.Index, enc: Encoder) -> bytes:
-    """A column as one JSON array, in one orjson call where its values allow (numbers,
-    nullable numbers, strings); others joined from their tokens."""
-    dtype: Any = s.dtype
-    tenc = np_enc.compact(enc)
-    items: Any = None
-    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
-        items = np_enc.numeric(s.to_numpy(), tenc)
-    elif (nullable := _nullable_numbers(s)) is not None:
-        values, na = nullable
-        items = np_enc.numeric(values, tenc, null=na if na.any() else None) if len(s) else []
-    if isinstance(items, Raw):
-        return items.data
-    if items is not None:
-        if not isinstance(items, list):
-            items = items.items  # final: JSON-ready values
-        try:
-            return orjson.dumps(items)
-        except TypeError:  # anything orjson refuses: the tokens name it
-            pass
-    return json_array(encoded_column(s, enc))
-
-
-def json_array(tokens: tok.Tokens) -> bytes:
-    """``[t0,t1,...]`` from a column's tokens, their text reused when it is joined."""
-    if isinstance(tokens, list | tok.Lookup):
-        return b"[" + b",".join(tok.as_list(tokens)) + b"]"
-    joined = tok.as_joined(tokens)
-    text = joined.text if joined.separator == b"," else joined.text.replace(joined.separator, b",")
-    return b"[" + text + b"]"
+    """A column as one JSON array: numbers in one orjson call, whose output is the array
+    (no copy); others joined from their tokens."""
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biuf":
+        encoded = np_enc.numeric(s.to_numpy(), np_enc.compact(enc))
+        if isinstance(encoded, Raw):
+            return encoded.data
+    return tok.json_array(encoded_column(s, enc))

@@ -18,10 +18,11 @@ This module imports neither numpy nor any table library.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from .._errors import EncodeError, qualname
+from .._values import json_string
 
 if TYPE_CHECKING:
     from ..core import Encoder
@@ -68,6 +69,8 @@ class Source:
     compact: bool = True
     """Whether its JSON is one compact fragment even under ``indent`` (frames, numeric
     arrays); otherwise it is nested lists that indent, and is written whole."""
+    names: Sequence[Any] = ()
+    """A frame's column names."""
     labelled: bool = False
     """Whether a range of rows keeps its labels, so that every orient streams by ranges
     (pandas); otherwise only ``records`` and ``values`` do, and the keyed orients and
@@ -95,11 +98,12 @@ class Source:
 
     def width(self) -> int:
         """Number of columns (1 for a Series)."""
-        return 1
+        return len(self.names) if self.kind == "frame" else 1
 
     def column_key(self, k: int) -> bytes:
         """Column ``k``'s name as a JSON object key (``columns`` orient)."""
-        raise NotImplementedError
+        name = self.names[k]
+        return json_string(name if isinstance(name, str) else str(name))
 
     def column(self, k: int, i: int, j: int) -> Any:
         """Column ``k``, rows ``i:j``, as a Series written keyed by its labels."""

@@ -165,6 +165,26 @@ def as_joined(tokens: Tokens) -> Joined:
     return tokens.as_joined()
 
 
+def joined_by(tokens: Tokens, separator: bytes) -> bytes:
+    """The tokens one after the other, ``separator`` between two (a JSON array's items,
+    NDJSON lines), their text reused where it is joined already."""
+    if isinstance(tokens, list | Lookup):
+        return separator.join(as_list(tokens))
+    text, between = tokens.as_joined()
+    return text if between == separator else text.replace(between, separator)
+
+
+def json_array(tokens: Tokens) -> bytes:
+    """``[t0,t1,...]``."""
+    return b"[" + joined_by(tokens, b",") + b"]"
+
+
+def json_lines(tokens: Tokens) -> bytes:
+    """Each token followed by a newline (NDJSON of a column)."""
+    text = joined_by(tokens, b"\n")
+    return text + b"\n" if text else b""  # (a token is never empty)
+
+
 def bounded(tokens: Tokens) -> Bounded:
     """The tokens in one buffer, with their bounds."""
     return as_joined(tokens).bounded() if isinstance(tokens, list) else tokens.bounded()

@@ -332,7 +332,7 @@ class ArraySource(Source):
         """One element (1-D) or one row (more dimensions) a line."""
         part = self.a[i:j]
         if part.ndim == 1:
-            return b"".join(t + b"\n" for t in tok.as_list(element_tokens(part, enc)))
+            return tok.json_lines(element_tokens(part, enc))
         if part.dtype.kind in "biuf":  # numbers and null hold no brackets
             return enc.encode(part)[1:-1].replace(b"],[", b"]\n[") + b"\n"
         return b"".join(enc.encode(row) + b"\n" for row in part)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._dates import whole_minutes
-from .._errors import EncodeError, NonFiniteError, rebased
+from .._errors import NonFiniteError
 from .._values import Raw
 from ..registry import builtin
 from . import _columns as cols
@@ -26,7 +26,6 @@ from ._pandas_columns import (
     encoded_column,
     index_keys,
     index_rows,
-    json_array,
     labels_json,
 )
 from ._source import Kind, NoArrowForm, Source, provides
@@ -186,18 +185,19 @@ def _check_finite(df: pd.DataFrame, enc: Encoder) -> None:
 def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
     """A Series: a list of values (``records``/``values``), or pandas' other orients.
 
-    Its values are written as arrays by blocks (:func:`array_json`: one orjson call
-    for numbers and strings); keyed by label (``index``, ``columns``) with the
-    labels and the values' tokens stitched (:func:`~._tokens.keyed`), which
-    for one column is faster than polars' per-cell strings.
+    Its values are written by blocks, each one orjson call for numbers and
+    strings (a list of numbers whole: orjson's output is the body); keyed by
+    label (``index``, ``columns``) with the labels and the values' tokens
+    stitched (:func:`~._tokens.keyed`), which for one column is faster than
+    polars' per-cell strings.
     """
     orient = enc.option("orient")
     numeric = isinstance(s.dtype, np.dtype) and s.dtype.kind in "biuf"
-    if orient in ("records", "values") and numeric:  # orjson's output is the body: no copy
+    if orient in ("records", "values") and numeric:
         return Raw(array_json(s, enc), trusted=True)
     if orient in ("columns", "index"):
         check_labels(s.index, orient, enc)
-    table = _SeriesTable(_column_frame(s), enc, row_order(s.index, enc), series=True)
+    table = _Table(_column_frame(s), enc, row_order(s.index, enc), series=True)
     name = b"null" if s.name is None else tok.keys_of([s.name])[0]
     body = cols.write_series(table, orient, len(s), name, enc.option("sort_keys"))
     return Raw(body, trusted=True)
@@ -209,17 +209,6 @@ def _column_frame(s: pd.Series[Any]) -> pd.DataFrame:
     return s.to_frame(name=0)
 
 
-class _SeriesTable(_Table):
-    """A Series as its one-column frame, its values written as arrays (:func:`array_json`)."""
-
-    def items(self, k: int, i: int, j: int) -> list[bytes]:
-        try:
-            array = array_json(self.series_of[k].iloc[i:j], self.enc)
-        except EncodeError as exc:
-            raise self.placed(rebased(exc, i), k) from exc.__cause__
-        return [b"," + array[1:-1]]
-
-
 @builtin(pd.Index)
 def encode_index(index: pd.Index, enc: Encoder) -> Any:
     """An Index as a list of its values; a MultiIndex as a list of lists."""
@@ -229,7 +218,7 @@ def encode_index(index: pd.Index, enc: Encoder) -> Any:
 @builtin(pd.api.extensions.ExtensionArray)
 def encode_extension_array(array: Any, enc: Encoder) -> Any:
     """Categorical, nullable integer, string, sparse... arrays: a list of their values."""
-    return Raw(json_array(encoded_column(pd.Series(array, copy=False), enc)), trusted=True)
+    return Raw(tok.json_array(encoded_column(pd.Series(array, copy=False), enc)), trusted=True)
 
 
 @builtin(pd.Timestamp)
@@ -294,6 +283,7 @@ class FrameSource(_Labelled):
 
     def __init__(self, df: pd.DataFrame) -> None:
         super().__init__(df)
+        self.names = list(df.columns)
         self.row_bytes = row_bytes(df)
 
     def prepared(self, enc: Encoder) -> FrameSource:
@@ -302,12 +292,6 @@ class FrameSource(_Labelled):
 
     def header(self) -> pd.Index:
         return self.data.columns
-
-    def width(self) -> int:
-        return int(self.data.shape[1])
-
-    def column_key(self, k: int) -> bytes:
-        return tok.keys_of([self.data.columns[k]])[0]
 
     def column(self, k: int, i: int, j: int) -> pd.Series[Any]:
         return self.data.iloc[i:j, k]
@@ -341,8 +325,7 @@ class SeriesSource(_Labelled):
         return name if isinstance(name, str | None) else str(name)
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
-        tokens = tok.as_list(encoded_column(self.part(i, j), enc))
-        return b"".join(token + b"\n" for token in tokens)
+        return tok.json_lines(encoded_column(self.part(i, j), enc))
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
         name = self.data.name if self.data.name is not None else "values"

@@ -380,12 +380,6 @@ class TableSource(Source):
     def part(self, i: int, j: int) -> Any:
         return self.table.slice(i, j - i)
 
-    def width(self) -> int:
-        return len(self.names)
-
-    def column_key(self, k: int) -> bytes:
-        return tok.keys_of([self.names[k]])[0]
-
     @guarded
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
         """Each line by the route ``dumpb`` takes for the frame's rows."""
@@ -419,8 +413,7 @@ class ColumnSource(Source):
         return getattr(self.column_data, "name", None)
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
-        tokens = tok.as_list(encoded_tokens(self.series(self.part(i, j)), enc))
-        return b"".join(token + b"\n" for token in tokens)
+        return tok.json_lines(encoded_tokens(self.series(self.part(i, j)), enc))
 
     def arrow(self, rows: int) -> tuple[Any, Any]:
         import pyarrow as pa
