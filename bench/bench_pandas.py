@@ -75,6 +75,13 @@ def test_frame_records_without_a_compiler(benchmark: Any, frame: pd.DataFrame):
         check_frame(benchmark(fastjson.dumpb, frame), frame)
 
 
+def test_frame_records_pure_route(benchmark: Any, frame: pd.DataFrame):
+    """Columns read by numpy and orjson alone, as an install without pyarrow reads them."""
+    benchmark.group = "5 pandas: DataFrame 100k x 8, records"
+    with route("pure"):
+        check_frame(benchmark(fastjson.dumpb, frame), frame)
+
+
 SPLIT: dict[str, tuple[Callable[[pd.DataFrame], Any], float]] = {
     "fastjson.dumpb": (lambda df: fastjson.dumpb(df, orient="split"), 0.0),
     "pandas to_json": (lambda df: df.to_json(orient="split"), LOSSY),

@@ -174,14 +174,15 @@ def speed_targets(rounds: int) -> list[dict[str, Any]]:
                 (f"frame 100k x 8 {orient} vs pandas.to_json", ours, pandas, 0.45), rounds, 0.2
             )
         )
-        with route("python"):
-            results.append(
-                _measure(
-                    (f"no C compiler, {orient} vs pandas.to_json", ours, pandas, 1.0),
-                    max(rounds // 2, 7),
-                    0.2,
+        for name, label in (("pure", "pure route (no pyarrow)"), ("python", "no C compiler")):
+            with route(name):
+                results.append(
+                    _measure(
+                        (f"{label}, {orient} vs pandas.to_json", ours, pandas, 1.0),
+                        max(rounds // 2, 7),
+                        0.2,
+                    )
                 )
-            )
     series = frame["float64_nan"]
     for orient in ("records", "split", "index"):
         pandas = lambda o=orient: series.to_json(orient=o, date_format="iso")  # noqa: E731

@@ -30,7 +30,10 @@ STREAM_START, STREAM_END = "<!-- streaming:start -->", "<!-- streaming:end -->"
 PACKAGES = ("flask-fastjson", "orjson", "ujson", "numpy", "pandas", "polars", "pyarrow", "flask")
 
 
-NAMED = {"test_frame_records_without_a_compiler": "fastjson.dumpb, no C compiler"}
+NAMED = {
+    "test_frame_records_without_a_compiler": "fastjson.dumpb, no C compiler",
+    "test_frame_records_pure_route": "fastjson.dumpb, pure route (no pyarrow)",
+}
 
 
 def row_name(bench: dict[str, Any]) -> str:
