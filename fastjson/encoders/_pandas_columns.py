@@ -56,7 +56,7 @@ def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> tok.Tokens:
         return np_enc.encoded_tokens(s.to_numpy(), enc)
     nullable = _nullable_numbers(s)
     if nullable is not None:
-        return np_enc.masked_tokens(*nullable, enc)
+        return np_enc.encoded_tokens(nullable[0], enc, null=nullable[1])
     if isinstance(dtype, pd.StringDtype):
         arrow = dtype.storage == "pyarrow" and len(s) > 500 and reads_arrow()
         fast = tok.arrow_strings(s.array) if arrow else None

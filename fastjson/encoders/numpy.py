@@ -192,23 +192,27 @@ def json_ready(a: NDArray[Any], enc: Encoder) -> NDArray[Any]:
 _BOOLEANS = [b"false", b"true"]
 
 
-def encoded_tokens(values: Any, enc: Encoder, *, scalars: bool = False) -> tok.Tokens:
+def encoded_tokens(
+    values: Any, enc: Encoder, *, scalars: bool = False, null: NDArray[np.bool_] | None = None
+) -> tok.Tokens:
     """The JSON text of every element of a 1-D column (numpy array or list), in whichever
     form the encoding gives: a list, or one joined text.
 
     ``scalars=True`` promises the elements are str/int/bool/None only, so the
     whole list is encoded in one call; numpy numeric arrays are always
-    encoded whole; anything else is encoded element by element, and an error
-    names the element's position (``$[3]``).
+    encoded whole, ``null`` marking the missing numbers (a nullable column's
+    values, any value where missing); anything else is encoded element by
+    element, and an error names the element's position (``$[3]``).
     """
     if len(values) == 0:
         return []
     tenc = compact(enc)
     kind = getattr(getattr(values, "dtype", None), "kind", "O")
-    if kind == "b":  # any non-zero byte is true, as numpy reads it
+    null = null if null is not None and null.any() else None
+    if kind == "b" and null is None:  # any non-zero byte is true, as numpy reads it
         return tok.Lookup(_BOOLEANS, np.minimum(np.asarray(values).view(np.uint8), 1))
-    if kind in "iuf":
-        encoded = numeric(values, tenc)
+    if kind in "biuf":
+        encoded = numeric(values, tenc, null=null)
         if isinstance(encoded, Raw):
             return tok.Joined(encoded.data[1:-1], b",")  # numbers and null hold no comma
         values, scalars = encoded.items, True
@@ -279,16 +283,6 @@ def _masked(data: NDArray[Any], mask: NDArray[np.bool_], enc: Encoder) -> Any:
     return values.tolist()
 
 
-def masked_tokens(values: NDArray[Any], null: NDArray[np.bool_], enc: Encoder) -> tok.Tokens:
-    """Tokens of numbers where ``null`` marks the missing ones (``null``)."""
-    if len(values) == 0:
-        return []
-    encoded = numeric(values, compact(enc), null=null if null.any() else None)
-    if isinstance(encoded, Raw):
-        return tok.Joined(encoded.data[1:-1], b",")  # numbers and null hold no comma
-    return encoded_tokens(encoded.items, enc, scalars=True)
-
-
 def element_tokens(a: NDArray[Any], enc: Encoder) -> tok.Tokens:
     """The JSON text of each element of a 1-D array, masked or not, as ``dumpb`` writes
     the element."""
@@ -297,7 +291,7 @@ def element_tokens(a: NDArray[Any], enc: Encoder) -> tok.Tokens:
     mask = np.ma.getmaskarray(a)
     data = np.asarray(a.data)
     if data.dtype.kind in "biuf":
-        return masked_tokens(data, mask, enc)
+        return encoded_tokens(data, enc, null=mask)
     return encoded_tokens(_masked(data, mask, enc), enc, scalars=data.dtype.kind != "O")
 
 

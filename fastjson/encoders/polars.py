@@ -147,7 +147,8 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
         return [b"null"] * len(series)
     if dtype in _NUMPY_NUMBERS or dtype == pl.Float16:
         if series.null_count():
-            return np_enc.masked_tokens(*_values_and_nulls(series), enc)
+            values, null = _values_and_nulls(series)
+            return np_enc.encoded_tokens(values, enc, null=null)
         return np_enc.encoded_tokens(series.to_numpy(), enc)
     arrow = _through_arrow()
     if dtype == pl.Date and arrow and enc.option("datetime_format") == "iso":
