@@ -15,10 +15,16 @@
 
 /* One slot: text[bounds[2r]:bounds[2r + 1]] for row r, or
  * text[bounds[2c]:bounds[2c + 1]] with c = codes[r] (a few tokens picked by
- * code), or the whole text in every row (a constant: bounds NULL). */
+ * code), or the whole text in every row (a constant: bounds NULL), or the
+ * r-th of n tokens one after the other in the text with a separator between
+ * two (separated: found as it is copied, by its marker byte, `before` bytes
+ * after a token's end and `after` bytes before the next one's start). */
 typedef struct {
     Py_buffer text, bounds, codes;
     Py_ssize_t tokens; /* bounds' pairs */
+    int separated, marker;
+    Py_ssize_t before, after;
+    Py_ssize_t cursor, budget; /* separated: where the next token starts, bytes left */
 } Slot;
 
 static void
@@ -45,6 +51,71 @@ int64_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t count, const char *what)
     return 0;
 }
 
+/* A separated slot: n tokens take the text less n - 1 separators. Whether
+ * there are n is checked as they are copied (copy_separated), within that
+ * budget, so that a wrong count can never write past the output. */
+static Py_ssize_t
+open_separated(PyObject *obj, Slot *slot, Py_ssize_t n)
+{
+    if (PyObject_GetBuffer(PyTuple_GET_ITEM(obj, 0), &slot->text, PyBUF_SIMPLE) < 0) {
+        return -1;
+    }
+    long marker = PyLong_AsLong(PyTuple_GET_ITEM(obj, 1));
+    Py_ssize_t before = PyLong_AsSsize_t(PyTuple_GET_ITEM(obj, 2));
+    Py_ssize_t after = PyLong_AsSsize_t(PyTuple_GET_ITEM(obj, 3));
+    if (PyErr_Occurred()) {
+        return -1;
+    }
+    Py_ssize_t between = before + after;
+    if (marker < 0 || marker > 255 || before < 0 || after < 1 || between > 64) {
+        PyErr_SetString(PyExc_ValueError, "a separator is one marker byte with 0-63 around it");
+        return -1;
+    }
+    Py_ssize_t size = n ? slot->text.len - (n - 1) * between : 0;
+    if (size < 0 || (n == 0 && slot->text.len)) {
+        PyErr_SetString(PyExc_ValueError, "a separated text does not hold one token a row");
+        return -1;
+    }
+    slot->separated = 1;
+    slot->marker = (int)marker;
+    slot->before = before;
+    slot->after = after;
+    slot->budget = size;
+    return size;
+}
+
+/* Copy token r of a separated slot; 0 when the text does not hold its n tokens. */
+static int
+copy_separated(char **out, Slot *slot, Py_ssize_t r, Py_ssize_t n)
+{
+    const char *text = slot->text.buf;
+    const char *start = text + slot->cursor;
+    const char *end = text + slot->text.len;
+    const char *mark = memchr(start, slot->marker, end - start);
+    Py_ssize_t length;
+    if (r + 1 < n) {
+        if (mark == NULL || mark - start < slot->before) {
+            return 0;
+        }
+        length = (mark - start) - slot->before;
+        slot->cursor = (mark - text) + slot->after;
+    }
+    else {
+        if (mark != NULL) {
+            return 0; /* more tokens than rows */
+        }
+        length = end - start;
+        slot->cursor = slot->text.len;
+    }
+    if (length > slot->budget || slot->cursor > slot->text.len) {
+        return 0;
+    }
+    memcpy(*out, start, length);
+    *out += length;
+    slot->budget -= length;
+    return 1;
+}
+
 /* Read a slot and check it: every bound within the text, every code a token.
  * Returns the bytes it adds to n rows, or -1. */
 static Py_ssize_t
@@ -61,8 +132,13 @@ open_slot(PyObject *obj, Slot *slot, Py_ssize_t n)
         return slot->text.len * n;
     }
     Py_ssize_t size = PyTuple_GET_SIZE(obj);
+    if (size == 4) {
+        return open_separated(obj, slot, n);
+    }
     if (size != 2 && size != 3) {
-        PyErr_SetString(PyExc_TypeError, "a slot is bytes, (text, bounds) or (text, bounds, codes)");
+        PyErr_SetString(PyExc_TypeError,
+                        "a slot is bytes, (text, bounds), (text, bounds, codes) or "
+                        "(text, marker, before, after)");
         return -1;
     }
     if (PyObject_GetBuffer(PyTuple_GET_ITEM(obj, 0), &slot->text, PyBUF_SIMPLE) < 0 ||
@@ -96,13 +172,21 @@ open_slot(PyObject *obj, Slot *slot, Py_ssize_t n)
     return total;
 }
 
-static void
-copy_rows(char *out, const Slot *slots, Py_ssize_t count, Py_ssize_t n)
+/* Returns 0 when a separated slot does not hold its tokens (nothing is written
+ * past the output). */
+static int
+copy_rows(char *out, Slot *slots, Py_ssize_t count, Py_ssize_t n)
 {
     for (Py_ssize_t r = 0; r < n; r++) {
         for (Py_ssize_t k = 0; k < count; k++) {
-            const Slot *slot = &slots[k];
+            Slot *slot = &slots[k];
             const char *text = slot->text.buf;
+            if (slot->separated) {
+                if (!copy_separated(&out, slot, r, n)) {
+                    return 0;
+                }
+                continue;
+            }
             if (slot->bounds.buf == NULL) {
                 memcpy(out, text, slot->text.len);
                 out += slot->text.len;
@@ -115,6 +199,7 @@ copy_rows(char *out, const Slot *slots, Py_ssize_t count, Py_ssize_t n)
             out += length;
         }
     }
+    return 1;
 }
 
 static PyObject *
@@ -157,9 +242,14 @@ stitch(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     result = PyBytes_FromStringAndSize(NULL, total);
     if (result != NULL) {
         char *out = PyBytes_AS_STRING(result);
+        int copied;
         Py_BEGIN_ALLOW_THREADS
-        copy_rows(out, slots, count, n);
+        copied = copy_rows(out, slots, count, n);
         Py_END_ALLOW_THREADS
+        if (!copied) {
+            PyErr_SetString(PyExc_ValueError, "a separated text does not hold one token a row");
+            Py_CLEAR(result);
+        }
     }
 done:
     for (Py_ssize_t k = 0; k < opened; k++) {

@@ -20,11 +20,18 @@ TOKEN = st.binary(max_size=8).filter(lambda t: b"\0" not in t and b"\n" not in t
 def tokens(draw: st.DrawFn, n: int) -> tok.Tokens:
     """``n`` tokens in one of the forms encoding gives them."""
     values = draw(st.lists(TOKEN, min_size=n, max_size=n))
-    form = draw(st.sampled_from(["list", "joined", "lookup", "padded", "leads"]))
+    form = draw(
+        st.sampled_from(["list", "joined", "numbers", "indented", "lookup", "padded", "leads"])
+    )
     if form == "list":
         return values
     if form == "joined":
         return tok.Joined(b"\n".join(values), b"\n")
+    if form == "numbers":  # orjson's list of numbers: a comma between two, none inside
+        values = [v.replace(b",", b"") for v in values]
+        return tok.Joined(b",".join(values), b",")
+    if form == "indented":  # orjson's indented list of scalars: one a line
+        return tok.Joined(b",\n  ".join(values), b",\n  ")
     if form == "lookup":
         table = sorted(set(values)) or [b""]
         return tok.Lookup(table, np.array([table.index(v) for v in values], np.int64))
@@ -89,6 +96,28 @@ def test_the_compiled_stitch_refuses_what_it_would_read_astray(slot: tuple, mess
 
     with pytest.raises(ValueError, match=message):
         stitch(2, [b"{", slot, b"}"])
+
+
+@pytest.mark.parametrize(
+    ("slot", "message"),
+    [
+        ((b"a,b", ord(","), 0, 1), "one token a row"),  # two tokens, three rows
+        ((b"a,b,c,d", ord(","), 0, 1), "one token a row"),  # four
+        ((b"a", ord(","), 0, 1), "one token a row"),  # n - 1 separators are missing
+        ((b"ab,\n  cd", ord("\n"), 1, 3), "one token a row"),
+        ((b"ab,c", ord(","), 0, 0), "one marker byte"),
+        ((b"ab,c", 256, 0, 1), "one marker byte"),
+    ],
+)
+def test_the_compiled_stitch_refuses_separated_texts_that_do_not_hold_their_rows(
+    slot: tuple, message: str
+):
+    """Separators are found as tokens are copied: a wrong count raises and writes nothing
+    past the output, wherever it is found."""
+    from fastjson._cstitch import stitch
+
+    with pytest.raises(ValueError, match=message):
+        stitch(3, [b"{", slot, b"}"])
 
 
 def test_the_compiled_stitch_refuses_other_slots():

@@ -367,8 +367,14 @@ def _prefixed(prefix: bytes, tokens: Tokens) -> list[bytes]:
 
 
 def _compiled_slot(tokens: Tokens) -> tuple[Any, ...]:
-    """Tokens as the compiled :func:`assemble` reads them: ``(text, bounds)``, or for a
-    :class:`Lookup` the few tokens' ``(text, bounds)`` and the codes that pick them."""
+    """Tokens as the compiled :func:`assemble` reads them: ``(text, bounds)``; for a
+    :class:`Lookup` the few tokens' ``(text, bounds)`` and the codes that pick them; for
+    a :class:`Joined` text, its separators found as it is copied (no bounds made): the
+    byte that marks each (:func:`_marker`) and the separator's bytes before and after
+    that byte."""
+    if isinstance(tokens, Joined):
+        byte, at = _marker(tokens.separator)
+        return tokens.text, byte, at, len(tokens.separator) - at
     if isinstance(tokens, Lookup):
         lengths = np.fromiter(map(len, tokens.table), np.int64, len(tokens.table))
         ends = np.cumsum(lengths)
