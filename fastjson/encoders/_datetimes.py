@@ -2,8 +2,8 @@
 
 ISO 8601 as ``Timestamp.isoformat`` writes it (no fraction for whole seconds,
 else 6 digits, or 9 with nanoseconds; dates for date units), built as byte
-matrices from integer fields (numpy's own ``datetime_as_string`` is several
-times slower); moments with a time zone by the rule of :mod:`fastjson._dates`;
+matrices from integer fields (faster than numpy's own ``datetime_as_string``);
+moments with a time zone by the rule of :mod:`fastjson._dates`;
 RFC 822 dates for ``datetime_format="http"``; durations as float seconds.
 """
 

@@ -153,7 +153,7 @@ def columns_of(df: pd.DataFrame) -> list[pd.Series[Any]]:
     """The frame's columns as Series without its row labels (no copy), to be sliced by
     blocks: pandas answers attribute look-ups on a Series (numpy and polars make some) by
     a search of its labels, and builds a string index's hash table anew for every slice
-    (about a third of the time of a 100k-row frame with string labels)."""
+    (a large share of the time of a frame with string labels)."""
     plain = isinstance(df.index, pd.RangeIndex)
     return [
         df.iloc[:, k] if plain else df.iloc[:, k].reset_index(drop=True)

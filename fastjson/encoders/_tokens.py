@@ -293,9 +293,8 @@ def counting_leads(start: int, stop: int) -> Packed:
 _DIGITS = np.frombuffer(b"0123456789", np.uint8)
 
 COUNTED_FROM = 4096
-"""Labels from which :func:`counting_leads` builds matrices: faster than writing the
-labels' text and finding its separators from 3,000 (large labels) to 6,000 (from 0)
-labels, and up to twice as fast at 65,536; slower below (measured)."""
+"""Labels from which :func:`counting_leads` builds matrices: where they were measured
+faster than writing the labels' text and finding its separators (slower below)."""
 
 
 def keyed(row_leads: Packed, values: Tokens) -> bytes:
