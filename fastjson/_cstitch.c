@@ -66,16 +66,17 @@ open_separated(PyObject *obj, Slot *slot, Py_ssize_t n)
     if (PyErr_Occurred()) {
         return -1;
     }
-    Py_ssize_t between = before + after;
-    if (marker < 0 || marker > 255 || before < 0 || after < 1 || between > 64) {
+    if (marker < 0 || marker > 255 || before < 0 || before > 63 || after < 1 || after > 64 ||
+        before + after > 64) {
         PyErr_SetString(PyExc_ValueError, "a separator is one marker byte with 0-63 around it");
-        return -1;
+        return -1; /* (each bound first: their sum cannot overflow) */
     }
-    Py_ssize_t size = n ? slot->text.len - (n - 1) * between : 0;
-    if (size < 0 || (n == 0 && slot->text.len)) {
+    Py_ssize_t between = before + after;
+    if ((n > 1 && n - 1 > slot->text.len / between) || (n == 0 && slot->text.len)) {
         PyErr_SetString(PyExc_ValueError, "a separated text does not hold one token a row");
         return -1;
     }
+    Py_ssize_t size = n ? slot->text.len - (n - 1) * between : 0; /* >= 0: checked above */
     slot->separated = 1;
     slot->marker = (int)marker;
     slot->before = before;

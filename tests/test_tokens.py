@@ -107,6 +107,8 @@ def test_the_compiled_stitch_refuses_what_it_would_read_astray(slot: tuple, mess
         ((b"ab,\n  cd", ord("\n"), 1, 3), "one token a row"),
         ((b"ab,c", ord(","), 0, 0), "one marker byte"),
         ((b"ab,c", 256, 0, 1), "one marker byte"),
+        ((b"a,b,c", ord(","), 1, 2**63 - 1), "one marker byte"),  # a sum that would wrap
+        ((b"a,b,c", ord(","), 2**63 - 1, 1), "one marker byte"),
     ],
 )
 def test_the_compiled_stitch_refuses_separated_texts_that_do_not_hold_their_rows(
