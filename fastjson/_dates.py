@@ -12,7 +12,9 @@ RFC 3339 allows it:
   ``+00:00`` (``1900-01-01T11:40:28+00:00`` for noon in Amsterdam).
 
 Fractions: none for whole seconds, else six digits (nine when the value has
-nanoseconds, as pandas and numpy hold them). The vectorised writer
+nanoseconds, as pandas and numpy hold them). Years numpy holds beyond 0-9999
+take ISO 8601's expanded form, a sign and six digits (``+010000-01-01``), as
+JavaScript's ``Date`` parses them. The vectorised writer
 (:func:`fastjson.encoders._datetimes.zoned_strings`) applies the same rule and
 :func:`offset_label` to the columns of every library (pandas' and polars' each
 with their own time-zone data, as wall time and UTC); the differential tests

@@ -237,6 +237,33 @@ def test_far_dates_with_a_time_zone_keep_their_year(unit: str):
     assert http.endswith('"Fri, 31 Dec 9999 23:59:59 GMT"]')
 
 
+@pytest.mark.parametrize("unit", ["D", "s", "ms", "us"])
+def test_years_beyond_0_to_9999_take_the_expanded_form_everywhere(unit: str):
+    """ISO 8601's expanded years, a sign and six digits, as JavaScript's ``Date`` parses
+    them: numpy writes ``-005`` and ``10000``, polars' strftime ``+10000``."""
+    a = np.array(["-0005-01-01", "0000-06-01", "10000-01-01", "2024-01-01", "NaT"], f"M8[{unit}]")
+    clock = "" if unit == "D" else "T00:00:00"
+    dates = ["-000005-01-01", "0000-06-01", "+010000-01-01", "2024-01-01"]
+    expected = [d + clock for d in dates] + [None]
+    assert fastjson.loads(dumpb(a)) == expected
+    assert fastjson.loads(dumpb({"k": a[2]})) == {"k": expected[2]}
+    if unit != "D":  # pandas' own scalars and columns, naive and zoned
+        stamps = pd.Series(a)
+        assert dumpb(stamps) == dumpb(a) == dumpb(list(stamps))
+        zoned_stamps = stamps.dt.tz_localize("UTC")
+        assert dumpb(list(zoned_stamps)) == dumpb(zoned_stamps)
+    if unit in ("D", "s"):  # polars holds ms, us and ns
+        return
+    ticks = a.view(np.int64)
+    naive = pl.Series(ticks, dtype=pl.Int64).cast(pl.Datetime(unit))  # type: ignore[arg-type]
+    naive = naive.scatter([4], None)
+    assert dumpb(naive) == dumpb(a)
+    zoned = naive.dt.replace_time_zone("UTC")
+    assert fastjson.loads(dumpb(zoned)) == [e and e + "+00:00" for e in expected]
+    arrow = pa.array(ticks, type=pa.timestamp(unit, tz="UTC"), mask=np.isnat(a))
+    assert dumpb(arrow) == dumpb(zoned)
+
+
 def test_nanoseconds_are_kept_on_every_route():
     ns = pd.Timestamp("2024-01-01T00:00:00.000000001")
     assert dumps(ns) == '"2024-01-01T00:00:00.000000001"'

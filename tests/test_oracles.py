@@ -224,16 +224,27 @@ def draw_ticks(data: st.DataObject, kind: str, units: list[str], overflow: bool)
 
 
 def iso(t: int, unit: str) -> str | None:
-    """The oracle's string (None: NaT; "?": W beyond what numpy can count in days)."""
+    """The oracle's string (None: NaT; "?": W beyond what numpy can count in days): numpy's
+    or pandas' text, its year in ISO 8601's expanded form beyond 0-9999 (:func:`expanded`)."""
     x = np.datetime64(t, unit)
     if t == I64.min or unit in ("Y", "M", "D"):
-        return None if t == I64.min else str(np.datetime_as_string(x))
+        return None if t == I64.min else expanded(str(np.datetime_as_string(x)))
     if unit == "W":  # W gives the day
-        return str(np.datetime_as_string(x.astype("M8[D]"))) if abs(t * 7) <= I64.max else "?"
+        if abs(t * 7) > I64.max:
+            return "?"
+        return expanded(str(np.datetime_as_string(x.astype("M8[D]"))))
     try:
-        return pd.Timestamp(x).isoformat()
+        return expanded(pd.Timestamp(x).isoformat())
     except (OverflowError, ValueError):  # OutOfBoundsDatetime: beyond pandas (h and m)
-        return str(np.datetime_as_string(x, unit="s"))
+        return expanded(str(np.datetime_as_string(x, unit="s")))
+
+
+def expanded(text: str) -> str:
+    """``-005-01-01`` (numpy) or ``10000-01-01`` as ``-000005-01-01``, ``+010000-01-01``."""
+    sign, year, rest = re.fullmatch(r"(-?)(\d+)(.*)", text).groups()  # type: ignore[union-attr]
+    if not sign and len(year) <= 4:
+        return text
+    return (sign or "+") + year.zfill(6) + rest
 
 
 @pytest.mark.parametrize("units, overflow", [(["Y", "M", *SECONDS], False), (["h", "m"], True)])

@@ -257,9 +257,9 @@ def test_iso_dates_as_timestamp_isoformat(unit: str):
     strings = dates.datetime_strings(a)
     assert [b"null" if s is None else b'"' + s.encode() + b'"' for s in strings] == expected
     beyond = np.array(["-0005-01-01", "10000-01-01T00:00:01", "NaT"], dtype=f"M8[{unit}]")
-    if unit != "ns":  # years numpy writes its own way: numpy's form, as before
-        numpy_form = [str(np.datetime_as_string(x, unit="s")) for x in beyond[:2]]
-        assert strict_loads(dumpb(beyond)) == [*numpy_form, None]
+    if unit != "ns":  # years beyond 0-9999: ISO 8601's expanded form, as JavaScript reads it
+        expanded = ["-000005-01-01T00:00:00", "+010000-01-01T00:00:01", None]
+        assert strict_loads(dumpb(beyond)) == expanded
 
 
 # -- memory ------------------------------------------------------------------------

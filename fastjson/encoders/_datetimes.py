@@ -47,15 +47,34 @@ def datetime_strings(a: NDArray[Any], datetime_format: str = "iso") -> NDArray[A
         text = http_strings(a)
     elif unit in _DATE_UNITS:
         day_unit: Any = "D" if unit == "W" else unit
-        text = np.datetime_as_string(a, unit=day_unit)
+        text = expanded_years(np.datetime_as_string(a, unit=day_unit))
     elif unit in ("h", "m"):  # whole minutes: numpy's own form, which cannot overflow
-        text = np.datetime_as_string(a, unit="s")
+        text = expanded_years(np.datetime_as_string(a, unit="s"))
     elif unit in _PER_SECOND:
         text = _iso_seconds(a, unit, nat)
-    else:  # ps, fs, as: numpy's own form keeps every digit
+    else:  # ps, fs, as: numpy's own form keeps every digit (years near 1970 only)
         text = np.datetime_as_string(a)
     out = text.astype(object)
     out[nat] = None
+    return out
+
+
+def expanded_years(text: NDArray[Any]) -> NDArray[Any]:
+    """numpy's ISO text with the years before 0 and after 9999 in ISO 8601's expanded
+    form, a sign and six digits or more, as JavaScript's ``Date`` reads them
+    (``+010000-01-01``, ``-000005-01-01``, where numpy writes ``10000`` and ``-005``)."""
+    year_end = np.strings.find(text, "-", 1)
+    year_end = np.where(year_end < 0, np.strings.str_len(text), year_end)  # a year alone
+    negative = np.strings.startswith(text, "-")
+    odd = negative | (year_end > 4)
+    if not odd.any():
+        return text
+    negative, year_end = negative[odd], year_end[odd]
+    digits = np.strings.slice(text[odd], negative.astype(np.int64), year_end)
+    year = np.strings.add(np.where(negative, "-", "+"), np.strings.zfill(digits, 6))
+    fixed = np.strings.add(year, np.strings.slice(text[odd], year_end, None))
+    out = text.astype(max(text.dtype, fixed.dtype, key=lambda d: d.itemsize))
+    out[odd] = fixed
     return out
 
 
@@ -101,7 +120,7 @@ def _iso_seconds(a: NDArray[Any], unit: str, nat: NDArray[np.bool_]) -> NDArray[
     seconds, ns = _seconds(a, unit)
     seconds[nat] = 0
     moments = seconds.view(np.dtype("M8[s]"))
-    text: NDArray[Any] = np.datetime_as_string(moments, unit="s")
+    text: NDArray[Any] = expanded_years(np.datetime_as_string(moments, unit="s"))
     ns[nat] = 0
     if ns.any():
         text = np.strings.add(text, _fractions(ns))

@@ -230,8 +230,12 @@ def _timestamp(ts: pd.Timestamp, enc: Encoder) -> str:
         return http_date(ts.to_pydatetime())
     offset = ts.utcoffset()
     if offset is not None and not whole_minutes(offset):  # see fastjson._dates
-        return ts.tz_convert("UTC").tz_localize(None).isoformat() + "+00:00"
-    return ts.isoformat()
+        text = ts.tz_convert("UTC").tz_localize(None).isoformat() + "+00:00"
+    else:
+        text = ts.isoformat()
+    if 0 <= ts.year <= 9999:
+        return text
+    return str(dates.expanded_years(np.array([text]))[0])  # as in a column
 
 
 @builtin(pd.Timedelta)
