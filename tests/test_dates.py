@@ -264,6 +264,21 @@ def test_years_beyond_0_to_9999_take_the_expanded_form_everywhere(unit: str):
     assert dumpb(arrow) == dumpb(zoned)
 
 
+def test_moments_at_the_ends_of_the_ns_range_keep_their_instant_in_a_zone():
+    """Their wall time 14 hours on would leave int64: polars wrapped it round to 1677
+    (and wrote that with +14:00), pandas raised. Both write the UTC time."""
+    ticks = [2**63 - 2, 0, -(2**63) + 5]
+    expected = [
+        "2262-04-11T23:47:16.854775806+00:00",
+        "1970-01-01T14:00:00+14:00",
+        "1677-09-21T00:12:43.145224197+00:00",
+    ]
+    utc = pl.Series(ticks, dtype=pl.Int64).cast(pl.Datetime("ns")).dt.replace_time_zone("UTC")
+    assert fastjson.loads(dumpb(utc.dt.convert_time_zone("Etc/GMT-14"))) == expected
+    stamps = pd.Series(pd.to_datetime(ticks, unit="ns", utc=True)).dt.tz_convert("Etc/GMT-14")
+    assert fastjson.loads(dumpb(stamps)) == expected
+
+
 def test_nanoseconds_are_kept_on_every_route():
     ns = pd.Timestamp("2024-01-01T00:00:00.000000001")
     assert dumps(ns) == '"2024-01-01T00:00:00.000000001"'

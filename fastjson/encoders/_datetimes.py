@@ -78,6 +78,20 @@ def expanded_years(text: NDArray[Any]) -> NDArray[Any]:
     return out
 
 
+def at_the_ends(utc: NDArray[Any]) -> NDArray[np.bool_]:
+    """Moments within a day of the ends of their unit's range, whose wall time may fall
+    outside it (polars wraps it around, pandas raises): written in UTC."""
+    unit, _ = np.datetime_data(utc.dtype)
+    day = 86400 * _PER_SECOND[unit]
+    ticks = utc.view(np.int64)
+    edge: NDArray[np.bool_] = (ticks > _INT64_MAX - day) | (ticks < -_INT64_MAX + day)
+    edge &= ~np.isnat(utc)
+    return edge
+
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
 def zoned_strings(utc: NDArray[Any], wall: NDArray[Any], datetime_format: str) -> NDArray[Any]:
     """Strings for moments with a time zone, given as their UTC and wall-clock datetime64
     (one unit, ``s`` to ``ns``): the rule of :mod:`fastjson._dates`, vectorised. Wall
@@ -88,9 +102,10 @@ def zoned_strings(utc: NDArray[Any], wall: NDArray[Any], datetime_format: str) -
     unit, _ = np.datetime_data(utc.dtype)
     per_minute = 60 * _PER_SECOND[unit]
     nat = np.isnat(utc)
-    delta = wall.view(np.int64) - utc.view(np.int64)
+    with np.errstate(over="ignore"):
+        delta = wall.view(np.int64) - utc.view(np.int64)
     delta[nat] = 0
-    whole = (delta % per_minute == 0) & (np.abs(delta) < 1440 * per_minute)
+    whole = (delta % per_minute == 0) & (np.abs(delta) < 1440 * per_minute) & ~at_the_ends(utc)
     strings = datetime_strings(np.where(whole, wall, utc))
     minutes, inverse = np.unique(np.where(whole, delta // per_minute, 0), return_inverse=True)
     labels = np.array([offset_label(int(m)) for m in minutes], dtype=object)

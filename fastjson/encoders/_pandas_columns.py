@@ -131,7 +131,9 @@ def tz_strings(s: pd.Series[Any] | pd.Index, datetime_format: str) -> list[str |
     values = pd.DatetimeIndex(s)
     view = f"M8[{values.unit}]"
     utc = np.asarray(values.asi8).view(view)
-    wall = np.asarray(values.tz_localize(None).asi8).view(view)
+    edge = dates.at_the_ends(utc)  # no wall time asked of pandas there: it would raise
+    local = pd.DatetimeIndex(values.where(~edge)) if edge.any() else values
+    wall = np.asarray(local.tz_localize(None).asi8).view(view)
     result: list[str | None] = dates.zoned_strings(utc, wall, datetime_format).tolist()
     return result
 
