@@ -381,10 +381,11 @@ def test_first_byte_of_a_streamed_frame_comes_early(
     gunicorn2: Server, record_property: Any, capsys: pytest.CaptureFixture[str]
 ):
     """Sanity bounds, not a benchmark. The demo view builds its 1,000,000-row frame
-    before it returns (about 0.2 s on a quiet 2-core VM, 30-40% of the total), so the
-    first byte cannot come before that; the first chunk then costs about 10 ms. The
-    same server with ``stream_threshold = None`` sent its first byte at 94-98% of the
-    total (0.8-2.5 s): below 50% is streaming, the 25% bound is tested on the array."""
+    before it returns (0.2 to 0.3 s on a 2-core VM, 40-55% of the total, a share that
+    grows as encoding gets faster), so the first byte cannot come before that; the
+    first chunk then costs about 10 ms. The same server with ``stream_threshold =
+    None`` sent its first byte at 94-98% of the total (0.8-2.5 s): below 75% is
+    streaming; the 25% bound is tested on the array, which takes no time to build."""
     timings = first_byte_and_total(gunicorn2.port, FRAME)
     first, total = min(timings, key=lambda t: t[0] / t[1])
     record_property("frame_first_byte_s", first)
@@ -392,7 +393,7 @@ def test_first_byte_of_a_streamed_frame_comes_early(
     with capsys.disabled():
         print(f"\n/data/frame?rows=1000000 first byte / total: {timings}")
     assert first < 1.0, timings
-    assert first < 0.5 * total, timings
+    assert first < 0.75 * total, timings
 
 
 @needs_gunicorn
