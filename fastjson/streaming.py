@@ -215,13 +215,13 @@ class _Writer:
         if source.kind == "array" or orient in _UNLABELLED:
             yield from self._slices(part, n, rows, b"[", b"]", target=target)
         elif orient == "split":
-            data = _Writer(enc.replace(orient="values"), self.chunk_size)
             header = "columns" if source.kind == "frame" else "name"
+            values = functools.partial(source.values, enc=enc)  # the rows' arrays, as JSON
             yield from self._split(
                 {
                     header: iter((enc.encode(source.header()),)),
                     "index": self._slices(source.index, n, rows, b"[", b"]"),
-                    "data": data._slices(part, n, rows, b"[", b"]", target=target),
+                    "data": self._slices(values, n, rows, b"[", b"]", target, written=True),
                 }
             )
         elif orient == "index" or source.kind == "series":
@@ -232,7 +232,8 @@ class _Writer:
             for k in range(source.width()):
                 yield (b"," if k else b"") + self._escaped(source.column_key(k)) + b":"
                 column = functools.partial(source.column, k)
-                yield from self._slices(column, n, column_rows, b"{", b"}", target=target)
+                pieces = self._slices(column, n, column_rows, b"{", b"}", target=target)
+                yield from self._located(pieces, "$" + member(source.names[k]))
             yield b"}"
 
     def _stream(self, obj: Any, stream: Stream, depth: int) -> Iterator[Piece]:
@@ -275,11 +276,10 @@ class _Writer:
         between ranges: each row's record written as NDJSON, its label put before it."""
         from .encoders.streams import positioned
 
-        records = self.enc.replace(orient="records")
         step = _rows_per_piece(source.row_bytes, self.range_bytes)
         for i in range(0, n, step):
             try:
-                lines = source.lines(i, min(n, i + step), records)
+                lines = source.lines(i, min(n, i + step), self.enc)
             except EncodeError as exc:
                 raise _labelled(rebased(exc, offset + i)) from exc.__cause__
             if i:
@@ -418,8 +418,10 @@ class _Writer:
         opener: bytes,
         closer: bytes,
         target: int | None = None,
+        written: bool = False,
     ) -> Iterator[Piece]:
-        """``opener`` + the encoded ranges ``part(i, j)`` without their brackets + ``closer``.
+        """``opener`` + the encoded ranges ``part(i, j)`` without their brackets + ``closer``
+        (``written``: ``part`` gives their JSON already).
 
         ``rows`` is a first guess; after each range it is adjusted so that the
         next range encodes to about ``target`` bytes (one chunk by default; a
@@ -431,7 +433,7 @@ class _Writer:
         while i < n:
             j = min(n, i + rows)
             try:
-                out = self.enc.encode(part(i, j))
+                out = self._escaped(part(i, j)) if written else self.enc.encode(part(i, j))
             except EncodeError as exc:
                 raise rebased(exc, i) from exc.__cause__
             if len(out) > 2:
@@ -443,11 +445,12 @@ class _Writer:
         yield closer
 
     def _split(self, members: dict[str, Iterator[Piece]]) -> Iterator[Piece]:
-        """The ``split`` object from its members' pieces, in ``dumpb``'s key order."""
+        """The ``split`` object from its members' pieces, in ``dumpb``'s key order; an error
+        named within its member (``$.data[2][1]``), as ``dumpb`` names it."""
         names = sorted(members) if self.enc.option("sort_keys") else list(members)
         for k, name in enumerate(names):
             yield (b"{" if k == 0 else b",") + b'"' + name.encode() + b'":'
-            yield from members[name]
+            yield from self._located(members[name], f"$.{name}")
         yield b"}"
 
     # -- NDJSON ----------------------------------------------------------------
@@ -479,8 +482,8 @@ class _Writer:
 
     def _source_lines(self, source: Source) -> Iterator[Piece]:
         """A table by row ranges, a record (or element) a line, as ``dumpb`` writes each."""
-        enc = self.enc.replace(orient="records")
-        source = source.prepared(enc)
+        enc = self.enc
+        source = source.prepared(enc.replace(orient="records"))  # what records refuse
         n = source.rows or 0
         step = _rows_per_piece(source.row_bytes, self.range_bytes)
         for i in range(0, n, step):

@@ -182,6 +182,18 @@ def test_errors_inside_frames_and_generators_name_their_place():
     assert info.value.path == "$[5000]"
 
 
+@pytest.mark.parametrize("orient", ["records", "split", "values", "index", "columns"])
+@pytest.mark.parametrize("sort_keys", [False, True])
+def test_an_error_in_a_range_is_named_as_dumpb_names_it(orient: str, sort_keys: bool):
+    cells: list[Any] = [1] * 2500 + [object()] + [2] * 10
+    for value in (pd.DataFrame({"a": 1, "o": cells}), pd.Series(cells, dtype=object)):
+        with pytest.raises(fastjson.EncodeError) as whole:
+            dumpb({"t": value}, orient=orient, sort_keys=sort_keys)
+        with pytest.raises(fastjson.EncodeError) as streamed:
+            b"".join(iter_encode({"t": value}, orient=orient, sort_keys=sort_keys, chunk_size=64))
+        assert streamed.value.path == whole.value.path
+
+
 def test_streaming_memory_is_bounded_by_the_chunk():
     a = np.random.default_rng(3).standard_normal(2_000_000)  # 16 MB in, about 38 MB out
     tracemalloc.start()
@@ -256,6 +268,32 @@ def test_polars_and_arrow_tables_stream_and_give_ndjson():
     from fastjson._http import large
 
     assert large(1000)(pf) and not large(100_000)(pf) and large(1000)(table)
+
+
+@pytest.mark.parametrize("orient", ["records", "split", "values", "index", "columns"])
+def test_a_table_in_a_cell_keeps_the_orient_when_its_table_is_cut(orient: str):
+    """Cutting a table into ranges lays the ranges out in a fixed form (split's ``data``
+    as rows of arrays, NDJSON as records): that form is the outer table's, never the
+    orient the tables in its cells are written in."""
+    inner = pd.DataFrame({"x": [1, 2]}, index=["a", "b"])
+    cells = [inner, None, {"d": inner}] * 700
+    for value in (pd.Series(cells, dtype=object), pd.DataFrame({"o": cells, "n": 1})):
+        whole = dumpb(value, orient=orient)
+        assert b"".join(iter_encode(value, orient=orient, chunk_size=64)) == whole
+        assert dumpb(inner, orient=orient) in whole
+        lines = b"".join(iter_ndjson(value, orient=orient, chunk_size=64)).split(b"\n")
+        rows = value.to_dict("records") if isinstance(value, pd.DataFrame) else cells
+        assert lines[:-1] == [dumpb(row, orient=orient) for row in rows]
+
+
+def test_a_reader_of_tables_in_cells_keeps_their_orient():
+    pl = pytest.importorskip("polars")
+    inner = pd.DataFrame({"x": [1]})
+    lazy = pl.DataFrame([pl.Series("o", [inner, None] * 3, dtype=pl.Object)]).lazy()
+    for orient in ("records", "values", "index", "columns"):
+        whole = dumpb(lazy, orient=orient)
+        assert b"".join(iter_encode(lazy, orient=orient, chunk_size=1)) == whole
+        assert whole.count(dumpb(inner, orient=orient)) == 3
 
 
 # -- lazy iterators: flushed by time as well as by size --------------------------------

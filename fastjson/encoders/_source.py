@@ -111,7 +111,12 @@ class Source:
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
         """NDJSON of rows ``i:j``: each record or element as ``dumpb`` writes it, and a
-        newline after each."""
+        newline after each. Here and in :meth:`values`, ``enc``'s ``orient`` applies to
+        what the cells hold (a frame in a cell), never to the rows' layout."""
+        raise NotImplementedError
+
+    def values(self, i: int, j: int, enc: Encoder) -> bytes:
+        """``split``'s ``data`` of rows ``i:j``, a JSON array (of a labelled source)."""
         raise NotImplementedError
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:

@@ -91,12 +91,19 @@ def _cell_bytes(column: pd.Series[Any]) -> int:
 
 
 class _Table(cols.TokenTable):
-    """The pure route's blocks: tokens of ``df.iloc[rows]`` (rows in output order)."""
+    """The pure route's blocks: tokens of ``df.iloc[rows]`` (rows in output order), laid out
+    in ``orient`` (by default the encoder's; its cells always in the encoder's)."""
 
     def __init__(
-        self, df: pd.DataFrame, enc: Encoder, order: NDArray[np.intp] | None, series: bool = False
+        self,
+        df: pd.DataFrame,
+        enc: Encoder,
+        order: NDArray[np.intp] | None,
+        series: bool = False,
+        orient: str | None = None,
     ) -> None:
-        super().__init__(enc.option("orient"), list(df.columns), len(df), series)
+        layout = orient or enc.option("orient")
+        super().__init__(layout, list(df.columns), len(df), series)
         self.df = df
         self.enc = enc
         self.order = order
@@ -301,11 +308,15 @@ class FrameSource(_Labelled):
         return self.data.iloc[i:j, k]
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
-        enc = enc.replace(orient="records")
         df = _keyed_columns(self.part(i, j), enc, "records")
         if len(df) == 0:
             return b""
-        return b"".join(_Table(df, enc, None).lines(0, len(df)))
+        return b"".join(_Table(df, enc, None, orient="records").lines(0, len(df)))
+
+    def values(self, i: int, j: int, enc: Encoder) -> bytes:
+        df = self.part(i, j)
+        table = _Table(df, enc, None, orient="values")
+        return cols.write_frame(table, "values", len(df), [], bytes, False, row_bytes(df))
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
         return _arrow_batches(self.data, rows)
@@ -330,6 +341,11 @@ class SeriesSource(_Labelled):
 
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
         return tok.json_lines(encoded_column(self.part(i, j), enc))
+
+    def values(self, i: int, j: int, enc: Encoder) -> bytes:
+        s = self.part(i, j)
+        table = _Table(_column_frame(s), enc, None, series=True, orient="values")
+        return cols.write_series(table, "values", len(s), b"", False)
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
         name = self.data.name if self.data.name is not None else "values"

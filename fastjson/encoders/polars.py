@@ -385,7 +385,7 @@ class TableSource(Source):
     def lines(self, i: int, j: int, enc: Encoder) -> bytes:
         """Each line by the route ``dumpb`` takes for the frame's rows."""
         cols.check_unique(self.names, "column name", "records")
-        df, enc = self.frame(self.part(i, j)), enc.replace(orient="records")
+        df = self.frame(self.part(i, j))
         if enc.option("sort_keys"):
             df = _sorted(df)
         if not df.height:
