@@ -63,6 +63,21 @@ def test_decimal256_as_decimal_strings():
     ]
 
 
+def test_slices_of_fixed_size_lists_with_nulls_are_written_as_the_whole():
+    """polars misreads the nulls of a fixed-size list array at an offset (a slice, as
+    streaming cuts): such slices are copied before polars reads them."""
+    items = [[1, 2], None, [3, 4], [5, None]] * 500
+    array = pa.array(items, type=pa.list_(pa.int64(), 2))
+    nested = pa.array([[pair] for pair in items], type=pa.list_(pa.list_(pa.int64(), 2)))
+    for value in (array, pa.chunked_array([array[:3], array[3:]]), nested):
+        assert fastjson.loads(dumpb(value[1:])) == value[1:].to_pylist()
+        assert b"".join(fastjson.iter_encode(value, chunk_size=64)) == dumpb(value)
+        lines = b"".join(fastjson.iter_ndjson(value, chunk_size=64)).split(b"\n")[:-1]
+        assert lines == [dumpb(item) for item in value.to_pylist()]
+    table = pa.table({"f": array, "n": range(len(array))})
+    assert b"".join(fastjson.iter_encode(table, chunk_size=64)) == dumpb(table)
+
+
 def test_what_polars_cannot_read_is_an_encode_error():
     union = pa.UnionArray.from_sparse(
         pa.array([0, 1], type=pa.int8()), [pa.array([1, 2]), pa.array(["a", "b"])]

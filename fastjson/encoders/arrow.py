@@ -74,11 +74,17 @@ def _series(array: pa.Array | pa.ChunkedArray) -> Any:
 
 
 def _readable(array: Any) -> Any:
-    """``date64`` as dates and ``decimal256`` as strings (see the module docstring)."""
+    """``date64`` as dates and ``decimal256`` as strings (see the module docstring); a
+    slice of fixed-size lists copied (polars misreads the nulls of one)."""
     if pa.types.is_date64(array.type):
         return array.cast(pa.date32())
     if pa.types.is_decimal256(array.type):
         return _decimal_strings(array)
+    if pa.types.is_fixed_size_list(array.type):
+        chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+        size = array.type.list_size
+        if any(chunk.offset or len(chunk.values) != len(chunk) * size for chunk in chunks):
+            return pa.concat_arrays(chunks)
     return array
 
 
