@@ -545,6 +545,25 @@ def test_nonfinite_decimal_keys_are_written_as_float_keys_are(nan: str):
         assert fastjson.dumpb({Decimal(text): 1}, nan=nan) == fastjson.dumpb({key: 1}, nan=nan)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("route", ["auto", "pure", "python"])
+def test_signalling_nan_decimals_in_pandas_columns_are_missing_as_other_nans(route: str):
+    """pandas takes a NaN in an object column as missing (``null`` whatever ``nan``), and
+    raises on a signalling one when it looks: that one is missing too."""
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from fastjson.encoders import route as forced
+
+    cells = [Decimal("sNaN"), Decimal("-sNaN"), Decimal("2.5"), Decimal("NaN")]
+    with forced(route):  # type: ignore[arg-type]
+        for nan in ("null", "string", "error"):
+            s = pd.Series(cells, dtype=object)
+            assert fastjson.dumpb(s, nan=nan) == b'[null,null,"2.5",null]'  # type: ignore[arg-type]
+            got = fastjson.dumpb(pd.DataFrame({"d": s}), nan=nan)  # type: ignore[arg-type]
+            assert got == b'[{"d":null},{"d":null},{"d":"2.5"},{"d":null}]'
+
+
 def test_finite_decimals_keep_every_digit():
     from decimal import Decimal
 

@@ -10,6 +10,7 @@ What :mod:`fastjson.encoders.pandas` reads of a column (:func:`encoded_column`,
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -106,7 +107,11 @@ def _numpy_moments(s: pd.Series[Any] | pd.Index) -> pd.Index:
 
 def _object_tokens(values: NDArray[Any], enc: Encoder) -> tok.Tokens:
     """Object columns: strings in one call; mixed values one by one (NA -> null)."""
-    na = pd.isna(values)
+    try:
+        na = pd.isna(values)
+    except decimal.InvalidOperation:  # pandas' test of a signalling NaN signals: quieten it
+        values = np.array([_quiet(value) for value in values], dtype=object)
+        na = pd.isna(values)
     if na.any():
         values = values.copy()
         values[na] = None
@@ -114,6 +119,14 @@ def _object_tokens(values: NDArray[Any], enc: Encoder) -> tok.Tokens:
     if inferred in ("string", "empty", "boolean", "integer"):
         return np_enc.encoded_tokens(values.tolist(), enc, scalars=True)
     return np_enc.encoded_tokens(values, enc)
+
+
+def _quiet(value: Any) -> Any:
+    """A signalling NaN ``Decimal`` as a quiet one, which pandas takes as missing as it
+    takes every other NaN of an object column; any other value as it is."""
+    if isinstance(value, decimal.Decimal) and value.is_snan():
+        return decimal.Decimal("NaN")
+    return value
 
 
 def _categorical_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> tok.Lookup:
