@@ -101,23 +101,7 @@ class Lookup(NamedTuple):
         return as_joined(self.as_list())
 
     def bounded(self) -> Bounded:
-        """The tokens as the rows of a NUL-padded byte matrix, taken by code (for tables of
-        short tokens; longer ones are joined, so that padding never costs much)."""
-        width = max(map(len, self.table), default=0)
-        if width > 32:
-            return self.as_joined().bounded()
-        matrix = np.array(self.table, dtype=f"S{max(width, 1)}").take(self.codes)
-        lengths = np.array([len(token) for token in self.table], np.int64).take(self.codes)
-        return matrix.tobytes(), padded_bounds(lengths, matrix.dtype.itemsize)
-
-
-def padded_bounds(lengths: NDArray[np.int64], width: int) -> NDArray[np.int64]:
-    """The :data:`Bounded` bounds of tokens of ``lengths`` bytes, each at the start of a
-    row of ``width`` bytes."""
-    result = np.empty(2 * len(lengths), np.int64)
-    result[0::2] = np.arange(0, width * len(lengths), width)
-    result[1::2] = result[0::2] + lengths
-    return result
+        return self.as_joined().bounded()  # (the compiled stitch reads the codes instead)
 
 
 class Padded(NamedTuple):
@@ -141,8 +125,10 @@ class Padded(NamedTuple):
     def bounded(self) -> Bounded:
         width = self.matrix.shape[1]
         rows = np.ascontiguousarray(self.matrix).view(f"S{width}").ravel()
-        lengths = np.strings.str_len(rows).astype(np.int64)  # up to the padding
-        return rows.tobytes(), padded_bounds(lengths, width)
+        result = np.empty(2 * len(rows), np.int64)
+        result[0::2] = np.arange(0, width * len(rows), width)
+        result[1::2] = result[0::2] + np.strings.str_len(rows)  # up to the padding
+        return rows.tobytes(), result
 
 
 Tokens = list[bytes] | TokenText
