@@ -60,6 +60,12 @@ text = st.text(st.characters(codec="utf-8"), max_size=6) | st.sampled_from(
 )
 surrogate_text = text | st.sampled_from(["a\ud800", "\udfff"])
 floats = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.1, -0.0, 1e-7])
+IN_CELLS = (
+    pd.DataFrame({"x": [1, 2], "y": ["a", None]}, index=["r", "s"]),
+    pd.Series([0.5, 2.0], index=["k", "j"], name="s"),
+)
+"""Tables held in cells: each must be written in the encoder's orient, however its own
+table is cut."""
 
 
 def column(kind: str, n: int) -> st.SearchStrategy[Any]:
@@ -81,6 +87,7 @@ def column(kind: str, n: int) -> st.SearchStrategy[Any]:
         "mixed": st.integers(-5, 5) | text | st.none() | st.booleans(),
         "bigint": st.integers(-(2**80), 2**80),
         "timedelta": st.integers(-(10**15), 10**15) | st.none(),
+        "tables": st.sampled_from(IN_CELLS) | st.integers(-5, 5) | st.none(),
     }
     if kind.startswith("M8"):
         unit = kind[3:-1]
@@ -96,7 +103,7 @@ def column(kind: str, n: int) -> st.SearchStrategy[Any]:
 KINDS = (
     "int64", "uint64", "float64", "float32", "float16", "bool", "str", "object_str",
     "Int64", "Float64", "boolean", "category", "decimal", "mixed", "bigint", "timedelta",
-    "M8[s]", "M8[ms]", "M8[us]", "M8[ns]",
+    "M8[s]", "M8[ms]", "M8[us]", "M8[ns]", "tables",
 )  # fmt: skip
 
 
@@ -126,7 +133,10 @@ def build(kind: str, values: list[Any], zone: str | None) -> pd.Series:
         )
     if kind in dtypes:
         return pd.Series(values, dtype=dtypes[kind])
-    return pd.Series(np.array(values, dtype=object), dtype=object)
+    cells = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):  # (an array of the values would take a frame apart)
+        cells[i] = value
+    return pd.Series(cells, dtype=object)
 
 
 @st.composite
@@ -216,6 +226,20 @@ def test_series_every_route_every_cut(
     assert_cuts_agree(s, body, orient=orient, **options)
     if orient == "records":
         assert_lines_agree(s, **options)
+
+
+@SETTINGS
+@given(
+    frames(kinds=("tables", "int64", "str")), st.sampled_from(ORIENTS), st.sampled_from(OPTIONS)
+)
+def test_tables_in_cells_keep_the_orient_every_route_every_cut(
+    df: pd.DataFrame, orient: str, options: dict[str, Any]
+):
+    test_frames_every_route_every_cut.hypothesis.inner_test(df, orient, options)  # type: ignore[attr-defined]
+    s = df.iloc[:, 0]
+    status, body = assert_routes_agree(s, orient=orient, **options)
+    if status == "ok":
+        assert_cuts_agree(s, body, orient=orient, **options)
 
 
 # -- the twins: pandas, polars and Arrow holding the same data -----------------------
