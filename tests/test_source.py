@@ -13,6 +13,7 @@ from typing import Any
 
 import flask
 import numpy as np
+import orjson
 import pandas as pd
 import polars as pl
 import pyarrow as pa
@@ -101,6 +102,23 @@ def test_ndjson_of_numpy_arrays_of_every_kind():
     assert ndjson(np.array([[1, 2], [3, 4]])) == b"[1,2]\n[3,4]\n"
     assert ndjson(np.ma.masked_array([[1, 2]], mask=[[0, 1]])) == b"[1,null]\n"
     assert ndjson(np.array(["a\ud800"])) == b'"a\\ud800"\n' == dumpb("a\ud800") + b"\n"
+
+
+@pytest.mark.parametrize(
+    "a",
+    [
+        np.arange(8).reshape(2, 2, 2),
+        np.ma.masked_array(np.arange(8).reshape(2, 2, 2), mask=np.arange(8) % 3 == 0),
+        np.arange(24.0).reshape(2, 3, 2, 2),
+        np.zeros((2, 0, 2)),
+        np.zeros((2, 0)),
+    ],
+)
+def test_ndjson_of_arrays_of_three_dimensions_and_more_is_a_row_a_line(a: Any) -> None:
+    """Rows of a 3-D array hold ``],[`` themselves: only the 2-D form splits the text."""
+    assert ndjson(a) == b"".join(dumpb(row) + b"\n" for row in a)
+    rows = np.ma.masked_array(a).tolist()  # masked values as None
+    assert [orjson.loads(line) for line in ndjson(a).splitlines()] == rows
 
 
 def test_ndjson_of_pandas_and_their_twins_agree():

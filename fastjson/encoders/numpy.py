@@ -327,7 +327,7 @@ class ArraySource(Source):
         part = self.a[i:j]
         if part.ndim == 1:
             return tok.json_lines(element_tokens(part, enc))
-        if part.dtype.kind in "biuf":  # numbers and null hold no brackets
+        if part.ndim == 2 and part.dtype.kind in "biuf":  # numbers and null hold no brackets
             return enc.encode(part)[1:-1].replace(b"],[", b"]\n[") + b"\n"
         return b"".join(enc.encode(row) + b"\n" for row in part)
 
