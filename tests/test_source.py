@@ -239,3 +239,23 @@ def test_frames_arrow_can_hold_are_sent_as_arrow():
         body = b"".join(response.response)  # type: ignore[arg-type]
     table = pa.ipc.open_stream(body).read_all()
     assert table.column_names[:2] == ["0", "1"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pa.record_batch({"a": [1, 2]}),
+        pl.DataFrame({"i": pl.Series([2**100, 1], dtype=pl.Int128)}),
+        pl.Series("i", [2**100, 1], dtype=pl.Int128),
+    ],
+)
+def test_arrow_is_offered_only_where_it_can_be_written(value: Any) -> None:
+    """A RecordBatch is written as its table; polars' Int128 has no Arrow form: JSON."""
+    app = flask.Flask(__name__)
+    app.get("/")(lambda: respond(value))
+    reply = app.test_client().get("/", headers={"Accept": f"{ARROW}, application/json;q=0.5"})
+    assert reply.status_code == 200
+    if isinstance(value, pa.RecordBatch):
+        assert pa.ipc.open_stream(reply.get_data()).read_all() == pa.table(value)
+    else:
+        assert reply.get_data() == dumpb(value)

@@ -38,7 +38,7 @@ from . import _datetimes as dates
 from . import _tokens as tok
 from . import numpy as np_enc
 from ._route import reads_arrow
-from ._source import Kind, Source, provides
+from ._source import Kind, NoArrowForm, Source, provides
 
 if TYPE_CHECKING:
     from ..core import Encoder
@@ -393,8 +393,12 @@ class TableSource(Source):
         return b"".join(_Tokens(df, enc, "records", series=False).lines(0, df.height))
 
     def arrow(self, rows: int) -> tuple[Any, Any]:
-        table = self.table.to_arrow() if isinstance(self.table, pl.DataFrame) else self.table
-        return iter(table.to_batches(max_chunksize=rows)), table.schema
+        import pyarrow as pa
+
+        table = self.table
+        if isinstance(table, pl.DataFrame):
+            return _batches(table.to_arrow, rows)
+        return _batches(lambda: pa.table(table), rows)  # a RecordBatch too
 
 
 class ColumnSource(Source):
@@ -420,7 +424,19 @@ class ColumnSource(Source):
         import pyarrow as pa
 
         data = self.column_data
-        table = data.to_frame().to_arrow() if isinstance(data, pl.Series) else None
-        if table is None:
-            table = pa.table({"values": data})
-        return iter(table.to_batches(max_chunksize=rows)), table.schema
+        if isinstance(data, pl.Series):
+            return _batches(data.to_frame().to_arrow, rows)
+        return _batches(lambda: pa.table({"values": data}), rows)
+
+
+def _batches(table_of: Callable[[], Any], rows: int) -> tuple[Any, Any]:
+    """Record batches of the Arrow table ``table_of()`` makes, and its schema;
+    :class:`NoArrowForm` where Arrow cannot hold a column (polars' ``Int128``...), before
+    any batch is written."""
+    import pyarrow as pa
+
+    try:
+        table = table_of()
+    except (pa.ArrowException, pl.exceptions.PolarsError) as exc:
+        raise NoArrowForm(f"Arrow has no form for this table: {exc}") from exc
+    return iter(table.to_batches(max_chunksize=rows)), table.schema
