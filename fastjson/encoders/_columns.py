@@ -27,7 +27,6 @@ from ._tokens import (
     Slot,
     Tokens,
     array_rows,
-    as_list,
     assemble,
     concatenated,
     joined_by,
@@ -83,20 +82,14 @@ call: tests set it small."""
 
 
 def write_frame(
-    table: TokenTable,
-    orient: str,
-    n: int,
-    column_keys: Sequence[bytes],
-    columns_json: Callable[[], bytes],
-    sort_keys: bool,
-    row_bytes: int,
+    table: TokenTable, columns_json: Callable[[], bytes], sort_keys: bool, row_bytes: int
 ) -> bytes:
-    """A frame of ``n`` rows in ``orient``, its layout written once for every encoder.
+    """A frame in its table's orient, its layout written once for every encoder.
 
-    ``column_keys`` are the column names as JSON strings (``columns``);
     ``columns_json`` gives split's ``columns`` member; ``row_bytes`` guesses
     the size of a row, for the first block and the room reserved.
     """
+    orient, n, column_keys = table.orient, table.height, table.column_keys
     out = Output(n * row_bytes)
     if orient in ("records", "values", "index"):
         brackets = (b"{", b"}") if orient == "index" else (b"[", b"]")
@@ -118,12 +111,11 @@ def write_frame(
     return out.value()
 
 
-def write_series(
-    table: TokenTable, orient: str, n: int, name_json: bytes, sort_keys: bool
-) -> bytes:
-    """A Series (column 0 of ``table``) in ``orient``: a list of its values
+def write_series(table: TokenTable, name_json: bytes, sort_keys: bool) -> bytes:
+    """A Series (column 0 of ``table``) in its table's orient: a list of its values
     (``records``, ``values``), an object keyed by label (``index``, ``columns``),
     or split's ``name``, ``index`` and ``data``."""
+    orient, n = table.orient, table.height
     out = Output(n * 24)
     values = partial(table.items, 0)
     if orient in ("records", "values"):
@@ -287,9 +279,6 @@ class TokenTable:
             return self.read(k, i, j)
         except EncodeError as exc:
             raise self.placed(rebased(exc, self.origin(i, j)), k) from exc.__cause__
-
-    def column(self, k: int, i: int, j: int) -> list[bytes]:
-        return as_list(self.column_encoded(k, i, j))
 
     def placed(self, exc: EncodeError, k: int) -> EncodeError:
         """``exc``, its path from the row (``$[2]...``), as seen from the table: ``$[2].o``

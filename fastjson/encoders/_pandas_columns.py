@@ -22,7 +22,7 @@ from . import _columns as cols
 from . import _datetimes as dates
 from . import _tokens as tok
 from . import numpy as np_enc
-from ._route import reads_arrow
+from . import reads_arrow
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -30,14 +30,9 @@ if TYPE_CHECKING:
     from ..core import Encoder
 
 
-def column_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> list[bytes]:
-    """The JSON text of every value of a column, chosen by dtype, vectorised."""
-    return tok.as_list(encoded_column(s, enc))
-
-
 def encoded_column(s: pd.Series[Any] | pd.Index, enc: Encoder) -> tok.Tokens:
-    """:func:`column_tokens` in whichever form encoding the column gives (a list, or one
-    text: see :class:`~._tokens.Joined`)."""
+    """The JSON text of every value of a column, chosen by dtype, vectorised, in whichever
+    form encoding the column gives (a list, or one text: see :class:`~._tokens.Joined`)."""
     dtype = s.dtype
     if isinstance(dtype, pd.SparseDtype):
         s = pd.Series(np.asarray(s.array.to_dense()), copy=False)
@@ -132,7 +127,7 @@ def _quiet(value: Any) -> Any:
 def _categorical_tokens(s: pd.Series[Any] | pd.Index, enc: Encoder) -> tok.Lookup:
     """Encode each category once, then pick tokens by code (-1, missing, is null)."""
     cat = s.array
-    categories = column_tokens(pd.Series(cat.categories), enc)
+    categories = tok.as_list(encoded_column(pd.Series(cat.categories), enc))
     codes = np.asarray(cat.codes)
     return tok.Lookup([*categories, b"null"], np.where(codes < 0, len(categories), codes))
 
@@ -179,7 +174,7 @@ def columns_of(df: pd.DataFrame) -> list[pd.Series[Any]]:
 def labels_json(index: pd.Index, enc: Encoder) -> bytes:
     """An Index as a JSON array (a MultiIndex as an array of arrays)."""
     if isinstance(index, pd.MultiIndex):
-        levels = [column_tokens(index.get_level_values(i), enc) for i in range(index.nlevels)]
+        levels = [encoded_column(index.get_level_values(i), enc) for i in range(index.nlevels)]
         return b"[" + tok.array_rows(levels, len(index))[1:] + b"]"
     return array_json(index, enc)
 

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import orjson
 
 from .._values import json_string
-from ._route import joined_in_python
+from . import joined_in_python
 
 _stitch: Callable[[int, Sequence[Any]], bytes] | None = None
 try:
@@ -76,16 +76,6 @@ class Joined(NamedTuple):
         return self.text, bounds(self.text, self.separator)
 
 
-class TokenText(Protocol):
-    """Tokens held some other way than a list (:class:`Joined`, a byte matrix...)."""
-
-    def as_list(self) -> list[bytes]: ...
-    def as_joined(self) -> Joined: ...
-    def bounded(self) -> Bounded:
-        """One buffer and the bounds of the tokens in it (for :func:`keyed`)."""
-        ...
-
-
 class Lookup(NamedTuple):
     """Tokens picked by code from a few (booleans, categories): ``table[codes]``."""
 
@@ -131,7 +121,49 @@ class Padded(NamedTuple):
         return rows.tobytes(), result
 
 
-Tokens = list[bytes] | TokenText
+class Packed:
+    """Tokens one after the other in one text, with nothing between two, and the bounds of
+    each: the leads of the keyed orients (``,"k0":``, ``,"k1":``..., :func:`leads`), or
+    a column polars wrote into one Arrow buffer.
+
+    Every column of a block repeats the same leads: their list (:meth:`as_list`,
+    for rows joined in Python) is made once, and the leads of a slice of rows
+    take a slice of it.
+    """
+
+    __slots__ = ("_listed", "bounds", "text")
+
+    def __init__(
+        self, text: Buffer, bounds: NDArray[np.int64], listed: list[bytes] | None = None
+    ) -> None:
+        self.text = text
+        self.bounds = bounds
+        self._listed = listed
+
+    def rows(self, a: int, b: int) -> Packed:
+        """The tokens of rows ``a:b``."""
+        if a == b:
+            return Packed(b"", np.zeros(0, np.int64))
+        pairs = self.bounds[2 * a : 2 * b]
+        start, end = int(pairs[0]), int(pairs[-1])
+        listed = None if _compiled() else self.as_list()[a:b]
+        return Packed(memoryview(self.text)[start:end], pairs - start, listed)  # no copy
+
+    def as_list(self) -> list[bytes]:
+        """A NUL (which no token holds) put at each token's end, and the text split there."""
+        if self._listed is None:
+            text = np.frombuffer(self.text, np.uint8)
+            self._listed = np.insert(text, self.bounds[1:-1:2], 0).tobytes().split(b"\0")
+        return self._listed
+
+    def as_joined(self) -> Joined:
+        return as_joined(self.as_list())
+
+    def bounded(self) -> Bounded:
+        return self.text, self.bounds
+
+
+Tokens = list[bytes] | Joined | Lookup | Padded | Packed
 """A column's tokens in whichever form encoding it gave, converted only for a consumer
 that needs another."""
 
@@ -174,48 +206,6 @@ def json_lines(tokens: Tokens) -> bytes:
 def bounded(tokens: Tokens) -> Bounded:
     """The tokens in one buffer, with their bounds."""
     return as_joined(tokens).bounded() if isinstance(tokens, list) else tokens.bounded()
-
-
-class Packed:
-    """Tokens one after the other in one text, with nothing between two, and the bounds of
-    each: the leads of the keyed orients (``,"k0":``, ``,"k1":``..., :func:`leads`), or
-    a column polars wrote into one Arrow buffer.
-
-    Every column of a block repeats the same leads: their list (:meth:`as_list`,
-    for rows joined in Python) is made once, and the leads of a slice of rows
-    take a slice of it.
-    """
-
-    __slots__ = ("_listed", "bounds", "text")
-
-    def __init__(
-        self, text: Buffer, bounds: NDArray[np.int64], listed: list[bytes] | None = None
-    ) -> None:
-        self.text = text
-        self.bounds = bounds
-        self._listed = listed
-
-    def rows(self, a: int, b: int) -> Packed:
-        """The tokens of rows ``a:b``."""
-        if a == b:
-            return Packed(b"", np.zeros(0, np.int64))
-        pairs = self.bounds[2 * a : 2 * b]
-        start, end = int(pairs[0]), int(pairs[-1])
-        listed = None if _compiled() else self.as_list()[a:b]
-        return Packed(memoryview(self.text)[start:end], pairs - start, listed)  # no copy
-
-    def as_list(self) -> list[bytes]:
-        """A NUL (which no token holds) put at each token's end, and the text split there."""
-        if self._listed is None:
-            text = np.frombuffer(self.text, np.uint8)
-            self._listed = np.insert(text, self.bounds[1:-1:2], 0).tobytes().split(b"\0")
-        return self._listed
-
-    def as_joined(self) -> Joined:
-        return as_joined(self.as_list())
-
-    def bounded(self) -> Bounded:
-        return self.text, self.bounds
 
 
 def leads(keys: Tokens, quoted: bool) -> Packed:
@@ -302,7 +292,7 @@ def assemble(n: int, slots: Sequence[Slot]) -> bytes:
     neither holds a NUL byte, as no JSON text does).
 
     Compiled, each token is copied once out of its column's text, found by its
-    bounds (:meth:`TokenText.bounded`; a :class:`Lookup` by its codes). In
+    bounds (``bounded``; a :class:`Lookup` by its codes). In
     Python, each slot becomes a list of ``n`` items, placed into one flat list
     by slice assignment, and the list is joined once.
     """
@@ -436,32 +426,6 @@ def _marker(separator: bytes) -> tuple[int, int]:
     return separator[0], 0
 
 
-def _arrow_utf8(array: Any) -> tuple[Any, NDArray[np.integer[Any]]]:
-    """An Arrow-backed string column as one Arrow string array and its offsets (``None``
-    and no offsets for another Arrow type)."""
-    import pyarrow as pa
-
-    strings = pa.array(array)
-    if isinstance(strings, pa.ChunkedArray):
-        strings = strings.combine_chunks()
-    large = pa.types.is_large_string(strings.type)
-    if not (large or pa.types.is_string(strings.type)):
-        return None, np.zeros(0, dtype=np.int64)
-    offsets: NDArray[np.integer[Any]] = np.frombuffer(
-        strings.buffers()[1], dtype=np.int64 if large else np.int32
-    )
-    return strings, offsets[strings.offset : strings.offset + len(strings) + 1]
-
-
-def _escapes(strings: Any, offsets: NDArray[np.integer[Any]]) -> bool:
-    """Whether a value needs an escape in JSON (``"``, ``\\``, control characters)."""
-    data = strings.buffers()[2]
-    if data is None or len(offsets) < 2:
-        return False
-    text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return bool(((text < 0x20) | (text == 0x22) | (text == 0x5C)).any())
-
-
 def arrow_strings(array: Any) -> Joined | None:
     """Tokens of an Arrow string array (pandas' Arrow-backed strings, polars' strings) from
     its buffers, with no Python string per value: when no value needs an escape (``"``,
@@ -470,10 +434,20 @@ def arrow_strings(array: Any) -> Joined | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    strings, offsets = _arrow_utf8(array)
-    if strings is None or len(strings) == 0 or _escapes(strings, offsets):
+    strings = pa.array(array)
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    large = pa.types.is_large_string(strings.type)
+    if not (large or pa.types.is_string(strings.type)) or len(strings) == 0:
         return None
-    large = offsets.dtype == np.int64
+    offsets: NDArray[np.integer[Any]] = np.frombuffer(
+        strings.buffers()[1], dtype=np.int64 if large else np.int32
+    )
+    offsets = offsets[strings.offset : strings.offset + len(strings) + 1]
+    data = strings.buffers()[2]
+    text = np.frombuffer(b"" if data is None else data, np.uint8)[offsets[0] : offsets[-1]]
+    if ((text < 0x20) | (text == 0x22) | (text == 0x5C)).any():
+        return None
     nulls = strings.null_count > 0
     if nulls:  # marked by a NUL, which no value here holds: '"\x00"' becomes null below
         strings = pc.fill_null(strings, "\x00")

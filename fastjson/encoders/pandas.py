@@ -46,9 +46,6 @@ def encode_frame(df: pd.DataFrame, enc: Encoder) -> Any:
     df = _checked(df, enc)
     body = cols.write_frame(
         _Table(df, enc, row_order(df.index, enc)),
-        enc.option("orient"),
-        len(df),
-        tok.keys_of(list(df.columns)),
         lambda: labels_json(df.columns, enc),
         enc.option("sort_keys"),
         row_bytes(df),
@@ -152,7 +149,7 @@ def _checked(df: pd.DataFrame, enc: Encoder, stream: bool = False) -> pd.DataFra
     if stream:
         first = _Table(df.iloc[:1], enc, None)
         for k in range(df.shape[1]):
-            first.column(k, 0, min(1, len(df)))
+            first.column_encoded(k, 0, min(1, len(df)))
     if enc.option("nan") == "error":
         _check_finite(df, enc)
     if stream and orient in ("columns", "index") and enc.option("sort_keys"):
@@ -206,7 +203,7 @@ def encode_series(s: pd.Series[Any], enc: Encoder) -> Any:
         check_labels(s.index, orient, enc)
     table = _Table(_column_frame(s), enc, row_order(s.index, enc), series=True)
     name = b"null" if s.name is None else tok.keys_of([s.name])[0]
-    body = cols.write_series(table, orient, len(s), name, enc.option("sort_keys"))
+    body = cols.write_series(table, name, enc.option("sort_keys"))
     return Raw(body, trusted=True)
 
 
@@ -316,7 +313,7 @@ class FrameSource(_Labelled):
     def values(self, i: int, j: int, enc: Encoder) -> bytes:
         df = self.part(i, j)
         table = _Table(df, enc, None, orient="values")
-        return cols.write_frame(table, "values", len(df), [], bytes, False, row_bytes(df))
+        return cols.write_frame(table, bytes, False, row_bytes(df))
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
         return _arrow_batches(self.data, rows)
@@ -345,7 +342,7 @@ class SeriesSource(_Labelled):
     def values(self, i: int, j: int, enc: Encoder) -> bytes:
         s = self.part(i, j)
         table = _Table(_column_frame(s), enc, None, series=True, orient="values")
-        return cols.write_series(table, "values", len(s), b"", False)
+        return cols.write_series(table, b"", False)
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
         name = self.data.name if self.data.name is not None else "values"

@@ -37,7 +37,7 @@ from . import _columns as cols
 from . import _datetimes as dates
 from . import _tokens as tok
 from . import numpy as np_enc
-from ._route import reads_arrow
+from . import reads_arrow
 from ._source import Kind, NoArrowForm, Source, provides
 
 if TYPE_CHECKING:
@@ -83,9 +83,6 @@ def frame_json(df: pl.DataFrame, enc: Encoder, labels: list[str] | None = None) 
         df = _sorted(df)
     return cols.write_frame(
         _Tokens(df, enc, orient, series=False),
-        orient,
-        df.height,
-        tok.keys_of(df.columns),
         lambda: orjson.dumps(df.columns if labels is None else labels),
         enc.option("sort_keys"),
         row_bytes(df),
@@ -137,7 +134,7 @@ class _Tokens(cols.TokenTable):
 def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
     """The JSON text of every value of a column, chosen by dtype, vectorised, in the form
     encoding gives. Errors carry the row (``$[3]``); the table adds the column."""
-    series = _canonical(series, enc)
+    series = _utf8(series) if series.dtype == pl.Binary else exact_numbers(series)
     dtype = series.dtype
     if dtype == pl.Time:
         return dates.time_tokens(series.cast(pl.Duration("ns")).to_numpy())
@@ -152,7 +149,7 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
         return np_enc.encoded_tokens(series.to_numpy(), enc)
     arrow = _through_arrow()
     if dtype == pl.Date and arrow and enc.option("datetime_format") == "iso":
-        return _written(series, json_token)
+        return _written(series)
     if isinstance(dtype, pl.Datetime | pl.Date):  # naive: numpy's, as pandas' are written
         return np_enc.encoded_tokens(series.to_numpy(), enc)
     if isinstance(dtype, pl.Categorical | pl.Enum):
@@ -164,7 +161,7 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
         if fast is not None:
             return fast
     if dtype.is_nested() and arrow and _writable(dtype, enc):
-        return _written(series, json_token)
+        return _written(series)
     if series.dtype == pl.String or series.dtype.is_integer():  # strings, 128-bit integers
         return np_enc.encoded_tokens(series.to_list(), enc, scalars=True)
     return np_enc.encoded_tokens(series.to_list(), enc)  # nested, binary, object: each
@@ -173,13 +170,7 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
 def _through_arrow() -> bool:
     """Whether columns are read through Arrow: not on the pure route, and only where
     pyarrow can be imported (polars hands its buffers over through it)."""
-    if not reads_arrow():
-        return False
-    module = sys.modules.get("pyarrow", _NOT_IMPORTED)
-    return _installed("pyarrow") if module is _NOT_IMPORTED else module is not None
-
-
-_NOT_IMPORTED = object()
+    return reads_arrow() and sys.modules.get("pyarrow", 0) is not None and _installed("pyarrow")
 
 
 @functools.cache
@@ -187,10 +178,11 @@ def _installed(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
-def _written(series: pl.Series, token: Callable[[Any], Any]) -> tok.Packed:
-    """The tokens polars' ``token`` expression writes, cut out of the one Arrow string
+def _written(series: pl.Series) -> tok.Packed:
+    """The tokens polars writes (:func:`json_token`), cut out of the one Arrow string
     buffer they end up in, by its offsets."""
-    strings = _select(series, token).to_arrow(compat_level=pl.CompatLevel.oldest())
+    written = series.to_frame().select(json_token(pl.first())).to_series()
+    strings = written.to_arrow(compat_level=pl.CompatLevel.oldest())
     offsets = np.frombuffer(strings.buffers()[1], np.int64)
     offsets = offsets[strings.offset : strings.offset + len(strings) + 1]
     data = strings.buffers()[2]
@@ -227,12 +219,6 @@ def _categories(series: pl.Series, enc: Encoder) -> tok.Lookup:
     return tok.Lookup([*table, b"null"], codes.astype(np.int64, copy=False))
 
 
-def _canonical(series: pl.Series, enc: Encoder) -> pl.Series:
-    """``series`` with its values in the form fastjson writes them, where polars' own
-    differs (durations, decimals, binary); other dtypes unchanged."""
-    return _utf8(series) if series.dtype == pl.Binary else exact_numbers(series)
-
-
 def _zoned_strings(series: pl.Series, enc: Encoder) -> list[str | None]:
     """Datetimes with a time zone as the one datetime writer writes them
     (:mod:`._datetimes`), their wall time from polars' own time-zone data."""
@@ -255,11 +241,6 @@ def _utf8(series: pl.Series) -> pl.Series:
             reason = f"bytes that are not UTF-8 have no JSON form: {value!r}"
             raise EncodeError(reason, f"$[{row}]") from None
     raise EncodeError("a Binary column holds bytes that are not UTF-8")
-
-
-def _select(series: pl.Series, expression: Any) -> pl.Series:
-    """``expression(column)`` evaluated over ``series``, keeping its name."""
-    return series.to_frame().select(expression(pl.first()).alias(series.name)).to_series()
 
 
 def json_token(value: Any) -> Any:
@@ -353,7 +334,7 @@ def _series(series: pl.Series, enc: Encoder, orient: str) -> bytes:
     """A Series by blocks, from its tokens as a frame's column would be."""
     table = _Tokens(series.to_frame(), enc, orient, series=True)
     name = orjson.dumps(series.name)
-    return cols.write_series(table, orient, len(series), name, enc.option("sort_keys"))
+    return cols.write_series(table, name, enc.option("sort_keys"))
 
 
 def _same(data: Any) -> Any:
