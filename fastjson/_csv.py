@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 import orjson
 
-from ._errors import EncodeError, rebased
+from ._errors import EncodeError, EncodeValueError, rebased
 from ._options import Options
 from .core import encoder_for, loads
 from .encoders._source import Source, batches_of, source_of, stream_of
@@ -206,8 +206,22 @@ def _column_names(source: Source) -> list[str]:
 def _line(fields: Sequence[str]) -> bytes:
     """The header line: names quoted as string cells are, but an empty name left empty (a
     header has no missing values to tell it from)."""
+    for k, field in enumerate(fields):
+        _utf8(field, "$", f"the name of CSV column {k}")
     line = ",".join(_field(field, empty_quoted=False) for field in fields)
-    return (line + "\r\n").encode("utf-8", "surrogatepass")
+    return (line + "\r\n").encode()
+
+
+def _utf8(text: str, path: str, what: str = "a string") -> bytes:
+    """``text`` in UTF-8; :class:`~fastjson.EncodeValueError` at ``path`` for a lone
+    surrogate, which UTF-8 cannot hold and CSV has no escape for (JSON escapes it as
+    ``\\ud800``: the JSON formats write it)."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        raise EncodeValueError(
+            f"{what} holds a lone surrogate, which CSV cannot write (JSON can)", path
+        ) from None
 
 
 def _field(text: str, *, empty_quoted: bool) -> str:
@@ -246,19 +260,17 @@ def _range(source: Source, i: int, j: int, enc: Encoder, with_index: bool) -> by
         places = [*[None] * index.nlevels, *places]
     if not columns:  # a frame with no columns: empty lines
         return b"\r\n" * (j - i)
-    fields = [
-        _fields(_encoded(column, place, enc), enc)
-        for column, place in zip_longest(columns, places)
-    ]
+    fields = [_encoded(column, place, enc) for column, place in zip_longest(columns, places)]
     rows = pc.binary_join_element_wise(*fields, b",")
     return _data(pc.binary_join_element_wise(rows, pa.scalar(b""), b"\r\n"))
 
 
-def _encoded(column: Any, place: int | None, enc: Encoder) -> bytes:
-    """A column as the JSON list of its cells; an error at ``$[row]`` named as a row of
-    the ``values`` orient names it, ``$[row][column]`` (the column's place in the frame)."""
+def _encoded(column: Any, place: int | None, enc: Encoder) -> Any:
+    """A column's CSV fields, from the JSON list of its cells; an error at ``$[row]`` named
+    as a row of the ``values`` orient names it, ``$[row][column]`` (the column's place in
+    the frame; an index label keeps ``$[row]``)."""
     try:
-        return enc.encode(column)
+        return _fields(enc.encode(column), enc)
     except EncodeError as exc:
         path = exc.path
         if place is None or not path.startswith("$["):
@@ -315,8 +327,8 @@ def _fields(text: bytes, enc: Encoder) -> Any:
     values = _read(text)
     try:
         strings = pa.array(values, type=pa.string())
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return pa.array([_cell(value, enc) for value in values], type=pa.binary())
+    except (pa.ArrowTypeError, pa.ArrowInvalid, UnicodeEncodeError):
+        return pa.array([_cell(value, f"$[{k}]", enc) for k, value in enumerate(values)])
     quote = pc.or_(
         pc.match_substring_regex(strings, _SPECIAL), pc.equal(pc.utf8_length(strings), 0)
     )
@@ -324,9 +336,9 @@ def _fields(text: bytes, enc: Encoder) -> Any:
     return pc.fill_null(pc.if_else(quote, quoted, strings), "").cast(pa.binary())
 
 
-def _cell(value: Any, enc: Encoder) -> bytes:
-    """One field of a column of mixed objects: a string as a string field, a number or a
-    boolean as its JSON, a container as its JSON in a quoted field."""
+def _cell(value: Any, path: str, enc: Encoder) -> bytes:
+    """One field (at ``path``) of a column of mixed objects: a string as a string field, a
+    number or a boolean as its JSON, a container as its JSON in a quoted field."""
     if value is None:
         return b""
     if type(value) is str:
@@ -339,4 +351,4 @@ def _cell(value: Any, enc: Encoder) -> bytes:
         if type(value) not in (list, dict):
             return token
         text = token.decode()
-    return _field(text, empty_quoted=True).encode("utf-8", "surrogatepass")
+    return _utf8(_field(text, empty_quoted=True), path)

@@ -321,6 +321,37 @@ def test_errors_name_the_row_in_the_whole_table():
     assert series.value.path == "$[4]"
 
 
+def test_a_lone_surrogate_is_an_error_that_names_its_cell():
+    """UTF-8 cannot hold a lone surrogate and CSV has no escape for one (JSON writes
+    ``\\ud800``): wherever it sits, an error naming the place, never invalid UTF-8."""
+    lone = "x\ud800"
+    python_strings = pd.array(["a", lone], dtype=pd.StringDtype("python"))
+    cells = {
+        "a string column": (pd.DataFrame({"n": [1, 2], "s": python_strings}), "$[1][1]"),
+        "an object column": (pd.DataFrame({"s": [1, lone]}, dtype=object), "$[1][0]"),
+        "a Series": (pd.Series(["a", "b", lone], dtype=object), "$[2]"),
+        "an index label": (pd.DataFrame({"a": [1]}, index=pd.Index([lone], dtype=object)), "$[0]"),
+    }
+    for case, (table, path) in cells.items():
+        with pytest.raises(fastjson.EncodeValueError, match="lone surrogate") as caught:
+            body(table)
+        assert caught.value.path == path, case
+        assert b"x\\ud800" in dumpb(table, orient="split")  # JSON escapes it
+    names = {
+        "a column name": pd.DataFrame([[1]], columns=pd.Index([lone], dtype=object)),
+        "an index name": pd.DataFrame({"a": [1]}, index=pd.Index(["x"], name=lone)),
+        "a Series name": pd.Series([1], name=lone),
+    }
+    for case, table in names.items():
+        with pytest.raises(fastjson.EncodeValueError, match="name of CSV column 0") as caught:
+            body(table)
+        assert caught.value.path == "$", case
+    far = pd.DataFrame({"s": ["a"] * 70_000 + [lone]}, dtype=object)  # past the first range
+    with pytest.raises(fastjson.EncodeValueError) as caught:
+        body(far)
+    assert caught.value.path == "$[70000][0]"
+
+
 def test_respond_offers_csv_for_a_query_result():
     import duckdb
 
