@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from strictjson import strict_loads
 
-from fastjson import EncodeError, dumpb
+from fastjson import EncodeError, dumpb, iter_encode
 
 NUMERIC = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
 FLOATS = ["float16", "float32", "float64"]
@@ -175,6 +175,28 @@ class TestMasked:
 
     def test_scalar_masked(self):
         assert dumpb([np.ma.masked]) == b"[null]"
+
+    @pytest.mark.parametrize(
+        "a",
+        [
+            np.ma.array([1, 2, 3], mask=[False, True, False]),
+            np.ma.array([[1, 2], [3, 4]], mask=[[False, True], [False, False]]),
+            np.ma.array([1.5, 2.0], mask=[True, False]),
+            np.ma.array([True, False], mask=[False, True]),
+            np.array([2**60, 1]),  # big integers, written as strings below
+            np.array([1.5, 2.0], dtype=np.float16),
+        ],
+    )
+    def test_numeric_arrays_are_compact_under_indent_and_streamed_alike(self, a: Any):
+        """A numeric array is one compact fragment under ``indent``, whether or not it
+        has a masked element or needs the exact route, so that its slices (streamed by
+        ranges) are the bytes of the whole."""
+        for options in ({"indent": 2}, {"indent": 2, "big_int": "string"}):
+            whole = dumpb(a, **options)
+            assert b"\n" not in whole
+            assert strict_loads(whole) == strict_loads(dumpb(a, **{**options, "indent": None}))
+            for chunk_size in (1, 4, 64):
+                assert b"".join(iter_encode(a, chunk_size=chunk_size, **options)) == whole
 
 
 def test_structured_arrays_are_lists_of_objects():

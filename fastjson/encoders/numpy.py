@@ -86,7 +86,8 @@ def numeric(a: NDArray[Any], enc: Encoder, null: NDArray[np.bool_] | None = None
         values = json_ready(a, enc)
         if null is not None:
             values[null] = None
-        return final(values.tolist())
+        items = values.tolist()  # compact as orjson writes any numeric array, masked or not
+        return Raw(orjson.dumps(items), trusted=True) if enc.fragments else final(items)
     if null is not None:
         a = np.where(null, np.nan, a)
     out = orjson.dumps(a, option=_NUMPY)
