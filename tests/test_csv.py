@@ -282,6 +282,31 @@ def test_query_results_and_readers_give_the_csv_of_their_collected_table():
         assert body(labelled).splitlines()[:2] == [b",i,s,x", b"r0,0,,0.0"]
 
 
+def test_an_empty_query_result_still_has_its_header():
+    """A result with no rows has no batches to read its columns from: its stream gives one
+    empty table, so the CSV is the header, as for the collected table."""
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.sql("create table readings (id integer, s varchar)")
+    empty = pa.table({"id": pa.array([], pa.int32()), "s": pa.array([], pa.string())})
+    assert body(empty) == b"id,s\r\n"
+    results = {
+        "a DuckDB relation": connection.sql("select * from readings"),
+        "a LazyFrame": pl.from_arrow(empty).lazy(),
+        "a filtered LazyFrame": pl.DataFrame({"id": [1], "s": ["a"]})
+        .lazy()
+        .filter(pl.col("id") > 5),
+        "a reader": pa.RecordBatchReader.from_batches(empty.schema, []),
+    }
+    for case, result in results.items():
+        assert body(result) == b"id,s\r\n", case
+    for orient in ("records", "values", "split", "columns", "index"):
+        relation = connection.sql("select * from readings")
+        streamed = b"".join(fastjson.iter_encode(relation, orient=orient))
+        assert streamed == dumpb(empty, orient=orient), orient
+
+
 def test_a_stream_writes_an_index_as_its_first_batch_decides(tmp_path):
     """Partitions read from files each count their rows from 0: the first batch's default
     index decides for all, so the CSV is one table with no index column, never a header

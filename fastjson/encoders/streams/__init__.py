@@ -30,7 +30,16 @@ from .._source import Kind, Stream, streams
 if TYPE_CHECKING:
     from ...core import Encoder
 
-__all__ = ("BATCH_ROWS", "UNLABELLED", "guarded", "in_schema", "positioned", "reading", "register")
+__all__ = (
+    "BATCH_ROWS",
+    "UNLABELLED",
+    "guarded",
+    "in_schema",
+    "nonempty",
+    "positioned",
+    "reading",
+    "register",
+)
 
 BATCH_ROWS = 65_536
 """Rows per batch asked of a query (DuckDB's ``to_arrow_reader``, polars'
@@ -63,6 +72,18 @@ def guarded(items: Iterator[Any], what: str) -> Iterator[Any]:
         if item is None:
             return
         yield item
+
+
+def nonempty(batches: Iterator[Any], empty: Callable[[], Any]) -> Iterator[Any]:
+    """``batches``, or the one table ``empty()`` gives (no rows, the result's columns)
+    when there are none: an empty result still has its columns, which CSV's header
+    names and a writer of batches can only learn from a batch."""
+    seen = False
+    for batch in batches:
+        seen = True
+        yield batch
+    if not seen:
+        yield empty()
 
 
 def in_schema(batches: Iterator[Any], schema: Any) -> Iterator[Any]:

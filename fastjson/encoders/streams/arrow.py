@@ -17,12 +17,17 @@ from typing import Any
 import pyarrow as pa
 
 from ..._errors import EncodeError, qualname
-from . import Batches, guarded, reading, register
+from . import Batches, guarded, nonempty, reading, register
 
-__all__ = ("CStream", "ReaderStream")
+__all__ = ("CStream", "ReaderStream", "empty_batch")
 
 _READ: weakref.WeakSet[pa.RecordBatchReader] = weakref.WeakSet()
 """Readers fastjson has begun to read."""
+
+
+def empty_batch(schema: pa.Schema) -> pa.RecordBatch:
+    """A record batch of no rows in ``schema``: an empty result's one batch."""
+    return pa.RecordBatch.from_pylist([], schema=schema)
 
 
 class ReaderStream(Batches):
@@ -49,7 +54,9 @@ class ReaderStream(Batches):
     def _read(self, opened: pa.RecordBatchReader | None) -> Iterator[pa.RecordBatch]:
         """The batches of ``opened``, or of the reader opened at the first batch."""
         reader = self._open() if opened is None else opened
-        yield from guarded(iter(reader), f"a {self.what}")
+        yield from nonempty(
+            guarded(iter(reader), f"a {self.what}"), lambda: empty_batch(reader.schema)
+        )
 
     def collect(self) -> pa.Table:
         reader = self._open()

@@ -15,7 +15,8 @@ from typing import Any
 import duckdb
 
 from .. import streams as package
-from . import Batches, guarded, reading, register
+from . import Batches, guarded, nonempty, reading, register
+from .arrow import empty_batch
 
 __all__ = ("RelationStream",)
 
@@ -36,7 +37,8 @@ class RelationStream(Batches):
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
         with reading("a DuckDB query"):
             reader = self.relation.to_arrow_reader(rows)
-        return guarded(iter(reader), "a DuckDB query"), reader.schema
+        batches = guarded(iter(reader), "a DuckDB query")
+        return nonempty(batches, lambda: empty_batch(reader.schema)), reader.schema
 
 
 register(duckdb.DuckDBPyRelation, RelationStream)

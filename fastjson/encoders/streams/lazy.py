@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from .. import streams as package
-from . import Batches, guarded, in_schema, reading, register
+from . import Batches, guarded, in_schema, nonempty, reading, register
 
 __all__ = ("LazyStream",)
 
@@ -28,15 +28,18 @@ class LazyStream(Batches):
     def batches(self) -> Iterator[pl.DataFrame]:
         with reading("a polars LazyFrame"):
             run = iter(self.frame.collect_batches(chunk_size=self.rows, lazy=True))
-        yield from guarded(run, "a polars LazyFrame")
+        yield from nonempty(guarded(run, "a polars LazyFrame"), self._empty)
+
+    def _empty(self) -> pl.DataFrame:
+        with reading("a polars LazyFrame"):
+            return pl.DataFrame(schema=self.frame.collect_schema())
 
     def collect(self) -> pl.DataFrame:
         with reading("a polars LazyFrame"):
             return self.frame.collect()
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
-        with reading("a polars LazyFrame"):
-            schema = pl.DataFrame(schema=self.frame.collect_schema()).to_arrow().schema
+        schema = self._empty().to_arrow().schema
         frames = LazyStream(self.frame, rows).batches()
         batches = (batch for frame in frames for batch in frame.to_arrow().to_batches())
         return in_schema(batches, schema), schema
