@@ -128,7 +128,10 @@ def _time(name: str, raw: str | None) -> dt.datetime | None:
             f"{name} must be an ISO 8601 time (2024-01-01T06:00, or with an offset), got {raw!r}"
         ) from None
     if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # 9999-12-31T23:59-01:00 is in the year 10000 in UTC
+            raise BadQuery(f"{name} must be in the years 1 to 9999 in UTC, got {raw!r}") from None
     return value
 
 
