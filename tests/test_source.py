@@ -259,3 +259,47 @@ def test_arrow_is_offered_only_where_it_can_be_written(value: Any) -> None:
         assert pa.ipc.open_stream(reply.get_data()).read_all() == pa.table(value)
     else:
         assert reply.get_data() == dumpb(value)
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.arange(5),
+        np.arange(6.0).reshape(3, 2),
+        np.ma.masked_array([1, 2, 3], mask=[False, True, False]),
+        np.ma.masked_array([[1.5, 2.0], [3.0, 4.0]], mask=[[False, True], [False, False]]),
+        np.array(["2024-01-01T00:00:00.000001", "NaT"], dtype="M8[us]"),
+        np.array([1, 2], dtype="m8[s]"),
+        np.array(["a", "é"]),
+        np.array([b"ab"], dtype="S2"),
+        np.array([True, False]),
+    ],
+    ids=lambda a: f"{type(a).__name__}-{a.dtype}-{a.ndim}d",
+)
+def test_the_arrow_response_of_an_array_holds_its_values(array: Any) -> None:
+    """A 1-D array is the one column ``values``, a 2-D array one column per array column
+    (``"0"``, ``"1"``...); the oracle is numpy's own ``tolist`` (masked elements ``None``)."""
+    app = flask.Flask(__name__)
+    app.get("/")(lambda: respond(array))
+    reply = app.test_client().get("/", headers={"Accept": ARROW})
+    assert reply.status_code == 200 and reply.mimetype == ARROW
+    table = pa.ipc.open_stream(reply.get_data()).read_all()
+    if array.ndim == 1:
+        assert table.to_pydict() == {"values": array.tolist()}
+    else:
+        columns = {str(j): array[:, j].tolist() for j in range(array.shape[1])}
+        assert table.to_pydict() == columns
+
+
+@pytest.mark.parametrize(
+    "array",
+    [np.arange(8).reshape(2, 2, 2), np.array([1, "x"], dtype=object)],
+    ids=["three-dimensional", "mixed-objects"],
+)
+def test_an_array_arrow_cannot_hold_is_answered_in_json_or_406(array: Any) -> None:
+    app = flask.Flask(__name__)
+    app.get("/")(lambda: respond(array))
+    client = app.test_client()
+    either = client.get("/", headers={"Accept": f"{ARROW}, application/json;q=0.5"})
+    assert either.status_code == 200 and either.get_data() == dumpb(array)
+    assert client.get("/", headers={"Accept": ARROW}).status_code == 406
