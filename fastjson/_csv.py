@@ -89,7 +89,7 @@ def csv_source(obj: Any, registry: Registry | None = None) -> Source | None:
     from .registry import builtins
 
     source = source_of(obj, registry or builtins)
-    if source is None or source.kind not in ("frame", "series") or source.rows is None:
+    if source is None or source.kind not in ("frame", "series"):
         return None
     return source
 
@@ -167,7 +167,7 @@ def _pieces(sources: Iterable[Source], enc: Encoder) -> Iterator[bytes]:
                     f"not the first source's {header!r}"
                 )
             yield from _rows(source, enc, with_index, offset)
-            offset += source.rows or 0
+            offset += source.rows
     finally:
         close = getattr(iterator, "close", None)
         if close is not None:
@@ -179,7 +179,7 @@ def _written_index(source: Source) -> Any:
     default one, an unnamed ``RangeIndex`` from 0 by 1."""
     if not source.labelled:
         return None
-    index = source.index(0, source.rows or 0)
+    index = source.index(0, source.rows)
     default = (
         type(index).__name__ == "RangeIndex"
         and index.start == 0
@@ -236,7 +236,7 @@ def _field(text: str, *, empty_quoted: bool) -> str:
 def _rows(source: Source, enc: Encoder, with_index: bool, offset: int) -> Iterator[bytes]:
     """The lines of ``source``, by row ranges; an error names its row in the whole table
     (``offset``: the rows of the sources before this one)."""
-    n = source.rows or 0
+    n = source.rows
     step = _rows_per_piece(source.row_bytes, RANGE_BYTES)
     for i in range(0, n, step):
         j = min(n, i + step)

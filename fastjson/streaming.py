@@ -193,7 +193,7 @@ class _Writer:
         if stream is not None:
             return lambda _obj, depth: self._stream(obj, stream, depth)
         source = source_from(entry.func, obj)
-        if source is None or source.rows is None or source.cells * 8 <= self.chunk_size:
+        if source is None or source.cells * 8 <= self.chunk_size:
             return None
         if self.indent and not (self.enc.fragments and source.compact):
             return None  # written as nested lists, which indent: written whole
@@ -207,7 +207,7 @@ class _Writer:
         front raised before the first byte (:meth:`Source.prepared`)."""
         enc = self.enc
         source = source.prepared(enc)
-        n = source.rows or 0
+        n = source.rows
         orient = enc.option("orient")
         target = self.range_bytes if source.kind == "frame" else self.chunk_size
         rows = _rows_per_piece(source.row_bytes, target)
@@ -254,7 +254,7 @@ class _Writer:
                 by_position = keyed and not source.labelled  # rows written as records
                 source = source.prepared(enc.replace(orient="records") if by_position else enc)
                 rows = _rows_per_piece(source.row_bytes, target)
-                n = source.rows or 0
+                n = source.rows
                 if by_position:
                     pieces = self._positioned(source, offset, n)
                 else:
@@ -467,7 +467,7 @@ class _Writer:
             if entry is not None and stream_of(obj, self.enc.registry) is not None:
                 return self._stream_lines(obj)
             source = None if entry is None else source_of(obj, self.enc.registry)
-            if source is not None and source.rows is not None:
+            if source is not None:
                 return self._source_lines(source)
         if isinstance(obj, dict | str | bytes):
             return iter((self._escaped(self.enc.encode(obj)) + b"\n",))
@@ -484,7 +484,7 @@ class _Writer:
         """A table by row ranges, a record (or element) a line, as ``dumpb`` writes each."""
         enc = self.enc
         source = source.prepared(enc.replace(orient="records"))  # what records refuse
-        n = source.rows or 0
+        n = source.rows
         step = _rows_per_piece(source.row_bytes, self.range_bytes)
         for i in range(0, n, step):
             try:
@@ -500,7 +500,7 @@ class _Writer:
                 yield from self._source_lines(source)
             except EncodeError as exc:
                 raise rebased(exc, offset) from exc.__cause__
-            offset += source.rows or 0
+            offset += source.rows
 
     def _element_lines(self, items: Iterator[Any], lazy: bool) -> Iterator[Piece]:
         """A line per element; a ``lazy`` iterator's lines also flushed by time, as

@@ -60,8 +60,9 @@ class Source:
     """
 
     kind: Kind
-    rows: int | None
-    """Number of rows (``None``: not known until read)."""
+    rows: int
+    """Number of rows (a stream, whose length is not known until read, is a
+    :class:`Stream` of sources, each knowing its own)."""
     cells: int
     """Rows times columns: whether cutting is worth it."""
     row_bytes: int = 24
