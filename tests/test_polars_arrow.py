@@ -301,6 +301,41 @@ def test_nested_cells_on_both_routes(orient: str):
         assert fast == rows
 
 
+STORED_TIMES = {
+    pl.Datetime("ns"): [1_704_067_200_000_000_001, None, -1],
+    pl.Datetime("ms", "Asia/Tokyo"): [-5_364_662_400_000, 1_704_067_200_123],
+    pl.Datetime("us"): [253_402_300_799_999_999, None],
+    pl.Duration("ns"): [1, -3, None, 86_400_000_000_123],
+    pl.Duration("us"): [1_500_000],
+    pl.Time: [1, 86_399_999_999_999, None],
+}
+
+
+@pytest.mark.parametrize("dtype", list(STORED_TIMES), ids=str)
+@pytest.mark.parametrize("datetime_format", ["iso", "http"])
+def test_times_in_lists_and_structs_are_written_as_in_a_column(dtype: Any, datetime_format: str):
+    """A nested time is its column's text, on every route and from Arrow too: never
+    Python's ``datetime`` (microseconds, zoneinfo's zones) that ``to_list`` would give."""
+    column = pl.Series("v", STORED_TIMES[dtype], dtype=pl.Int64).cast(dtype)
+    options = {"datetime_format": datetime_format}
+    cells = dumpb(column, **options)  # the column writer's text of each value
+    frame = pl.DataFrame(column)
+    nested = frame.select(pl.col("v").implode(), s=pl.struct("v").implode())
+    expected = b'[{"v":' + cells + b',"s":' + dumpb(frame, **options) + b"}]"
+    for route_name in ("auto", "pure"):
+        with route(route_name):
+            assert dumpb(nested, **options) == expected, route_name
+            assert dumpb(nested.to_arrow(), **options) == expected, route_name
+
+
+def test_nested_nanoseconds_are_kept():
+    ns = pl.Series([1_704_067_200_000_000_001], dtype=pl.Datetime("ns"))
+    frame = pl.DataFrame({"l": [ns], "d": [pl.Series([1], dtype=pl.Duration("ns"))]})
+    assert dumpb(frame) == b'[{"l":["2024-01-01T00:00:00.000000001"],"d":[1e-9]}]'
+    times = pl.DataFrame({"t": [pl.Series([5], dtype=pl.Int64).cast(pl.Time)]})
+    assert dumpb(times) == b'[{"t":["00:00:00.000000005"]}]'
+
+
 def test_nested_nan_follows_the_policy_and_null_stays_null():
     assert strict_loads(dumpb(NESTED)) == NESTED_ROWS
     assert strict_loads(dumpb(NESTED, nan="string"))[0]["list"] == [1.0, "NaN", None]

@@ -13,8 +13,8 @@ of the converted frame for the dtypes pandas holds one to one.
 (null is always ``null``, only NaN follows ``nan``); a Date stays
 ``"2024-01-01"``; integers with nulls stay exact integers; nested cells on
 polars' expressions write where they write what fastjson writes (dates, lists,
-structs of numbers and strings), else go through ``Series.to_list()`` (a nested
-Datetime loses its nanoseconds there). Other JSON forms are the pandas encoder's; Decimal is
+structs of numbers and strings), else go through ``Series.to_list()``, their dates and
+times written by the writer of columns. Other JSON forms are the pandas encoder's; Decimal is
 ``str(Decimal)``, Binary the UTF-8 text it holds.
 """
 
@@ -164,7 +164,86 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
         return _written(series)
     if series.dtype == pl.String or series.dtype.is_integer():  # strings, 128-bit integers
         return np_enc.encoded_tokens(series.to_list(), enc, scalars=True)
+    if _finer_than_python(dtype):  # nested times Python cannot hold, by the column writer
+        return np_enc.encoded_tokens(_nested_times(series, enc), enc)
     return np_enc.encoded_tokens(series.to_list(), enc)  # nested, binary, object: each
+
+
+_TIMES = (pl.Datetime, pl.Duration, pl.Time)
+
+
+def _finer_than_python(dtype: Any) -> bool:
+    """Whether a nested dtype holds times that Python's ``datetime``, ``timedelta`` and
+    ``time`` (what ``to_list`` gives) would change: nanoseconds (every ``Time``), and
+    zoned datetimes, whose offsets must come from polars' zone data, not ``zoneinfo``.
+    Coarser naive ones are exact in Python, and written there as fast."""
+    if isinstance(dtype, pl.List | pl.Array):
+        return _finer_than_python(dtype.inner)
+    if isinstance(dtype, pl.Struct):
+        return any(_finer_than_python(field.dtype) for field in dtype.fields)
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        return True
+    return dtype == pl.Time or (
+        isinstance(dtype, pl.Datetime | pl.Duration) and dtype.time_unit == "ns"
+    )
+
+
+def _nested_times(series: pl.Series, enc: Encoder) -> list[Any]:
+    """The cells of a nested column whose times are what the column writer makes of them.
+
+    ``to_list`` would give Python's ``datetime``, ``timedelta`` and ``time``. Instead the
+    times are read as the integers they are stored as (a cast that recurses into lists
+    and structs), gathered in order, written at once by the column writer, and put back.
+    """
+    cells, column = series.cast(_as_integers(series.dtype)).to_list(), pl.List(series.dtype)
+    gathered: dict[Any, list[int]] = {}
+    _mapper(column, lambda leaf: gathered.setdefault(leaf, []).append)(cells)
+    written = {leaf: iter(_times(leaf, ints, enc)) for leaf, ints in gathered.items()}
+    # next(written, t) for the time t: the written value, gathered in the same order
+    result: list[Any] = _mapper(column, lambda leaf: functools.partial(next, written[leaf]))(cells)
+    return result
+
+
+def _as_integers(dtype: Any) -> Any:
+    if isinstance(dtype, pl.List):
+        return pl.List(_as_integers(dtype.inner))
+    if isinstance(dtype, pl.Array):
+        return pl.Array(_as_integers(dtype.inner), dtype.size)
+    if isinstance(dtype, pl.Struct):
+        return pl.Struct([pl.Field(f.name, _as_integers(f.dtype)) for f in dtype.fields])
+    return pl.Int64 if isinstance(dtype, _TIMES) else dtype
+
+
+def _mapper(dtype: Any, at: Callable[[Any], Callable[[int], Any]]) -> Callable[[Any], Any]:
+    """A function of a cell of ``dtype`` (as ``to_list`` gives it, times as integers) that
+    gives it back with each time ``t`` replaced by ``at(its dtype)(t)``, nulls left as
+    they are; made once per column, so that a cell costs no test of its dtype."""
+    if isinstance(dtype, pl.List | pl.Array):
+        inner = _mapper(dtype.inner, at)
+        return lambda value: None if value is None else [inner(item) for item in value]
+    if isinstance(dtype, pl.Struct):
+        fields = [(f.name, _mapper(f.dtype, at)) for f in dtype.fields]
+        return lambda value: None if value is None else {k: f(value[k]) for k, f in fields}
+    if isinstance(dtype, _TIMES):
+        each = at(dtype)
+        return lambda value: None if value is None else each(value)
+    return lambda value: value
+
+
+def _times(dtype: Any, ints: list[int], enc: Encoder) -> list[Any]:
+    """The values of times stored as ``ints``, as the top-level column of ``dtype`` is
+    written: ISO strings (zoned by polars' own zone data), durations in seconds."""
+    stored = pl.Series(ints, dtype=pl.Int64)
+    if isinstance(dtype, pl.Duration):
+        return exact_numbers(stored.cast(dtype)).to_list()
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        return _zoned_strings(stored.cast(dtype), enc)
+    if isinstance(dtype, pl.Datetime):
+        naive = stored.cast(dtype).to_numpy()
+        result: list[Any] = dates.datetime_strings(naive, enc.option("datetime_format")).tolist()
+        return result
+    day = dates.datetime_strings(stored.to_numpy().view("M8[ns]"))  # a time: on 1970-01-01
+    return pl.Series(day, dtype=pl.String).str.slice(11).to_list()
 
 
 def _through_arrow() -> bool:
