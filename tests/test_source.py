@@ -247,10 +247,12 @@ def test_frames_arrow_can_hold_are_sent_as_arrow():
         pa.record_batch({"a": [1, 2]}),
         pl.DataFrame({"i": pl.Series([2**100, 1], dtype=pl.Int128)}),
         pl.Series("i", [2**100, 1], dtype=pl.Int128),
+        pl.DataFrame({"i": pl.Series([2**100, 1], dtype=pl.Int128)}).lazy(),
     ],
 )
 def test_arrow_is_offered_only_where_it_can_be_written(value: Any) -> None:
-    """A RecordBatch is written as its table; polars' Int128 has no Arrow form: JSON."""
+    """A RecordBatch is written as its table; polars' Int128 has no Arrow form, in a frame,
+    a Series or a lazy frame's result: JSON."""
     app = flask.Flask(__name__)
     app.get("/")(lambda: respond(value))
     reply = app.test_client().get("/", headers={"Accept": f"{ARROW}, application/json;q=0.5"})

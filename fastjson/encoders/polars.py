@@ -457,8 +457,8 @@ class TableSource(Source):
 
         table = self.table
         if isinstance(table, pl.DataFrame):
-            return _batches(table.to_arrow, rows)
-        return _batches(lambda: pa.table(table), rows)  # a RecordBatch too
+            return arrow_batches(table.to_arrow, rows)
+        return arrow_batches(lambda: pa.table(table), rows)  # a RecordBatch too
 
 
 class ColumnSource(Source):
@@ -485,11 +485,11 @@ class ColumnSource(Source):
 
         data = self.column_data
         if isinstance(data, pl.Series):
-            return _batches(data.to_frame().to_arrow, rows)
-        return _batches(lambda: pa.table({"values": data}), rows)
+            return arrow_batches(data.to_frame().to_arrow, rows)
+        return arrow_batches(lambda: pa.table({"values": data}), rows)
 
 
-def _batches(table_of: Callable[[], Any], rows: int) -> tuple[Any, Any]:
+def arrow_batches(table_of: Callable[[], Any], rows: int) -> tuple[Any, Any]:
     """Record batches of the Arrow table ``table_of()`` makes, and its schema;
     :class:`NoArrowForm` where Arrow cannot hold a column (polars' ``Int128``...), before
     any batch is written."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from .. import polars as pl_enc
 from .. import streams as package
 from . import Batches, guarded, in_schema, nonempty, reading, register
 
@@ -39,7 +40,7 @@ class LazyStream(Batches):
             return self.frame.collect()
 
     def arrow(self, rows: int) -> tuple[Iterator[Any], Any]:
-        schema = self._empty().to_arrow().schema
+        _, schema = pl_enc.arrow_batches(self._empty().to_arrow, rows)  # NoArrowForm: Int128
         frames = LazyStream(self.frame, rows).batches()
         batches = (batch for frame in frames for batch in frame.to_arrow().to_batches())
         return in_schema(batches, schema), schema
