@@ -148,7 +148,7 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
             return np_enc.encoded_tokens(values, enc, null=null)
         return np_enc.encoded_tokens(series.to_numpy(), enc)
     arrow = _through_arrow()
-    if dtype == pl.Date and arrow and enc.option("datetime_format") == "iso":
+    if dtype == pl.Date and arrow and enc.option("datetime_format") == "iso" and _in_years(series):
         return _written(series)
     if isinstance(dtype, pl.Datetime | pl.Date):  # naive: numpy's, as pandas' are written
         return np_enc.encoded_tokens(series.to_numpy(), enc)
@@ -160,16 +160,33 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
         fast = tok.arrow_strings(series.to_arrow(compat_level=pl.CompatLevel.oldest()))
         if fast is not None:
             return fast
-    if dtype.is_nested() and arrow and _writable(dtype, enc):
+    if dtype.is_nested() and arrow and _writable(dtype, enc) and _in_years(series):
         return _written(series)
     if series.dtype == pl.String or series.dtype.is_integer():  # strings, 128-bit integers
         return np_enc.encoded_tokens(series.to_list(), enc, scalars=True)
-    if _finer_than_python(dtype):  # nested times Python cannot hold, by the column writer
+    if _finer_than_python(dtype) or not _in_years(series):  # nested times, by the column writer
         return np_enc.encoded_tokens(_nested_times(series, enc), enc)
     return np_enc.encoded_tokens(series.to_list(), enc)  # nested, binary, object: each
 
 
-_TIMES = (pl.Datetime, pl.Duration, pl.Time)
+_TIMES = (pl.Date, pl.Datetime, pl.Duration, pl.Time)
+
+
+def _in_years(series: pl.Series) -> bool:
+    """Whether every date and datetime in ``series`` (nested too) is in the years 1 to
+    9999: those Python holds and polars writes as the column writer does (it writes
+    ``-0043-03-15`` where the column writer writes ``-000043-03-15``)."""
+    dtype = series.dtype
+    if isinstance(dtype, pl.List):
+        return _in_years(series.list.explode())
+    if isinstance(dtype, pl.Array):
+        return _in_years(series.arr.explode())
+    if isinstance(dtype, pl.Struct):
+        return all(_in_years(series.struct.field(f.name)) for f in dtype.fields)
+    if not isinstance(dtype, pl.Date | pl.Datetime) or series.null_count() == len(series):
+        return True
+    years = series.dt.year()
+    return bool(years.min() >= 1 and years.max() <= 9999)  # type: ignore[operator]
 
 
 def _finer_than_python(dtype: Any) -> bool:
@@ -238,8 +255,8 @@ def _times(dtype: Any, ints: list[int], enc: Encoder) -> list[Any]:
         return exact_numbers(stored.cast(dtype)).to_list()
     if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
         return _zoned_strings(stored.cast(dtype), enc)
-    if isinstance(dtype, pl.Datetime):
-        naive = stored.cast(dtype).to_numpy()
+    if isinstance(dtype, pl.Datetime) or dtype == pl.Date:  # days are stored as Int32
+        naive = (stored.cast(pl.Int32) if dtype == pl.Date else stored).cast(dtype).to_numpy()
         result: list[Any] = dates.datetime_strings(naive, enc.option("datetime_format")).tolist()
         return result
     day = dates.datetime_strings(stored.to_numpy().view("M8[ns]"))  # a time: on 1970-01-01
