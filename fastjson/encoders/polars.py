@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -160,16 +160,29 @@ def encoded_tokens(series: pl.Series, enc: Encoder) -> tok.Tokens:
         fast = tok.arrow_strings(series.to_arrow(compat_level=pl.CompatLevel.oldest()))
         if fast is not None:
             return fast
-    if dtype.is_nested() and arrow and _writable(dtype, enc) and _in_years(series):
-        return _written(series)
+    if dtype.is_nested():
+        in_years = _in_years(series)
+        if arrow and in_years and _writable(dtype, enc):
+            return _written(series)
+        if not in_years or any(_finer_than_python(leaf) for leaf in _leaves_of(dtype)):
+            return np_enc.encoded_tokens(_nested_times(series, enc), enc)
     if series.dtype == pl.String or series.dtype.is_integer():  # strings, 128-bit integers
         return np_enc.encoded_tokens(series.to_list(), enc, scalars=True)
-    if _finer_than_python(dtype) or not _in_years(series):  # nested times, by the column writer
-        return np_enc.encoded_tokens(_nested_times(series, enc), enc)
     return np_enc.encoded_tokens(series.to_list(), enc)  # nested, binary, object: each
 
 
 _TIMES = (pl.Date, pl.Datetime, pl.Duration, pl.Time)
+
+
+def _leaves_of(dtype: Any) -> Iterator[Any]:
+    """The dtypes of the values a nested dtype holds, in lists and structs."""
+    if isinstance(dtype, pl.List | pl.Array):
+        yield from _leaves_of(dtype.inner)
+    elif isinstance(dtype, pl.Struct):
+        for field in dtype.fields:
+            yield from _leaves_of(field.dtype)
+    else:
+        yield dtype
 
 
 def _in_years(series: pl.Series) -> bool:
@@ -177,31 +190,29 @@ def _in_years(series: pl.Series) -> bool:
     9999: those Python holds and polars writes as the column writer does (it writes
     ``-0043-03-15`` where the column writer writes ``-000043-03-15``)."""
     dtype = series.dtype
+    if not any(isinstance(leaf, pl.Date | pl.Datetime) for leaf in _leaves_of(dtype)):
+        return True
     if isinstance(dtype, pl.List):
         return _in_years(series.list.explode())
     if isinstance(dtype, pl.Array):
         return _in_years(series.arr.explode())
     if isinstance(dtype, pl.Struct):
         return all(_in_years(series.struct.field(f.name)) for f in dtype.fields)
-    if not isinstance(dtype, pl.Date | pl.Datetime) or series.null_count() == len(series):
+    if series.null_count() == len(series):
         return True
     years = series.dt.year()
     return bool(years.min() >= 1 and years.max() <= 9999)  # type: ignore[operator]
 
 
-def _finer_than_python(dtype: Any) -> bool:
-    """Whether a nested dtype holds times that Python's ``datetime``, ``timedelta`` and
-    ``time`` (what ``to_list`` gives) would change: nanoseconds (every ``Time``), and
-    zoned datetimes, whose offsets must come from polars' zone data, not ``zoneinfo``.
-    Coarser naive ones are exact in Python, and written there as fast."""
-    if isinstance(dtype, pl.List | pl.Array):
-        return _finer_than_python(dtype.inner)
-    if isinstance(dtype, pl.Struct):
-        return any(_finer_than_python(field.dtype) for field in dtype.fields)
-    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+def _finer_than_python(leaf: Any) -> bool:
+    """Whether values of ``leaf`` are changed by Python's ``datetime``, ``timedelta`` and
+    ``time`` (what ``to_list`` gives): nanoseconds (every ``Time``), and zoned datetimes,
+    whose offsets must come from polars' zone data, not ``zoneinfo``. Coarser naive ones
+    are exact in Python, and written there as fast."""
+    if isinstance(leaf, pl.Datetime) and leaf.time_zone is not None:
         return True
-    return dtype == pl.Time or (
-        isinstance(dtype, pl.Datetime | pl.Duration) and dtype.time_unit == "ns"
+    return leaf == pl.Time or (
+        isinstance(leaf, pl.Datetime | pl.Duration) and leaf.time_unit == "ns"
     )
 
 
