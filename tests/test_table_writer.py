@@ -24,6 +24,7 @@ import math
 import os
 import zoneinfo
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strictjson import strict_loads
 
+import fastjson.streaming
 from fastjson import dumpb, iter_encode, iter_ndjson
 from fastjson.encoders import route
 
@@ -45,6 +47,7 @@ OPTIONS: tuple[dict[str, Any], ...] = (
     {"big_int": "string"},
     {"ensure_ascii": True},
     {"datetime_format": "http"},
+    {"indent": 2},
 )
 ZONES = ("UTC", "Europe/Amsterdam", "America/New_York", "Asia/Kolkata", "Asia/Tokyo")
 EXAMPLES = int(os.environ.get("FASTJSON_TABLE_EXAMPLES", "40"))
@@ -188,9 +191,13 @@ def assert_routes_agree(obj: Any, **options: Any) -> tuple[str, Any]:
 
 
 def assert_cuts_agree(obj: Any, whole: bytes, **options: Any) -> None:
-    for size in (1, 7, 64):
-        assert b"".join(iter_encode(obj, chunk_size=size, **options)) == whole, size
-    assert dumpb({"t": obj}, **options) == b'{"t":' + whole + b"}"
+    """Streamed in chunks of 1, 7 and 64 bytes, a frame's rows in ranges of about 64
+    bytes (4 MiB by default, so a small frame would be one range)."""
+    with mock.patch.object(fastjson.streaming, "RANGE_BYTES", 64):
+        for size in (1, 7, 64):
+            assert b"".join(iter_encode(obj, chunk_size=size, **options)) == whole, size
+    opener, closer = (b'{\n  "t": ', b"\n}") if options.get("indent") else (b'{"t":', b"}")
+    assert dumpb({"t": obj}, **options) == opener + whole + closer
 
 
 def assert_lines_agree(obj: Any, **options: Any) -> None:
@@ -303,18 +310,21 @@ def expected_value(v: Any, nan: str, dtype: Any = None) -> Any:
     if isinstance(v, decimal.Decimal):
         return str(v)
     if isinstance(v, pd.Timedelta | dt.timedelta | np.timedelta64):
-        return pd.Timedelta(v).total_seconds()
+        return pd.Timedelta(v).value / 10**9  # exact: total_seconds() adds days and seconds
     if isinstance(v, pd.Timestamp | np.datetime64 | dt.datetime):
         return pd.Timestamp(v)
     return v
 
 
-def same_meaning(actual: Any, expected: Any) -> bool:
+def same_meaning(actual: Any, expected: Any, dtype: Any = None) -> bool:
     if isinstance(expected, pd.Timestamp):
         return bool(pd.Timestamp(actual) == expected)  # the instant, nanoseconds included
     if isinstance(expected, float) and isinstance(actual, float):
-        # float16 and float32 print their own shortest digits, not float64's
-        return actual == expected or abs(actual - expected) <= 1e-3 * abs(expected)
+        # float16 and float32 print their own shortest digits, which read back exactly
+        # at their own precision (a subnormal 5.6e-45 is written 6e-45); float64 exactly
+        kind = np.dtype(dtype) if isinstance(dtype, np.dtype) else np.dtype(np.float64)
+        narrow = kind.type if kind.kind == "f" and kind.itemsize < 8 else float
+        return bool(narrow(actual) == narrow(expected))
     return bool(actual == expected)
 
 
@@ -348,11 +358,11 @@ def test_records_mean_what_to_dict_says(df: pd.DataFrame, nan: str):
         assert list(got) == [str(k) for k in want]
         for key, value in want.items():
             want_value = expected_value(value, nan, df[key].dtype)
-            assert same_meaning(got[str(key)], want_value), (key, value, got)
+            assert same_meaning(got[str(key)], want_value, df[key].dtype), (key, value, got)
     for name in df.columns:
         values = strict_loads(dumpb(df[name], nan=nan))
         assert all(
-            same_meaning(a, expected_value(b, nan, df[name].dtype))
+            same_meaning(a, expected_value(b, nan, df[name].dtype), df[name].dtype)
             for a, b in zip(values, df[name].tolist(), strict=True)
         )
 
