@@ -135,6 +135,25 @@ class TestDatetime64:
         a = np.array([1], dtype="M8[ps]")
         assert strict_loads(dumpb(a)) == ["1970-01-01T00:00:00.000000000001"]
 
+    @pytest.mark.parametrize("unit", ["ps", "fs", "as"])
+    def test_units_finer_than_ns_follow_the_fractions_rule(self, unit: str):
+        """Whole seconds have no fraction, whole nanoseconds six or nine digits, as in
+        every unit; only a value finer than that has all the unit's digits."""
+        per_ns = {"ps": 10**3, "fs": 10**6, "as": 10**9}[unit]
+        ticks = [0, 10**9 * per_ns, 2_000 * per_ns, 3 * per_ns, -per_ns, 1]
+        a = np.array([*ticks, "NaT"], dtype=f"M8[{unit}]")
+        digits = {"ps": 12, "fs": 15, "as": 18}[unit]
+        assert strict_loads(dumpb(a)) == [
+            "1970-01-01T00:00:00",
+            "1970-01-01T00:00:01",
+            "1970-01-01T00:00:00.000002",
+            "1970-01-01T00:00:00.000000003",
+            "1969-12-31T23:59:59.999999999",
+            "1970-01-01T00:00:00." + "0" * (digits - 1) + "1",
+            None,
+        ]
+        assert dumpb(a[3]) == b'"1970-01-01T00:00:00.000000003"'  # a scalar alike
+
 
 def test_timedelta64_as_seconds():
     a = np.array([1500, -250, "NaT"], dtype="m8[ms]")

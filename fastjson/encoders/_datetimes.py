@@ -52,7 +52,9 @@ def datetime_strings(a: NDArray[Any], datetime_format: str = "iso") -> NDArray[A
         text = expanded_years(np.datetime_as_string(a, unit="s"))
     elif unit in _PER_SECOND:
         text = _iso_seconds(a, unit, nat)
-    else:  # ps, fs, as: numpy's own form keeps every digit (years near 1970 only)
+    elif unit in ("ps", "fs", "as"):
+        text = _finer_than_ns(a, unit, nat)
+    else:  # "generic": NaT alone
         text = np.datetime_as_string(a)
     out = text.astype(object)
     out[nat] = None
@@ -140,6 +142,17 @@ def _iso_seconds(a: NDArray[Any], unit: str, nat: NDArray[np.bool_]) -> NDArray[
     if ns.any():
         text = np.strings.add(text, _fractions(ns))
     return text
+
+
+def _finer_than_ns(a: NDArray[Any], unit: str, nat: NDArray[np.bool_]) -> NDArray[Any]:
+    """``ps``, ``fs`` and ``as``, which hold only the days around 1970 (inside the ``ns``
+    range): a whole number of nanoseconds by the fractions rule of every unit, the rest
+    with every digit of the unit, as numpy writes them."""
+    per_ns = {"ps": 10**3, "fs": 10**6, "as": 10**9}[unit]
+    ticks = a.view(np.int64)
+    whole = (ticks % per_ns == 0) | nat
+    nanoseconds = np.where(whole, ticks // per_ns, 0).view("M8[ns]")
+    return np.where(whole, _iso_seconds(nanoseconds, "ns", nat), np.datetime_as_string(a))
 
 
 _ISO_TEMPLATE = np.frombuffer(b"0000-00-00T00:00:00", dtype=np.uint8)
