@@ -245,6 +245,21 @@ def test_a_failing_query_is_an_encode_error() -> None:
         b"".join(iter_encode(rel))
 
 
+def test_a_batch_that_does_not_fit_the_schema_is_an_encode_error() -> None:
+    """A Dask partition whose dtypes are not its collection's ``meta`` cannot be cast to the
+    schema the Arrow stream announced: an error that says so, not pyarrow's own."""
+    from fastjson._http import arrow_form
+
+    with dask.config.set(scheduler="synchronous"):
+        frame = dd.from_pandas(pd.DataFrame({"x": [1, 2, 3, 4]}), npartitions=2)
+        halved = frame.map_partitions(lambda p: p / 2 if p.x.iloc[0] > 2 else p, meta=frame._meta)
+        form = arrow_form(halved)
+        assert form is not None
+        with pytest.raises(fastjson.EncodeError, match="batch 1 of the result") as caught:
+            list(form[0])
+    assert isinstance(caught.value.__cause__, pa.ArrowInvalid)
+
+
 def test_duckdb_decimals_are_written_as_arrow_decimals() -> None:
     rel = duckdb.sql(
         "select 1.5 as d, 12345678901234567890.125::DECIMAL(38, 3) as big,"

@@ -88,9 +88,15 @@ def nonempty(batches: Iterator[Any], empty: Callable[[], Any]) -> Iterator[Any]:
 
 def in_schema(batches: Iterator[Any], schema: Any) -> Iterator[Any]:
     """``batches`` (record batches) cast to ``schema``, the one announced before the first,
-    where theirs differs."""
-    for batch in batches:
-        yield batch if batch.schema.equals(schema) else batch.cast(schema)
+    where theirs differs; a batch that does not fit it (a Dask partition whose dtypes are
+    not its collection's ``meta``) is an :class:`~fastjson.EncodeError` saying so."""
+    for number, batch in enumerate(batches):
+        if batch.schema.equals(schema):
+            yield batch
+            continue
+        with reading(f"batch {number} of the result (its columns differ from the schema)"):
+            cast = batch.cast(schema)
+        yield cast
 
 
 def _panic() -> type[BaseException]:
